@@ -1,0 +1,1 @@
+"""Measure definition files (TOML), shipped as package data; see docs/measures.md."""
