@@ -1,0 +1,94 @@
+"""``validate`` on a small simulated service: the report, and no leakage between folds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ontrack.monitoring import validation
+from ontrack.monitoring.calibrate import CalibrationSettings
+from ontrack.monitoring.history import build_history
+from ontrack.monitoring.validation import ValidationSettings, validate
+
+SETTINGS = ValidationSettings(folds=3, review_sample=90, calibration=CalibrationSettings())
+
+
+@pytest.fixture(scope="module")
+def report(service) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return validate(service, SETTINGS)
+
+
+def test_report_has_every_headline_figure(report: dict[str, Any]) -> None:
+    for key in (
+        "episodes", "sensitivity", "deterioration_sensitivity", "false_alarm_rate",
+        "median_lead_sessions", "by_imd_decile", "trade_off", "cause_in_top_two", "dropout",
+    ):  # fmt: skip
+        assert key in report
+    assert report["episodes"] > 500
+    for key in ("sensitivity", "deterioration_sensitivity", "false_alarm_rate"):
+        assert 0.0 <= report[key] <= 1.0
+
+
+def test_report_breaks_figures_down_by_every_imd_decile(report: dict[str, Any]) -> None:
+    deciles = report["by_imd_decile"]
+
+    assert set(deciles) == {str(d) for d in range(1, 11)} | {"unknown"}
+    assert all({"sensitivity", "false_alarm_rate"} <= set(v) for v in deciles.values())
+
+
+def test_trade_off_moves_the_right_way(report: dict[str, Any]) -> None:
+    curve = report["trade_off"]
+    sensitivity = [point["sensitivity"] for point in curve]
+    alarms = [point["false_alarm_rate"] for point in curve]
+
+    assert sensitivity == sorted(sensitivity, reverse=True)
+    assert alarms == sorted(alarms, reverse=True)
+
+
+def test_report_compares_models_and_boundaries(report: dict[str, Any]) -> None:
+    assert set(report["models"]) == {"knn", "curve"}
+    assert set(report["models"]["knn"]) == {"failure", "spread"}
+
+
+def test_why_review_accuracy_is_reported_with_truth(report: dict[str, Any]) -> None:
+    assert report["reviews"] > 0
+    assert 0.0 <= report["cause_in_top_two"] <= 1.0
+    assert report["cause_by_kind"]
+
+
+def test_models_are_fitted_on_other_folds_only(service, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    seen: list[np.ndarray] = []
+    real = validation.calibrate
+
+    def recording(history, rows=None, settings=None):  # type: ignore[no-untyped-def]
+        seen.append(np.asarray(rows))
+        return real(history, rows, settings)
+
+    monkeypatch.setattr(validation, "calibrate", recording)
+    folds = validation._folds(service, 3, 0)
+    persons = service.tables["referral"].column("person_id").to_pandas().astype(str).to_numpy()
+
+    validate(service, ValidationSettings(folds=3, review_sample=0))
+
+    assert len(seen) == 3
+    for fold, train in enumerate(seen):
+        test = np.nonzero(folds == fold)[0]
+        assert np.intersect1d(train, test).size == 0
+        assert np.union1d(train, test).size == service.size
+        assert not set(persons[train]) & set(persons[test])
+
+
+def test_validate_without_truth_table_skips_the_review_figure(service_tables) -> None:  # type: ignore[no-untyped-def]
+    tables = {k: v for k, v in service_tables.items() if k != "truth"}
+
+    report = validate(build_history(tables), ValidationSettings(folds=2, review_sample=20))
+
+    assert report["cause_in_top_two"] is None
+    assert report["sensitivity"] is not None
+
+
+def test_validate_rejects_one_fold(service) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        validate(service, ValidationSettings(folds=1))
