@@ -1,0 +1,243 @@
+"""Benchmark `ontrack report --json` on a national year, side by side with its floor, a
+pandas baseline and PySpark.
+
+Each run is a fresh process (its peak resident memory is its own, read from wait4); the
+candidates run one after another within each repetition so they share the machine's load,
+which is printed. Record the medians, the command and the load in docs/analytics.md.
+
+    .venv/bin/ontrack simulate --referrals 1800000 --seed 1 --out /tmp/national
+    .venv/bin/python bench/analytics.py --data /tmp/national --repeats 3
+
+Candidates:
+  floor   DuckDB merely scanning every column the measures read (sum of hashes per column)
+  duckdb  the whole measure set in process: open, compute, shape, serialise the JSON
+  cli     `ontrack report DATA --json` end to end (process start, imports, JSON to /dev/null)
+  pandas  bench/analytics_pandas_baseline.py: the same measures in straightforward pandas
+  spark   `ontrack report DATA --engine spark --json` (PySpark local mode, 2 cores)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ONTRACK = str(Path(PYTHON).parent / "ontrack")
+
+# Every column the measures read (derive.py, measures.py, therapists.py, alerts.py).
+COLUMNS = {
+    "referral": [
+        "referral_id",
+        "service_id",
+        "referral_date",
+        "end_date",
+        "age",
+        "gender",
+        "ethnicity",
+        "imd_decile",
+        "problem_descriptor",
+        "end_code",
+    ],
+    "contact": [
+        "contact_id",
+        "referral_id",
+        "therapist_id",
+        "contact_date",
+        "app_type",
+        "attendance",
+        "therapy",
+        "step",
+        "session_number",
+    ],
+    "score": ["contact_id", "measure", "total"],
+    "goal_rating": ["contact_id", "referral_id"],
+    "homework": ["referral_id", "reviewed_contact_id", "outcome"],
+    "therapist": ["therapist_id"],
+    "alert": [
+        "referral_id",
+        "kind",
+        "severity",
+        "opened_at",
+        "acknowledged_at",
+        "acted_at",
+        "closed_at",
+    ],
+}
+
+
+def child_floor(data: Path) -> dict[str, Any]:
+    import duckdb
+
+    con = duckdb.connect()
+    started = time.perf_counter()
+    for table, columns in COLUMNS.items():
+        file = data / f"{table}.parquet"
+        if not file.exists():
+            continue
+        sums = ", ".join(f'sum(hash("{c}"))' for c in columns)
+        con.execute(f"SELECT {sums} FROM read_parquet('{file}')").fetchall()
+    return {"seconds": time.perf_counter() - started}
+
+
+def child_duckdb(data: Path) -> dict[str, Any]:
+    import warnings
+
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from ontrack.analytics import build_report, open_dataset
+
+    started = time.perf_counter()
+    with open_dataset(data) as engine:
+        report = build_report(engine)
+    text = json.dumps(report.to_dict(), default=str)
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "bytes": len(text),
+        "overall": report.overall,
+        "deciles": {
+            k: [v["finished_course"], v["recovered"]] for k, v in report.by_imd_decile().items()
+        },
+    }
+
+
+def child_pandas(data: Path) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from analytics_pandas_baseline import run
+
+    started = time.perf_counter()
+    result = run(data)
+    seconds = time.perf_counter() - started
+    deciles = {
+        k: [v["finished_course"], v["recovered"]]
+        for k, v in result["breakdowns"]["imd_decile"].items()
+    }
+    return {"seconds": seconds, "overall": result["overall"], "deciles": deciles}
+
+
+def _measure(argv: list[str]) -> tuple[float, float, str]:
+    """Run a process and read its own peak resident memory with wait4."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    chunks = []
+    assert proc.stdout is not None
+    for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
+        chunks.append(chunk)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {err[-2000:]}")
+    return wall, usage.ru_maxrss / 1e6, b"".join(chunks).decode()
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _agree(duck: dict[str, Any], pandas: dict[str, Any]) -> list[str]:
+    diffs = [
+        f"{k}: duckdb {duck['overall'][k]} pandas {v}"
+        for k, v in pandas["overall"].items()
+        if duck["overall"].get(k) != v
+    ]
+    for decile, (finished, recovered) in pandas["deciles"].items():
+        if decile in duck["deciles"] and duck["deciles"][decile] != [finished, recovered]:
+            diffs.append(
+                f"decile {decile}: duckdb {duck['deciles'][decile]} pandas {[finished, recovered]}"
+            )
+    return diffs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[1:]),
+    )
+    parser.add_argument("--data", type=Path, default=Path("/tmp/national"), help="dataset")
+    parser.add_argument("--repeats", type=int, default=3, help="repetitions (default 3)")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="CANDIDATE",
+        help="leave out a candidate (floor, duckdb, cli, pandas, spark)",
+    )
+    parser.add_argument("--json-out", type=Path, help="write every measurement here")
+    parser.add_argument("--child", choices=["floor", "duckdb", "pandas"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        func = {"floor": child_floor, "duckdb": child_duckdb, "pandas": child_pandas}[args.child]
+        print(json.dumps(func(args.data), default=str))
+        return
+    if not (args.data / "referral.parquet").exists():
+        parser.error(f"{args.data} has no referral.parquet; simulate a national year first")
+
+    me = [PYTHON, str(Path(__file__).resolve()), "--data", str(args.data), "--child"]
+    candidates = {
+        "floor": [*me, "floor"],
+        "duckdb": [*me, "duckdb"],
+        "cli": [ONTRACK, "report", str(args.data), "--json"],
+        "pandas": [*me, "pandas"],
+        "spark": [ONTRACK, "report", str(args.data), "--json", "--engine", "spark"],
+    }
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in candidates}
+    for repeat in range(1, args.repeats + 1):
+        for name, argv in candidates.items():
+            if name in args.skip:
+                continue
+            before = _load()
+            wall, peak, out = _measure(argv)
+            record: dict[str, Any] = {"wall": wall, "peak_gb": peak, "load": f"{before}→{_load()}"}
+            if name in ("floor", "duckdb", "pandas"):
+                record.update(json.loads(out))
+            results[name].append(record)
+            inner = f" in-process {record['seconds']:.2f} s" if "seconds" in record else ""
+            print(
+                f"run {repeat} {name:7s} wall {wall:7.2f} s{inner}  peak {peak:5.2f} GB  "
+                f"load {record['load']}",
+                flush=True,
+            )
+    print()
+    summary: dict[str, dict[str, float]] = {}
+    for name, runs in results.items():
+        if not runs:
+            continue
+        summary[name] = {
+            "wall_median": statistics.median(r["wall"] for r in runs),
+            "peak_gb_max": max(r["peak_gb"] for r in runs),
+        }
+        if "seconds" in runs[0]:
+            summary[name]["seconds_median"] = statistics.median(r["seconds"] for r in runs)
+        print(
+            f"{name:7s} median wall {summary[name]['wall_median']:7.2f} s"
+            + (
+                f", in-process {summary[name]['seconds_median']:.2f} s"
+                if "seconds_median" in summary[name]
+                else ""
+            )
+            + f", peak {summary[name]['peak_gb_max']:.2f} GB"
+        )
+    if "duckdb" in summary and "floor" in summary:
+        ratio = summary["duckdb"]["seconds_median"] / summary["floor"]["seconds_median"]
+        print(f"duckdb / floor (in-process): {ratio:.2f}x (target within 3x)")
+    if "duckdb" in summary and "pandas" in summary:
+        ratio = summary["pandas"]["seconds_median"] / summary["duckdb"]["seconds_median"]
+        print(f"pandas / duckdb (in-process): {ratio:.1f}x faster (target 10x)")
+        diffs = _agree(results["duckdb"][0], results["pandas"][0])
+        print("pandas and duckdb counts agree" if not diffs else f"DISAGREE: {diffs[:10]}")
+    if args.json_out:
+        args.json_out.write_text(json.dumps({"runs": results, "summary": summary}, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,457 @@
+"""The key measures: counts as Ibis aggregates, rates from the counts.
+
+Every count is one aggregate over the per-referral table (``derive.py``); engines return
+only whole numbers, and every rate is computed here, in Python, from those counts. So one
+rule per rate exists, no engine's integer division or float rounding can differ, and the
+publication rounding (``suppression.py``) sees the same counts.
+
+Each count belongs to a *family*, named by the date that places it in a reporting period:
+referral date (referrals and the intention-to-treat cohort), first treatment date (entered
+treatment), end date (everything measured at discharge) or contact date (appointments).
+Monthly trends group each family by its own date's month, as NHS England's monthly key
+metrics do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from ontrack.analytics.period import Period
+
+Family = Literal["referral", "access", "ending", "contact"]
+KM_SQL = "NHS England KM SQL (Key Metrics Dashboard/KM monthly update.sql)"
+
+
+@dataclass(frozen=True)
+class Count:
+    """One counted measure: its name, family, definition and source."""
+
+    name: str
+    family: Family
+    definition: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate (fraction 0-1) or mean: numerator ÷ denominator, both counts."""
+
+    name: str
+    numerator: str
+    denominator: str
+    definition: str
+    source: str
+    kind: Literal["rate", "mean"] = "rate"
+
+
+_REF = "reference §2.1"
+_OUT = "reference §2.2"
+
+COUNTS: tuple[Count, ...] = (
+    Count("referrals", "referral", "referrals received in the period", f"{_REF}; {KM_SQL}"),
+    Count(
+        "entered_treatment",
+        "access",
+        "first attended treatment contact in the period (accessed services)",
+        f"{_REF}; {KM_SQL} Count_Access",
+    ),
+    Count("ended_referrals", "ending", "referrals ended (discharged) in the period", _REF),
+    Count(
+        "finished_course",
+        "ending",
+        "ended in the period with 2 or more treatment contacts",
+        f"{_REF}; {KM_SQL} Count_FinishedCourseTreatment",
+    ),
+    Count(
+        "finished_at_caseness",
+        "ending",
+        "finished, with paired scores, at caseness at the start",
+        f"{_OUT} Caseness_Flag",
+    ),
+    Count(
+        "finished_not_at_caseness",
+        "ending",
+        "finished, with paired scores, not at caseness at the start",
+        f"{_OUT}; {KM_SQL} Count_NotAtCaseness",
+    ),
+    Count(
+        "recovery_denominator",
+        "ending",
+        "finished minus finished not at caseness (the recovery denominator)",
+        f"{KM_SQL} Percentage_Recovery",
+    ),
+    Count(
+        "recovered",
+        "ending",
+        "finished, at caseness at the start and below both cut-offs at the end",
+        f"{_OUT}; {KM_SQL} Count_Recovery",
+    ),
+    Count(
+        "reliable_improvement",
+        "ending",
+        "finished, reliable fall on either measure and reliable rise on neither",
+        f"{_OUT}; {KM_SQL} Count_Improvement",
+    ),
+    Count(
+        "reliable_deterioration",
+        "ending",
+        "finished, reliable rise on either measure and reliable fall on neither",
+        f"{_OUT}; {KM_SQL} Percentage_ReliableDeterioration",
+    ),
+    Count(
+        "no_reliable_change",
+        "ending",
+        "finished, paired, neither reliable improvement nor reliable deterioration",
+        f"{_OUT} NoChange_Flag",
+    ),
+    Count(
+        "reliable_recovery",
+        "ending",
+        "finished, recovered and reliably improved",
+        f"{_OUT}; {KM_SQL} Count_ReliableRecovery",
+    ),
+    Count(
+        "waited_6_weeks",
+        "ending",
+        "finished, first treatment within 42 days of referral",
+        f"reference §2.4; {KM_SQL} Count_FirstTreatment6WeeksFinishedCourseTreatment",
+    ),
+    Count(
+        "waited_18_weeks",
+        "ending",
+        "finished, first treatment within 126 days of referral",
+        f"reference §2.4; {KM_SQL} Count_FirstTreatment18WeeksFinishedCourseTreatment",
+    ),
+    Count("waited_up_to_28_days", "ending", "finished, waited 0-28 days", "reference §2.4 [S3]"),
+    Count("waited_29_to_56_days", "ending", "finished, waited 29-56 days", "reference §2.4 [S3]"),
+    Count("waited_57_to_90_days", "ending", "finished, waited 57-90 days", "reference §2.4 [S3]"),
+    Count("waited_over_90_days", "ending", "finished, waited over 90 days", "reference §2.4 [S3]"),
+    Count(
+        "wait_days_finished",
+        "ending",
+        "sum of days from referral to first treatment over finished courses",
+        "reference §2.4",
+    ),
+    Count(
+        "ended_before_treatment",
+        "ending",
+        "ended in the period with no treatment contact",
+        f"{_REF}; {KM_SQL} EndedBeforeTreatment",
+    ),
+    Count(
+        "ended_after_one_treatment",
+        "ending",
+        "ended in the period with exactly one treatment contact",
+        f"{_REF} (M075/M078); {KM_SQL} EndedTreatedOnce",
+    ),
+    Count(
+        "treatment_sessions_finished",
+        "ending",
+        "sum of treatment contacts over finished courses",
+        "reference §3.2 Mean_ApptsFinishedCourseTreatment",
+    ),
+    Count(
+        "finished_with_early_goals",
+        "ending",
+        "finished courses with a goal rated at assessment or by treatment session 2",
+        "DESIGN §1 (collaborative goals agreed by session 2)",
+    ),
+    Count(
+        "finished_with_homework",
+        "ending",
+        "finished courses with at least one homework task set",
+        "DESIGN §1 (Beck's homework criteria)",
+    ),
+    Count("homework_set", "ending", "homework tasks set in finished courses", "DESIGN §1"),
+    Count(
+        "homework_reviewed",
+        "ending",
+        "of those, tasks reviewed at a later contact",
+        "DESIGN §1",
+    ),
+    Count("homework_done", "ending", "of those reviewed, tasks done", "DESIGN §1"),
+    Count(
+        "appointments",
+        "contact",
+        "appointments in the period attended or not attended without warning (codes 3, 5, 6)",
+        f"reference §3.4; {KM_SQL} (care contacts joined with AttendOrDNACode 3, 5, 6)",
+    ),
+    Count(
+        "dna",
+        "contact",
+        "appointments in the period not attended without warning (code 3)",
+        "reference §3.4 Count_ApptsDNA (M084)",
+    ),
+    Count("cohort_assessed", "referral", "referred in the period, seen at least once", "ITT"),
+    Count("cohort_entered", "referral", "referred in the period, 1+ treatment contacts", "ITT"),
+    Count("cohort_second", "referral", "referred in the period, 2+ treatment contacts", "ITT"),
+    Count("cohort_finished", "referral", "referred in the period, finished a course", "ITT"),
+    Count("cohort_recovered", "referral", "referred in the period, finished and recovered", "ITT"),
+    Count(
+        "cohort_reliably_recovered",
+        "referral",
+        "referred in the period, finished and reliably recovered",
+        "ITT",
+    ),
+    Count("cohort_open", "referral", "referred in the period, referral still open", "ITT"),
+)
+
+RATES: tuple[Rate, ...] = (
+    Rate(
+        "recovery_rate",
+        "recovered",
+        "recovery_denominator",
+        "recovered ÷ (finished − finished not at caseness)",
+        f"{KM_SQL} Percentage_Recovery",
+    ),
+    Rate(
+        "reliable_recovery_rate",
+        "reliable_recovery",
+        "recovery_denominator",
+        "reliably recovered ÷ (finished − finished not at caseness)",
+        f"{KM_SQL} Percentage_ReliableRecovery",
+    ),
+    Rate(
+        "reliable_improvement_rate",
+        "reliable_improvement",
+        "finished_course",
+        "reliably improved ÷ finished",
+        f"{KM_SQL} Percentage_ReliableImprovement",
+    ),
+    Rate(
+        "reliable_deterioration_rate",
+        "reliable_deterioration",
+        "finished_course",
+        "reliably deteriorated ÷ finished",
+        f"{KM_SQL} Percentage_ReliableDeterioration",
+    ),
+    Rate(
+        "no_reliable_change_rate",
+        "no_reliable_change",
+        "finished_course",
+        "no reliable change ÷ finished",
+        "reference §2.2 NoChange_Flag",
+    ),
+    Rate(
+        "waited_6_weeks_rate",
+        "waited_6_weeks",
+        "finished_course",
+        "first treatment within 42 days ÷ finished",
+        f"{KM_SQL} Percentage_FirstTreatment6WeeksFinishedCourseTreatment",
+    ),
+    Rate(
+        "waited_18_weeks_rate",
+        "waited_18_weeks",
+        "finished_course",
+        "first treatment within 126 days ÷ finished",
+        f"{KM_SQL} Percentage_FirstTreatment18WeeksFinishedCourseTreatment",
+    ),
+    Rate(
+        "ended_before_treatment_rate",
+        "ended_before_treatment",
+        "ended_referrals",
+        "ended with no treatment ÷ ended",
+        "reference §2.1",
+    ),
+    Rate(
+        "ended_after_one_treatment_rate",
+        "ended_after_one_treatment",
+        "ended_referrals",
+        "ended with one treatment contact ÷ ended",
+        "reference §3.3 Percentage_EndedTreatedOnce",
+    ),
+    Rate(
+        "dna_rate",
+        "dna",
+        "appointments",
+        "DNA appointments ÷ appointments (attended or DNA)",
+        "reference §3.4",
+    ),
+    Rate(
+        "mean_treatment_sessions",
+        "treatment_sessions_finished",
+        "finished_course",
+        "treatment contacts per finished course",
+        "reference §3.2",
+        kind="mean",
+    ),
+    Rate(
+        "mean_wait_days",
+        "wait_days_finished",
+        "finished_course",
+        "days from referral to first treatment, finished courses",
+        "reference §2.4",
+        kind="mean",
+    ),
+    Rate(
+        "itt_recovery_rate",
+        "cohort_recovered",
+        "referrals",
+        "recovered ÷ everyone referred in the period (intention to treat)",
+        "OnTrack (ITT funnel)",
+    ),
+    Rate(
+        "itt_reliable_recovery_rate",
+        "cohort_reliably_recovered",
+        "referrals",
+        "reliably recovered ÷ everyone referred in the period",
+        "OnTrack (ITT funnel)",
+    ),
+    Rate(
+        "itt_finished_rate",
+        "cohort_finished",
+        "referrals",
+        "finished a course ÷ everyone referred in the period",
+        "OnTrack (ITT funnel)",
+    ),
+    Rate(
+        "early_goals_rate",
+        "finished_with_early_goals",
+        "finished_course",
+        "finished courses with goals agreed by session 2 ÷ finished",
+        "DESIGN §1",
+    ),
+    Rate(
+        "homework_set_rate",
+        "finished_with_homework",
+        "finished_course",
+        "finished courses with homework set ÷ finished",
+        "DESIGN §1",
+    ),
+    Rate(
+        "homework_reviewed_rate",
+        "homework_reviewed",
+        "homework_set",
+        "tasks reviewed ÷ tasks set (finished courses)",
+        "DESIGN §1",
+    ),
+    Rate(
+        "homework_done_rate",
+        "homework_done",
+        "homework_reviewed",
+        "tasks done ÷ tasks reviewed (finished courses)",
+        "DESIGN §1",
+    ),
+)
+
+COUNT_NAMES = tuple(c.name for c in COUNTS)
+RATE_NAMES = tuple(r.name for r in RATES)
+FAMILY_COUNTS: dict[Family, tuple[str, ...]] = {
+    fam: tuple(c.name for c in COUNTS if c.family == fam)
+    for fam in ("referral", "access", "ending", "contact")
+}
+
+
+def contributions(d: ir.Table, period: Period) -> dict[str, ir.IntegerValue]:
+    """Return, per count, each referral's contribution to it (0/1, or a number to sum).
+
+    ``d`` is the per-referral table from ``derive.derive_referrals``; the contributions are
+    stored on it (as ``m_<count>`` columns) when it is materialised, so that every
+    breakdown is a plain sum, evaluated once per referral however many breakdowns there
+    are. The contact family comes from the per-referral appointment counts, which are
+    already limited to the period; ``contact_measures`` counts it by contact month and
+    contact therapist instead.
+    """
+    referred = period.contains(d.referral_date)
+    accessed = period.contains(d.first_treatment_date)
+    ended = period.contains(d.end_date)
+    finished = ended & (d.n_treatment >= 2)
+    course = d.end_date.notnull() & (d.n_treatment >= 2)
+    wait = d.wait_days
+    conditions: dict[str, ir.BooleanValue] = {
+        "referrals": referred,
+        "entered_treatment": accessed,
+        "ended_referrals": ended,
+        "finished_course": finished,
+        "finished_at_caseness": finished & d.caseness,
+        "finished_not_at_caseness": finished & d.not_caseness,
+        "recovery_denominator": finished & ~d.not_caseness,
+        "recovered": finished & d.recovered,
+        "reliable_improvement": finished & d.improved,
+        "reliable_deterioration": finished & d.deteriorated,
+        "no_reliable_change": finished & d.no_change,
+        "reliable_recovery": finished & d.reliably_recovered,
+        "waited_6_weeks": finished & (wait <= 42),
+        "waited_18_weeks": finished & (wait <= 126),
+        "waited_up_to_28_days": finished & (wait <= 28),
+        "waited_29_to_56_days": finished & (wait > 28) & (wait <= 56),
+        "waited_57_to_90_days": finished & (wait > 56) & (wait <= 90),
+        "waited_over_90_days": finished & (wait > 90),
+        "ended_before_treatment": ended & (d.n_treatment == 0),
+        "ended_after_one_treatment": ended & (d.n_treatment == 1),
+        "finished_with_early_goals": finished & (d.early_goal_ratings > 0),
+        "finished_with_homework": finished & (d.homework_set > 0),
+        "cohort_assessed": referred & (d.n_attended > 0),
+        "cohort_entered": referred & (d.n_treatment > 0),
+        "cohort_second": referred & (d.n_treatment >= 2),
+        "cohort_finished": referred & course,
+        "cohort_recovered": referred & course & d.recovered,
+        "cohort_reliably_recovered": referred & course & d.reliably_recovered,
+        "cohort_open": referred & d.end_date.isnull(),
+    }
+    amounts: dict[str, tuple[ir.IntegerValue, ir.BooleanValue | None]] = {
+        "wait_days_finished": (wait, finished),
+        "treatment_sessions_finished": (d.n_treatment, finished),
+        "homework_set": (d.homework_set, finished),
+        "homework_reviewed": (d.homework_reviewed, finished),
+        "homework_done": (d.homework_done, finished),
+        "appointments": (d.appointments_in_period, None),
+        "dna": (d.dna_in_period, None),
+    }
+    out: dict[str, ir.IntegerValue] = {}
+    for c in COUNTS:
+        if c.name in conditions:
+            out[c.name] = ibis.ifelse(conditions[c.name].fill_null(False), 1, 0).cast("int8")
+        else:
+            column, where = amounts[c.name]
+            value = column if where is None else ibis.ifelse(where.fill_null(False), column, 0)
+            out[c.name] = value.fill_null(0).cast("int32")
+    return out
+
+
+def contribution_column(name: str) -> str:
+    """The per-referral column holding a count's contribution."""
+    return f"m_{name}"
+
+
+def count_aggregates(d: ir.Table, names: tuple[str, ...] = COUNT_NAMES) -> dict[str, ir.Scalar]:
+    """Sum the stored contributions of ``names`` over (groups of) ``d``."""
+    return {name: d[contribution_column(name)].sum().cast("int64") for name in names}
+
+
+def complete_counts(row: Mapping[str, object]) -> dict[str, int]:
+    """Return every count from ``row`` as an int, 0 where absent or null (an empty sum)."""
+    out: dict[str, int] = {}
+    for name in COUNT_NAMES:
+        value = row.get(name)
+        out[name] = 0 if value is None else int(value)  # type: ignore[call-overload]
+    return out
+
+
+def compute_rates(counts: Mapping[str, int]) -> dict[str, float | None]:
+    """Return every rate from ``counts``; None where the denominator is zero.
+
+    NHS England's SQL also returns NULL when the numerator is zero; OnTrack reports 0.0
+    there, because a true zero (nobody deteriorated) is information.
+
+    >>> compute_rates({"recovered": 5, "recovery_denominator": 10})["recovery_rate"]
+    0.5
+    """
+    out: dict[str, float | None] = {}
+    for rate in RATES:
+        denominator = counts.get(rate.denominator, 0)
+        out[rate.name] = counts.get(rate.numerator, 0) / denominator if denominator else None
+    return out
+
+
+def measures_from_counts(row: Mapping[str, object]) -> dict[str, int | float | None]:
+    """Return counts and rates together, the shape of every measure row in a report."""
+    counts = complete_counts(row)
+    merged: dict[str, int | float | None] = dict(counts)
+    merged.update(compute_rates(counts))
+    return merged

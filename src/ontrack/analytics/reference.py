@@ -1,0 +1,434 @@
+"""The reference implementation: every measure in plain Python, one referral at a time.
+
+It is slow and obvious on purpose. The tests hold each engine (DuckDB, Spark, PostgreSQL)
+to the answers this module gives on hand-made and Hypothesis-generated datasets, as ehrql
+holds its query engines to its in-memory engine. It shares no query code with the Ibis
+implementation: only the definitions of the rates (``measures.compute_rates``), the
+publication rule and the shrinkage step, which act on counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ontrack.analytics.breakdowns import AGE_BANDS, DIMENSIONS, ETHNIC_GROUPS, NOT_KNOWN
+from ontrack.analytics.derive import APPOINTMENT, ASSESSMENT, DNA, FOLLOW_UP, therapy_codes
+from ontrack.analytics.measures import COUNT_NAMES, FAMILY_COUNTS, Family, measures_from_counts
+from ontrack.analytics.period import Period
+from ontrack.analytics.report import Report, _shape
+from ontrack.analytics.therapists import shrink
+from ontrack.analytics.thresholds import TOTAL_SCALE, Thresholds
+from ontrack.dataset.schema import ATTENDED, TREATMENT_APP_TYPES
+
+Row = dict[str, Any]
+
+
+@dataclass
+class ReferralFacts:
+    """Everything the measures need to know about one referral."""
+
+    referral: Row
+    n_attended: int = 0
+    n_treatment: int = 0
+    first_treatment: dt.date | None = None
+    therapist: str | None = None
+    therapy: str | None = None
+    steps: set[int] = field(default_factory=set)
+    dna_in_period: int = 0
+    appointments_in_period: int = 0
+    paired: bool = False
+    caseness: bool = False
+    not_caseness: bool = False
+    recovered: bool = False
+    improved: bool = False
+    deteriorated: bool = False
+    dep_first: float | None = None
+    anx_case_first: bool = False
+    early_goals: bool = False
+    homework_set: int = 0
+    homework_reviewed: int = 0
+    homework_done: int = 0
+    offtrack_alert: bool = False
+    offtrack_acted: bool = False
+
+    @property
+    def no_change(self) -> bool:
+        return self.paired and not self.improved and not self.deteriorated
+
+    @property
+    def reliably_recovered(self) -> bool:
+        return self.recovered and self.improved
+
+    @property
+    def wait_days(self) -> int | None:
+        if self.first_treatment is None:
+            return None
+        referred: dt.date = self.referral["referral_date"]
+        return (self.first_treatment - referred).days
+
+
+def reference_report(
+    tables: Mapping[str, pa.Table],
+    period: Period | None = None,
+    thresholds: Thresholds | None = None,
+) -> Report:
+    """Compute the whole report in Python from canonical Arrow tables."""
+    period = period or Period()
+    th = thresholds or Thresholds.nhs_talking_therapies()
+    rows = {name: table.to_pylist() for name, table in tables.items()}
+    therapists = sorted({t["therapist_id"] for t in rows["therapist"]})
+    facts = referral_facts(rows, th, period, therapists)
+    overall, breakdowns = _shape(
+        _breakdown_rows(facts, period, therapists),
+        therapists,
+        _therapist_contacts(rows, period, therapists),
+    )
+    breakdowns["month"] = [
+        {"group": month, "label": month, **measures_from_counts(c)}
+        for month, c in _months(facts, rows, period).items()
+    ]
+    effects = _effects(facts, period, therapists)
+    alerts = _alerts(rows["alert"], period) if "alert" in rows else None
+    return Report(period, "reference", th, overall, breakdowns, effects, alerts)
+
+
+def referral_facts(
+    rows: Mapping[str, list[Row]], th: Thresholds, period: Period, therapists: list[str]
+) -> list[ReferralFacts]:
+    """Derive each referral's facts from its contacts, scores, goals and homework."""
+    facts = {r["referral_id"]: ReferralFacts(r) for r in rows["referral"]}
+    contacts = {c["contact_id"]: c for c in rows["contact"]}
+    therapy_index = {code: i + 1 for i, code in enumerate(therapy_codes())}
+    therapist_index = {tid: i + 1 for i, tid in enumerate(therapists)}
+    last: dict[str, tuple[dt.date, int, int, Row]] = {}
+    for c in rows["contact"]:
+        f = facts.get(c["referral_id"])
+        if f is None:
+            continue
+        attended = c["attendance"] in ATTENDED
+        f.n_attended += attended
+        if period.includes(c["contact_date"]):
+            f.dna_in_period += c["attendance"] == DNA
+            f.appointments_in_period += c["attendance"] in APPOINTMENT
+        if attended and c["app_type"] in TREATMENT_APP_TYPES:
+            f.n_treatment += 1
+            if f.first_treatment is None or c["contact_date"] < f.first_treatment:
+                f.first_treatment = c["contact_date"]
+            if c["step"] is not None:
+                f.steps.add(c["step"])
+            # last treatment contact; same day: the therapist then therapy sorted last
+            rank = (
+                c["contact_date"],
+                therapist_index.get(c["therapist_id"], 0),
+                therapy_index.get(c["therapy"], 0),
+            )
+            if c["referral_id"] not in last or rank > last[c["referral_id"]][:3]:
+                last[c["referral_id"]] = (*rank, c)
+    for rid, (_, tidx, ridx, _) in last.items():
+        facts[rid].therapist = therapists[tidx - 1] if tidx else None
+        facts[rid].therapy = therapy_codes()[ridx - 1] if ridx else None
+    _scores(facts, rows["score"], contacts, th)
+    for g in rows["goal_rating"]:
+        c = contacts[g["contact_id"]]
+        early = c["app_type"] == ASSESSMENT or (
+            c["session_number"] is not None and c["session_number"] <= 2
+        )
+        if g["referral_id"] in facts and early:
+            facts[g["referral_id"]].early_goals = True
+    for h in rows["homework"]:
+        if (f := facts.get(h["referral_id"])) is not None:
+            f.homework_set += 1
+            f.homework_reviewed += h["reviewed_contact_id"] is not None
+            f.homework_done += h["outcome"] == "done"
+    for a in rows.get("alert", []):
+        if a["kind"] == "off_track" and (f := facts.get(a["referral_id"])) is not None:
+            f.offtrack_alert = True
+            f.offtrack_acted |= a["acted_at"] is not None
+    return list(facts.values())
+
+
+def _scores(
+    facts: dict[str, ReferralFacts],
+    scores: list[Row],
+    contacts: Mapping[str, Row],
+    th: Thresholds,
+) -> None:
+    series: dict[tuple[str, str], list[tuple[dt.date, float]]] = defaultdict(list)
+    for s in scores:
+        c = contacts.get(s["contact_id"])
+        if c is None or s["measure"] not in th.codes:
+            continue
+        if c["attendance"] not in ATTENDED or c["app_type"] == FOLLOW_UP:
+            continue
+        total = round(s["total"] * TOTAL_SCALE) / TOTAL_SCALE
+        series[(c["referral_id"], s["measure"])].append((c["contact_date"], total))
+    for rid, f in facts.items():
+        intended = th.anxiety_for(f.referral["problem_descriptor"])
+        anxiety = intended
+        if len(series.get((rid, intended), [])) < 2:
+            anxiety = th.default_anxiety
+        dep = sorted(series.get((rid, th.depression), []))
+        anx = sorted(series.get((rid, anxiety), []))
+        if dep:
+            f.dep_first = dep[0][1]
+        if anx:
+            f.anx_case_first = th.measure(anxiety).is_case(anx[0][1])
+        if len(dep) < 2 or len(anx) < 2:
+            continue
+        f.paired = True
+        dm, am = th.measure(th.depression), th.measure(anxiety)
+        (_, d0), (_, d1), (_, a0), (_, a1) = dep[0], dep[-1], anx[0], anx[-1]
+        f.caseness = dm.is_case(d0) or am.is_case(a0)
+        f.not_caseness = not f.caseness
+        f.recovered = f.caseness and not dm.is_case(d1) and not am.is_case(a1)
+        verdicts = {dm.reliable(d0, d1), am.reliable(a0, a1)}
+        f.improved = "improvement" in verdicts and "deterioration" not in verdicts
+        f.deteriorated = "deterioration" in verdicts and "improvement" not in verdicts
+
+
+def counts_for(facts: list[ReferralFacts], period: Period) -> dict[str, int]:
+    """Count every measure over ``facts`` (the contact family from per-referral counts)."""
+    c = dict.fromkeys(COUNT_NAMES, 0)
+    for f in facts:
+        r = f.referral
+        referred = period.includes(r["referral_date"])
+        ended = period.includes(r["end_date"])
+        finished = ended and f.n_treatment >= 2
+        course = r["end_date"] is not None and f.n_treatment >= 2
+        wait = f.wait_days
+        c["referrals"] += referred
+        c["entered_treatment"] += period.includes(f.first_treatment)
+        c["ended_referrals"] += ended
+        c["ended_before_treatment"] += ended and f.n_treatment == 0
+        c["ended_after_one_treatment"] += ended and f.n_treatment == 1
+        c["appointments"] += f.appointments_in_period
+        c["dna"] += f.dna_in_period
+        if referred:
+            c["cohort_assessed"] += f.n_attended > 0
+            c["cohort_entered"] += f.n_treatment > 0
+            c["cohort_second"] += f.n_treatment >= 2
+            c["cohort_finished"] += course
+            c["cohort_recovered"] += course and f.recovered
+            c["cohort_reliably_recovered"] += course and f.reliably_recovered
+            c["cohort_open"] += r["end_date"] is None
+        if not finished:
+            continue
+        assert wait is not None
+        c["finished_course"] += 1
+        c["finished_at_caseness"] += f.caseness
+        c["finished_not_at_caseness"] += f.not_caseness
+        c["recovery_denominator"] += not f.not_caseness
+        c["recovered"] += f.recovered
+        c["reliable_improvement"] += f.improved
+        c["reliable_deterioration"] += f.deteriorated
+        c["no_reliable_change"] += f.no_change
+        c["reliable_recovery"] += f.reliably_recovered
+        c["waited_6_weeks"] += wait <= 42
+        c["waited_18_weeks"] += wait <= 126
+        c["waited_up_to_28_days"] += wait <= 28
+        c["waited_29_to_56_days"] += 28 < wait <= 56
+        c["waited_57_to_90_days"] += 56 < wait <= 90
+        c["waited_over_90_days"] += wait > 90
+        c["wait_days_finished"] += wait
+        c["treatment_sessions_finished"] += f.n_treatment
+        c["finished_with_early_goals"] += f.early_goals
+        c["finished_with_homework"] += f.homework_set > 0
+        c["homework_set"] += f.homework_set
+        c["homework_reviewed"] += f.homework_reviewed
+        c["homework_done"] += f.homework_done
+    return c
+
+
+def group_of(dimension: str, f: ReferralFacts, therapists: list[str]) -> str:
+    """The group a referral falls in, in the engines' encoding (indexes for codes)."""
+    r = f.referral
+    if dimension == "imd_decile":
+        return NOT_KNOWN if r["imd_decile"] is None else str(r["imd_decile"])
+    if dimension == "ethnic_group":
+        for label, codes in ETHNIC_GROUPS:
+            if r["ethnicity"] in codes:
+                return label
+        return "Not stated"
+    if dimension == "age_band":
+        for label, low, high in AGE_BANDS:
+            if r["age"] is not None and low <= r["age"] <= high:
+                return label
+        return NOT_KNOWN
+    if dimension in ("ethnicity", "gender", "problem_descriptor"):
+        return NOT_KNOWN if r[dimension] is None else str(r[dimension])
+    if dimension == "service":
+        return str(r["service_id"])
+    if dimension == "therapy":
+        therapies = therapy_codes()
+        return str(therapies.index(f.therapy) + 1) if f.therapy in therapies else "0"
+    if dimension == "therapist":
+        return str(therapists.index(f.therapist) + 1) if f.therapist in therapists else "0"
+    if dimension == "step":
+        return {
+            frozenset({2}): "low intensity only",
+            frozenset({3}): "high intensity only",
+            frozenset({2, 3}): "low and high intensity",
+        }.get(frozenset(f.steps), "not known")
+    if dimension == "alert_response":
+        if f.offtrack_acted:
+            return "off-track alert acted on"
+        return "off-track alert not acted on" if f.offtrack_alert else "no off-track alert"
+    raise KeyError(dimension)
+
+
+def _breakdown_rows(facts: list[ReferralFacts], period: Period, therapists: list[str]) -> list[Row]:
+    rows: list[Row] = [{"dimension": "overall", "group": "overall", **counts_for(facts, period)}]
+    for dim in DIMENSIONS:
+        groups: dict[str, list[ReferralFacts]] = defaultdict(list)
+        for f in facts:
+            groups[group_of(dim.name, f, therapists)].append(f)
+        for group, members in groups.items():
+            rows.append({"dimension": dim.name, "group": group, **counts_for(members, period)})
+    return rows
+
+
+def _therapist_contacts(
+    rows: Mapping[str, list[Row]], period: Period, therapists: list[str]
+) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = defaultdict(lambda: {"appointments": 0, "dna": 0})
+    for c in rows["contact"]:
+        if not period.includes(c["contact_date"]):
+            continue
+        idx = therapists.index(c["therapist_id"]) + 1 if c["therapist_id"] in therapists else 0
+        out[idx]["appointments"] += c["attendance"] in APPOINTMENT
+        out[idx]["dna"] += c["attendance"] == DNA
+    return dict(out)
+
+
+def _month(value: dt.date) -> str:
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def _months(
+    facts: list[ReferralFacts], rows: Mapping[str, list[Row]], period: Period
+) -> dict[str, dict[str, int]]:
+    families: dict[Family, Callable[[ReferralFacts], dt.date | None]] = {
+        "referral": lambda f: f.referral["referral_date"],
+        "access": lambda f: f.first_treatment,
+        "ending": lambda f: f.referral["end_date"],
+    }
+
+    out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNT_NAMES, 0))
+    for family, date_of in families.items():
+        groups: dict[str, list[ReferralFacts]] = defaultdict(list)
+        for f in facts:
+            when = date_of(f)
+            if when is not None and period.includes(when):
+                groups[_month(when)].append(f)
+        for month, members in groups.items():
+            counts = counts_for(members, period)
+            for name in FAMILY_COUNTS[family]:
+                out[month][name] += counts[name]
+    for c in rows["contact"]:
+        if period.includes(c["contact_date"]):
+            month = _month(c["contact_date"])
+            out[month]["appointments"] += c["attendance"] in APPOINTMENT
+            out[month]["dna"] += c["attendance"] == DNA
+    return {m: c for m, c in sorted(out.items()) if any(c.values())}
+
+
+def _effects(facts: list[ReferralFacts], period: Period, therapists: list[str]) -> list[Any]:
+    pop = [
+        f
+        for f in facts
+        if period.includes(f.referral["end_date"])
+        and f.n_treatment >= 2
+        and f.caseness
+        and f.therapist in therapists
+    ]
+    cells: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    keyed = []
+    for f in pop:
+        key = _cell(f)
+        cells[key][0] += 1
+        cells[key][1] += f.recovered
+        keyed.append((key, f))
+    per: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+    for key, f in keyed:
+        n, y = cells[key]
+        p = (y + 0.5) / (n + 1.0)
+        acc = per[str(f.therapist)]
+        acc[0] += 1
+        acc[1] += f.recovered
+        acc[2] += p
+        acc[3] += p * (1.0 - p)
+    ids = sorted(per)
+    return shrink(
+        ids,
+        np.array([per[i][0] for i in ids], dtype=float),
+        np.array([per[i][1] for i in ids], dtype=float),
+        np.array([per[i][2] for i in ids]),
+        np.array([per[i][3] for i in ids]),
+    )
+
+
+def _cell(f: ReferralFacts) -> str:
+    r = f.referral
+    dep = f.dep_first if f.dep_first is not None else 0.0
+    severity = "a" if dep < 10 else "b" if dep < 15 else "c" if dep < 20 else "d"
+    descriptor = r["problem_descriptor"]
+    if descriptor in ("F32", "F33"):
+        problem = "dep"
+    elif descriptor == "F41.1":
+        problem = "gad"
+    elif descriptor == "F41.2":
+        problem = "mixed"
+    elif descriptor is None:
+        problem = "none"
+    else:
+        problem = "anx"
+    quintile = "0" if r["imd_decile"] is None else str((r["imd_decile"] + 1) // 2)
+    anxious = "y" if f.anx_case_first else "n"
+    return f"{severity}|{anxious}|{problem}|{quintile}|{group_of('age_band', f, [])}"
+
+
+def _alerts(alerts: list[Row], period: Period) -> list[Row]:
+    groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for a in alerts:
+        if period.includes(a["opened_at"].date()):
+            groups[(a["kind"], a["severity"])].append(a)
+    out = []
+    for (kind, severity), members in sorted(groups.items()):
+        ack = [_seconds(a["acknowledged_at"], a["opened_at"]) for a in members]
+        act = [_seconds(a["acted_at"], a["opened_at"]) for a in members]
+        ack_known = [s for s in ack if s is not None]
+        act_known = [s for s in act if s is not None]
+        opened = len(members)
+        out.append(
+            {
+                "kind": kind,
+                "severity": severity,
+                "opened": opened,
+                "acknowledged": len(ack_known),
+                "acknowledged_within_1_day": sum(s <= 86_400 for s in ack_known),
+                "acknowledged_within_7_days": sum(s <= 7 * 86_400 for s in ack_known),
+                "acted_on": len(act_known),
+                "closed": sum(a["closed_at"] is not None for a in members),
+                "acknowledged_rate": len(ack_known) / opened,
+                "acted_on_rate": len(act_known) / opened,
+                "median_hours_to_acknowledge": _median_hours(ack_known),
+                "median_hours_to_act": _median_hours(act_known),
+            }
+        )
+    return out
+
+
+def _seconds(later: dt.datetime | None, earlier: dt.datetime) -> int | None:
+    return None if later is None else int((later - earlier).total_seconds())
+
+
+def _median_hours(seconds: list[int]) -> float | None:
+    return statistics.median(seconds) / 3600.0 if seconds else None

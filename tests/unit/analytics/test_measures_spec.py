@@ -1,0 +1,562 @@
+"""Spec tests: each measure on a tiny hand-made dataset, on every engine.
+
+The tables are the documentation: read one to see exactly what a measure counts. Columns
+not written take the defaults of ``ontrack.analytics.spec`` (attended CBT treatment
+contacts with therapist t1; referral aged 30, female, White British).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ontrack.analytics import Period
+
+# DuckDB 2 deprecates a call Ibis 12 still makes; harmless, and not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")
+
+YEAR = Period(dt.date(2024, 4, 1), dt.date(2025, 3, 31))
+
+# r1 recovers: caseness at the start on both measures, below both cut-offs at the end,
+# reliable fall on both. r2 finished not at caseness. r3 finished without paired scores.
+OUTCOMES = """
+referral
+referral_id | referral_date | end_date
+r1          | 2024-04-01    | 2024-06-30
+r2          | 2024-04-01    | 2024-06-30
+r3          | 2024-04-01    | 2024-06-30
+
+contact
+contact_id | referral_id | contact_date | app_type
+c11        | r1          | 2024-04-10   | 01
+c12        | r1          | 2024-04-20   | 02
+c13        | r1          | 2024-06-01   | 02
+c21        | r2          | 2024-04-10   | 02
+c22        | r2          | 2024-05-10   | 02
+c31        | r3          | 2024-04-10   | 02
+c32        | r3          | 2024-05-10   | 02
+
+score
+contact_id | measure | total
+c11        | PHQ-9   | 16
+c11        | GAD-7   | 14
+c13        | PHQ-9   | 7
+c13        | GAD-7   | 6
+c21        | PHQ-9   | 6
+c21        | GAD-7   | 5
+c22        | PHQ-9   | 5
+c22        | GAD-7   | 4
+c31        | PHQ-9   | 18
+"""
+
+
+def test_outcomes_recovery_rate_excludes_not_at_caseness_but_keeps_unpaired(compute):
+    report = compute(OUTCOMES, YEAR)
+
+    m = report.overall
+    assert m["finished_course"] == 3
+    assert m["finished_not_at_caseness"] == 1
+    assert m["recovery_denominator"] == 2  # r3 has no pair yet stays in, as in the KM SQL
+    assert m["recovered"] == 1
+    assert m["recovery_rate"] == 0.5
+    assert m["reliable_improvement_rate"] == pytest.approx(1 / 3)
+    assert m["reliable_recovery_rate"] == 0.5
+    assert m["no_reliable_change"] == 1  # r2: paired, no reliable change
+
+
+CUTOFFS = """
+referral
+referral_id | referral_date | end_date
+r1          | 2024-04-01    | 2024-06-30
+r2          | 2024-04-01    | 2024-06-30
+r3          | 2024-04-01    | 2024-06-30
+
+contact
+contact_id | referral_id | contact_date
+c11        | r1          | 2024-04-10
+c12        | r1          | 2024-05-10
+c21        | r2          | 2024-04-10
+c22        | r2          | 2024-05-10
+c31        | r3          | 2024-04-10
+c32        | r3          | 2024-05-10
+
+score
+contact_id | measure | total
+c11        | PHQ-9   | 10
+c11        | GAD-7   | 7
+c12        | PHQ-9   | 9
+c12        | GAD-7   | 7
+c21        | PHQ-9   | 9
+c21        | GAD-7   | 8
+c22        | PHQ-9   | 10
+c22        | GAD-7   | 2
+c31        | PHQ-9   | 9
+c31        | GAD-7   | 7
+c32        | PHQ-9   | 3
+c32        | GAD-7   | 1
+"""
+
+
+def test_cutoffs_are_inclusive_and_recovery_needs_no_reliable_change(compute):
+    report = compute(CUTOFFS, YEAR)
+
+    m = report.overall
+    # r1: PHQ-9 10 is caseness (>= 10); ends 9 and GAD 7: recovered without reliable change.
+    # r2: GAD-7 8 is caseness; ends PHQ-9 10, still a case: not recovered.
+    # r3: 9 and 7 at the start: not at caseness.
+    assert m["finished_at_caseness"] == 2
+    assert m["finished_not_at_caseness"] == 1
+    assert m["recovered"] == 1
+    assert m["reliable_recovery"] == 0
+    assert m["recovery_rate"] == 0.5
+    assert m["reliable_recovery_rate"] == 0.0
+
+
+RELIABLE = """
+referral
+referral_id | referral_date | end_date
+up          | 2024-04-01    | 2024-06-30
+edge        | 2024-04-01    | 2024-06-30
+mixed       | 2024-04-01    | 2024-06-30
+worse       | 2024-04-01    | 2024-06-30
+
+contact
+contact_id | referral_id | contact_date
+u1         | up          | 2024-04-10
+u2         | up          | 2024-05-10
+e1         | edge        | 2024-04-10
+e2         | edge        | 2024-05-10
+m1         | mixed       | 2024-04-10
+m2         | mixed       | 2024-05-10
+w1         | worse       | 2024-04-10
+w2         | worse       | 2024-05-10
+
+score
+contact_id | measure | total
+u1         | PHQ-9   | 20
+u1         | GAD-7   | 15
+u2         | PHQ-9   | 14
+u2         | GAD-7   | 15
+e1         | PHQ-9   | 20
+e1         | GAD-7   | 15
+e2         | PHQ-9   | 15
+e2         | GAD-7   | 12
+m1         | PHQ-9   | 20
+m1         | GAD-7   | 10
+m2         | PHQ-9   | 14
+m2         | GAD-7   | 14
+w1         | PHQ-9   | 12
+w1         | GAD-7   | 10
+w2         | PHQ-9   | 18
+w2         | GAD-7   | 10
+"""
+
+
+def test_reliable_change_thresholds_and_conflicting_directions(compute):
+    report = compute(RELIABLE, YEAR)
+
+    m = report.overall
+    # up: PHQ-9 falls 6 (reliable). edge: falls 5 and 3 (neither reliable).
+    # mixed: PHQ-9 falls 6, GAD-7 rises 4: neither improvement nor deterioration.
+    # worse: PHQ-9 rises 6.
+    assert m["reliable_improvement"] == 1
+    assert m["reliable_deterioration"] == 1
+    assert m["no_reliable_change"] == 2
+    assert m["reliable_deterioration_rate"] == 0.25
+
+
+ADSM = """
+referral
+referral_id | referral_date | end_date   | problem_descriptor
+spin        | 2024-04-01    | 2024-06-30 | F40.1
+fallback    | 2024-04-01    | 2024-06-30 | F40.1
+agora       | 2024-04-01    | 2024-06-30 | F40.0
+
+contact
+contact_id | referral_id | contact_date
+s1         | spin        | 2024-04-10
+s2         | spin        | 2024-05-10
+f1         | fallback    | 2024-04-10
+f2         | fallback    | 2024-05-10
+a1         | agora       | 2024-04-10
+a2         | agora       | 2024-05-10
+
+score
+contact_id | measure  | total
+s1         | PHQ-9    | 5
+s1         | GAD-7    | 5
+s1         | SPIN     | 30
+s2         | PHQ-9    | 5
+s2         | GAD-7    | 5
+s2         | SPIN     | 18
+f1         | PHQ-9    | 5
+f1         | GAD-7    | 12
+f1         | SPIN     | 30
+f2         | PHQ-9    | 5
+f2         | GAD-7    | 5
+a1         | PHQ-9    | 5
+a1         | MI-ALONE | 2.3
+a2         | PHQ-9    | 5
+a2         | MI-ALONE | 1.2
+"""
+
+
+def test_anxiety_measure_follows_the_problem_descriptor_with_gad7_fallback(compute):
+    report = compute(ADSM, YEAR)
+
+    m = report.overall
+    # spin: SPIN 30 -> 18 is caseness then below 19, reliable fall of 12: reliably recovered.
+    # fallback: SPIN has one score, so GAD-7 12 -> 5 decides: reliably recovered.
+    # agora: Mobility Inventory cut-off is "> 2.3", so 2.3 is not caseness.
+    assert m["finished_at_caseness"] == 2
+    assert m["finished_not_at_caseness"] == 1
+    assert m["reliable_recovery"] == 2
+    assert m["reliable_improvement"] == 3  # MI falls 1.1 >= 0.73
+
+
+TIES_AND_FOLLOW_UPS = """
+referral
+referral_id | referral_date | end_date
+r1          | 2024-04-01    | 2024-07-30
+
+contact
+contact_id | referral_id | contact_date | app_type
+a          | r1          | 2024-04-10   | 02
+b          | r1          | 2024-04-10   | 02
+c          | r1          | 2024-05-10   | 02
+d          | r1          | 2024-07-01   | 06
+
+score
+contact_id | measure | total
+a          | PHQ-9   | 16
+b          | PHQ-9   | 9
+a          | GAD-7   | 6
+c          | PHQ-9   | 8
+c          | GAD-7   | 5
+d          | PHQ-9   | 20
+d          | GAD-7   | 20
+"""
+
+
+def test_same_day_scores_take_the_lower_first_and_follow_ups_are_ignored(compute):
+    report = compute(TIES_AND_FOLLOW_UPS, YEAR)
+
+    m = report.overall
+    # First PHQ-9 is the lower of the two on 10 April (9): not at caseness. The follow-up
+    # scores of 20 on 1 July are not the last scores.
+    assert m["finished_not_at_caseness"] == 1
+    assert m["reliable_deterioration"] == 0
+
+
+TREATMENT = """
+referral
+referral_id | referral_date | end_date
+one         | 2024-04-01    | 2024-05-30
+assessed    | 2024-04-01    | 2024-05-30
+never       | 2024-04-01    | 2024-04-30
+open        | 2024-04-01    |
+
+contact
+contact_id | referral_id | contact_date | app_type | attendance
+o1         | one         | 2024-04-10   | 01       | 5
+o2         | one         | 2024-04-20   | 02       | 5
+o3         | one         | 2024-04-27   | 02       | 3
+o4         | one         | 2024-05-04   | 06       | 5
+s1         | assessed    | 2024-04-10   | 01       | 5
+s2         | assessed    | 2024-04-20   | 02       | 2
+p1         | open        | 2024-04-10   | 03       | 6
+p2         | open        | 2024-04-20   | 05       | 5
+"""
+
+
+def test_treatment_contacts_are_attended_02_03_05_only(compute):
+    report = compute(TREATMENT, YEAR)
+
+    m = report.overall
+    assert m["referrals"] == 4
+    assert m["entered_treatment"] == 2  # one (o2) and open (p1)
+    assert m["ended_referrals"] == 3
+    assert m["ended_after_one_treatment"] == 1  # one: DNA and follow-up do not count
+    assert m["ended_before_treatment"] == 2  # assessed and never
+    assert m["finished_course"] == 0  # open has two treatment contacts but has not ended
+    assert m["ended_after_one_treatment_rate"] == pytest.approx(1 / 3)
+    assert m["ended_before_treatment_rate"] == pytest.approx(2 / 3)
+
+
+WAITS = """
+referral
+referral_id | referral_date | end_date
+d42         | 2024-04-01    | 2024-07-30
+d43         | 2024-04-01    | 2024-07-30
+d126        | 2024-04-01    | 2024-09-30
+d127        | 2024-04-01    | 2024-09-30
+
+contact
+contact_id | referral_id | contact_date
+a1         | d42         | 2024-05-13
+a2         | d42         | 2024-05-20
+b1         | d43         | 2024-05-14
+b2         | d43         | 2024-05-21
+c1         | d126        | 2024-08-05
+c2         | d126        | 2024-08-12
+e1         | d127        | 2024-08-06
+e2         | d127        | 2024-08-13
+"""
+
+
+def test_waits_count_42_and_126_days_as_within_6_and_18_weeks(compute):
+    report = compute(WAITS, YEAR)
+
+    m = report.overall
+    assert m["waited_6_weeks"] == 1
+    assert m["waited_18_weeks"] == 3
+    assert m["waited_6_weeks_rate"] == 0.25
+    assert m["waited_18_weeks_rate"] == 0.75
+    assert m["mean_wait_days"] == pytest.approx((42 + 43 + 126 + 127) / 4)
+    assert m["mean_treatment_sessions"] == 2.0
+    assert (m["waited_29_to_56_days"], m["waited_over_90_days"]) == (2, 2)
+
+
+APPOINTMENTS = """
+referral
+referral_id | referral_date | end_date
+r1          | 2024-03-01    | 2024-06-30
+
+contact
+contact_id | referral_id | contact_date | attendance
+c1         | r1          | 2024-03-20   | 3
+c2         | r1          | 2024-04-10   | 5
+c3         | r1          | 2024-04-17   | 3
+c4         | r1          | 2024-04-24   | 2
+c5         | r1          | 2024-05-01   | 4
+c6         | r1          | 2024-05-08   | 7
+c7         | r1          | 2024-05-15   | 6
+"""
+
+
+def test_dna_rate_is_dna_over_attended_or_dna_in_the_period(compute):
+    report = compute(APPOINTMENTS, YEAR)
+
+    m = report.overall
+    # c1 is before the period; cancellations (2, 4) and late-not-seen (7) are not appointments.
+    assert (m["dna"], m["appointments"]) == (1, 3)
+    assert m["dna_rate"] == pytest.approx(1 / 3)
+    assert m["referrals"] == 0  # referred before the period
+
+
+FUNNEL = """
+referral
+referral_id | referral_date | end_date   | imd_decile
+a           | 2024-04-01    | 2024-06-30 | 1
+b           | 2024-04-01    | 2024-06-30 | 1
+c           | 2024-04-01    |            | 10
+d           | 2024-04-01    | 2024-04-20 | 10
+e           | 2024-03-01    | 2024-05-30 |
+
+contact
+contact_id | referral_id | contact_date | app_type
+a1         | a           | 2024-04-10   | 01
+a2         | a           | 2024-04-20   | 02
+a3         | a           | 2024-05-20   | 02
+b1         | b           | 2024-04-10   | 02
+b2         | b           | 2024-05-10   | 02
+c1         | c           | 2024-04-10   | 01
+e1         | e           | 2024-03-10   | 02
+e2         | e           | 2024-04-10   | 02
+
+score
+contact_id | measure | total
+a1         | PHQ-9   | 15
+a1         | GAD-7   | 12
+a3         | PHQ-9   | 6
+a3         | GAD-7   | 5
+b1         | PHQ-9   | 15
+b1         | GAD-7   | 12
+b2         | PHQ-9   | 14
+b2         | GAD-7   | 11
+e1         | PHQ-9   | 15
+e1         | GAD-7   | 12
+e2         | PHQ-9   | 3
+e2         | GAD-7   | 3
+"""
+
+
+def test_funnel_follows_the_referred_cohort_with_itt_rates(compute):
+    report = compute(FUNNEL, YEAR)
+
+    m = report.overall
+    stages = {row["stage"]: row for row in report.funnel()}
+    assert [row["count"] for row in report.funnel()] == [4, 3, 2, 2, 2, 1, 1]
+    assert stages["recovered"]["itt_rate"] == 0.25
+    assert m["itt_recovery_rate"] == 0.25
+    # The official rate counts finishers in the period, including e (referred before it).
+    assert m["finished_course"] == 3
+    assert stages["recovered"]["official_rate"] == pytest.approx(2 / 3)
+    assert m["cohort_open"] == 1
+
+
+def test_by_imd_decile_is_keyed_1_to_10_with_gap_least_minus_most(compute):
+    report = compute(FUNNEL, YEAR)
+
+    deciles = report.to_dict()["by_imd_decile"]
+    assert list(deciles) == [str(d) for d in range(1, 11)]
+    assert deciles["1"]["finished_course"] == 2
+    assert deciles["1"]["recovery_rate"] == 0.5
+    assert deciles["1"]["label"] == "10 Most deprived"
+    assert deciles["10"]["label"] == "01 Least deprived"
+    assert deciles["10"]["recovery_rate"] is None  # nobody in decile 10 finished
+    assert deciles["5"]["referrals"] == 0
+    assert report.to_dict()["imd_decile_not_known"]["finished_course"] == 1
+    assert report.imd_gap()["itt_recovery_rate"] == pytest.approx(0.0 - 0.5)
+
+
+def test_months_place_each_measure_in_its_own_dates_month(compute):
+    report = compute(FUNNEL, Period())
+
+    months = {row["group"]: row for row in report.breakdowns["month"]}
+    assert months["2024-03"]["referrals"] == 1
+    assert months["2024-04"]["referrals"] == 4
+    assert months["2024-04"]["entered_treatment"] == 2  # a and b
+    assert months["2024-03"]["entered_treatment"] == 1  # e
+    assert months["2024-05"]["finished_course"] == 1  # e ended 30 May
+    assert months["2024-06"]["finished_course"] == 2
+    assert months["2024-06"]["recovery_rate"] == 0.5
+
+
+ATTRIBUTION = """
+referral
+referral_id | referral_date | end_date
+r1          | 2024-04-01    | 2024-06-30
+r2          | 2024-04-01    | 2024-06-30
+
+contact
+contact_id | referral_id | contact_date | therapist_id | therapy          | attendance
+c1         | r1          | 2024-04-10   | t1           | 748051000000105  | 5
+c2         | r1          | 2024-05-10   | t2           | 304891004        | 5
+c3         | r1          | 2024-05-17   | t2           |                  | 3
+c4         | r2          | 2024-04-10   | t1           | 748051000000105  | 5
+c5         | r2          | 2024-05-10   | t1           | 748051000000105  | 5
+"""
+
+
+def test_therapist_and_therapy_come_from_the_last_treatment_contact(compute):
+    report = compute(ATTRIBUTION, YEAR)
+
+    by_therapist = {row["group"]: row for row in report.breakdowns["therapist"]}
+    assert by_therapist["t2"]["finished_course"] == 1
+    assert by_therapist["t1"]["finished_course"] == 1
+    # A therapist's DNA rate counts their own appointments.
+    assert (by_therapist["t2"]["dna"], by_therapist["t2"]["appointments"]) == (1, 2)
+    assert (by_therapist["t1"]["dna"], by_therapist["t1"]["appointments"]) == (0, 3)
+    therapy = {row["group"]: row for row in report.breakdowns["therapy"]}
+    assert therapy["304891004"]["finished_course"] == 1
+    assert therapy["304891004"]["label"] == "Cognitive behavioural therapy (CBT)"
+    step = {row["group"]: row["finished_course"] for row in report.breakdowns["step"]}
+    assert step == {"low and high intensity": 1, "low intensity only": 1}
+
+
+PRACTICE = """
+referral
+referral_id | referral_date | end_date
+r1          | 2024-04-01    | 2024-06-30
+r2          | 2024-04-01    | 2024-06-30
+
+contact
+contact_id | referral_id | contact_date | app_type
+a0         | r1          | 2024-04-05   | 01
+a1         | r1          | 2024-04-10   | 02
+a2         | r1          | 2024-04-17   | 02
+b1         | r2          | 2024-04-10   | 02
+b2         | r2          | 2024-04-17   | 02
+b3         | r2          | 2024-04-24   | 02
+
+goal_rating
+contact_id
+a0
+b3
+
+homework
+homework_id | set_contact_id | reviewed_contact_id | outcome
+h1          | a1             | a2                  | done
+h2          | a2             |                     |
+h3          | b1             | b2                  | not_done
+"""
+
+
+def test_goals_by_session_2_and_homework_set_and_reviewed(compute):
+    report = compute(PRACTICE, YEAR)
+
+    m = report.overall
+    # r1 set goals at assessment; r2 only at treatment session 3.
+    assert m["finished_with_early_goals"] == 1
+    assert m["early_goals_rate"] == 0.5
+    assert m["homework_set"] == 3
+    assert m["homework_reviewed_rate"] == pytest.approx(2 / 3)
+    assert m["homework_done_rate"] == 0.5
+    assert m["homework_set_rate"] == 1.0
+
+
+ALERTS = """
+referral
+referral_id | referral_date | end_date
+acted       | 2024-04-01    | 2024-06-30
+ignored     | 2024-04-01    | 2024-06-30
+calm        | 2024-04-01    | 2024-06-30
+
+contact
+contact_id | referral_id | contact_date
+a1         | acted       | 2024-04-10
+a2         | acted       | 2024-05-10
+i1         | ignored     | 2024-04-10
+i2         | ignored     | 2024-05-10
+k1         | calm        | 2024-04-10
+k2         | calm        | 2024-05-10
+
+score
+contact_id | measure | total
+a1         | PHQ-9   | 15
+a1         | GAD-7   | 12
+a2         | PHQ-9   | 5
+a2         | GAD-7   | 5
+i1         | PHQ-9   | 15
+i1         | GAD-7   | 12
+i2         | PHQ-9   | 15
+i2         | GAD-7   | 12
+
+alert
+alert_id | referral_id | kind      | severity | opened_at        | acknowledged_at  | acted_at
+x1       | acted       | off_track | high     | 2024-04-10 09:00 | 2024-04-10 12:00 | 2024-04-11 09:00
+x2       | ignored     | off_track | high     | 2024-04-10 09:00 | 2024-04-12 09:00 |
+x3       | ignored     | risk      | urgent   | 2024-04-10 09:00 | 2024-04-10 09:30 | 2024-04-10 10:00
+"""
+
+
+def test_alert_response_times_and_outcomes_by_whether_alerts_were_acted_on(compute):
+    report = compute(ALERTS, YEAR)
+
+    assert report.alerts is not None
+    offtrack = next(a for a in report.alerts if a["kind"] == "off_track")
+    assert offtrack["opened"] == 2
+    assert offtrack["acknowledged_within_1_day"] == 1
+    assert offtrack["median_hours_to_acknowledge"] == pytest.approx((3 + 48) / 2)
+    assert offtrack["median_hours_to_act"] == 24.0
+    groups = {row["group"]: row for row in report.breakdowns["alert_response"]}
+    assert groups["off-track alert acted on"]["recovery_rate"] == 1.0
+    assert groups["off-track alert not acted on"]["recovery_rate"] == 0.0
+    assert groups["no off-track alert"]["finished_course"] == 1
+
+
+def test_dataset_without_alert_table_reports_no_alerts(compute):
+    report = compute(OUTCOMES, YEAR)
+
+    assert report.alerts is None
+    assert report.to_dict()["alerts"] is None
+
+
+def test_period_excludes_referrals_and_discharges_outside_it(compute):
+    report = compute(OUTCOMES, Period(dt.date(2024, 4, 2), dt.date(2024, 6, 29)))
+
+    m = report.overall
+    assert (m["referrals"], m["finished_course"], m["recovery_rate"]) == (0, 0, None)
+    assert m["entered_treatment"] == 3
