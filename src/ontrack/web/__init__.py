@@ -1,0 +1,1 @@
+"""The OnTrack web application: care records, roles, scoping and audit (Django)."""

@@ -1,0 +1,1 @@
+"""People and organisation: users, services, teams, staff with roles, supervision."""

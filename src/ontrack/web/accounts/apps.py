@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "ontrack.web.accounts"
+    label = "accounts"
+    verbose_name = "Services and staff"

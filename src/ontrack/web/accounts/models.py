@@ -1,0 +1,191 @@
+"""Services, teams, staff and supervision: the configuration a service edits in the admin.
+
+These are not clinical records, so the Django admin may change them directly; who may see
+which client is decided from them in ``ontrack.web.records.scoping``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from ontrack.web.records.codes import Ethnicity, Gender, Qualification, TherapistRole, Therapy
+
+
+class User(AbstractUser):
+    """A person who signs in: a member of staff (see ``Staff``) or a client."""
+
+    class Meta:
+        db_table = "accounts_user"
+
+
+class StaffRole(models.TextChoices):
+    """What a member of staff does, which decides what they may see.
+
+    A therapist sees their own caseload; a supervisor their supervisees' (and their own, if
+    they also carry one); a service manager everything in their service; an admin configures
+    the service and sees no client records.
+    """
+
+    THERAPIST = "therapist", "Therapist"
+    SUPERVISOR = "supervisor", "Supervisor"
+    MANAGER = "manager", "Service manager"
+    ADMIN = "admin", "Administrator"
+
+
+class Service(models.Model):
+    """A talking-therapy service: an NHS TT provider, a counselling centre or a practice."""
+
+    code = models.SlugField(
+        max_length=64, unique=True, help_text="Identifier used in exports (OrgID_Provider)."
+    )
+    name = models.CharField(max_length=200)
+    region = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A team within a service (a locality, a step of care, a pathway)."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering: ClassVar = ["service__name", "name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["service", "name"], name="team_name_unique_in_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.service})"
+
+
+def _validate_codes(values: object, choices: type[models.TextChoices], field: str) -> None:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValidationError({field: "Give a list of codes."})
+    unknown = sorted(set(values) - set(choices.values))
+    if unknown:
+        raise ValidationError({field: f"Unknown code(s): {', '.join(unknown)}."})
+
+
+class Staff(models.Model):
+    """A member of staff: their role, what they can deliver and who they are."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="staff")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="staff")
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="staff"
+    )
+    role = models.CharField(max_length=16, choices=StaffRole.choices)
+    therapist_role = models.CharField(
+        max_length=16,
+        choices=TherapistRole.choices,
+        blank=True,
+        help_text="Set for anyone who carries a caseload (therapists, and supervisors who do).",
+    )
+    practitioner_id = models.CharField(
+        max_length=64, unique=True, help_text="Pseudonymous identifier used in exports."
+    )
+    qualifications = models.JSONField(
+        default=list, blank=True, help_text="QualAttainLevelIAPT codes, main one first."
+    )
+    modalities = models.JSONField(
+        default=list, blank=True, help_text="SNOMED codes of the therapies they deliver."
+    )
+    languages = models.JSONField(
+        default=list, blank=True, help_text="Languages they work in (e.g. English, Urdu)."
+    )
+    gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
+    ethnicity = models.CharField(max_length=1, choices=Ethnicity.choices, blank=True)
+    year_of_birth = models.PositiveSmallIntegerField(null=True, blank=True)
+    caseload_limit = models.PositiveSmallIntegerField(
+        default=0, help_text="Maximum open cases agreed for this practitioner (0 = none)."
+    )
+
+    class Meta:
+        verbose_name_plural = "staff"
+        ordering: ClassVar = ["user__last_name", "user__first_name"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=~Q(role__in=["manager", "admin"]) | Q(therapist_role=""),
+                name="staff_managers_and_admins_carry_no_caseload",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="therapist") | ~Q(therapist_role=""),
+                name="staff_therapist_has_therapist_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        full = self.user.get_full_name()
+        return full or self.user.get_username()
+
+    @property
+    def carries_caseload(self) -> bool:
+        return bool(self.therapist_role)
+
+    def clean(self) -> None:
+        _validate_codes(self.qualifications, Qualification, "qualifications")
+        _validate_codes(self.modalities, Therapy, "modalities")
+        if not isinstance(self.languages, list):
+            raise ValidationError({"languages": "Give a list of languages."})
+        if self.role in (StaffRole.MANAGER, StaffRole.ADMIN) and self.therapist_role:
+            raise ValidationError(
+                {"therapist_role": "Managers and administrators carry no caseload."}
+            )
+        if self.role == StaffRole.THERAPIST and not self.therapist_role:
+            raise ValidationError({"therapist_role": "Say what kind of therapist this is."})
+        if self.team is not None and self.team.service_id != self.service_id:
+            raise ValidationError({"team": "The team belongs to another service."})
+
+
+class Supervision(models.Model):
+    """One supervisor supervising one member of staff, from a date until (optionally) a date."""
+
+    supervisor = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="supervising")
+    supervisee = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="supervised_by")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=~Q(supervisor=models.F("supervisee")),
+                name="supervision_not_self",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="supervision_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["supervisor", "supervisee"],
+                condition=Q(ended_on__isnull=True),
+                name="supervision_one_current_per_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supervisor} supervises {self.supervisee}"
+
+    def clean(self) -> None:
+        if (
+            self.supervisor_id is not None
+            and self.supervisee_id is not None
+            and self.supervisor.service_id != self.supervisee.service_id
+        ):
+            raise ValidationError("Supervisor and supervisee must work in the same service.")
+        if self.supervisor_id is not None and self.supervisor.role != StaffRole.SUPERVISOR:
+            raise ValidationError({"supervisor": "Only staff with the supervisor role supervise."})

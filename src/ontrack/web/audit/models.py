@@ -1,0 +1,70 @@
+"""The audit event: who did what to which record, with the values before and after.
+
+Rows carry no foreign keys (as opensafely's job-server does), so deleting or renaming a
+user or a record never rewrites history. Rows are never updated or deleted: the model
+refuses, the query set refuses, and a database trigger refuses updates (migration 0002).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, NoReturn
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class AuditKind(models.TextChoices):
+    """Whether an event changed records, read them, or bulk-loaded them."""
+
+    CHANGE = "change", "Change"
+    VIEW = "view", "View"
+    LOAD = "load", "Bulk load"
+    EXPORT = "export", "Export"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit events are append-only: they cannot be updated")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("audit events are append-only: they cannot be deleted")
+
+
+class AuditEvent(models.Model):
+    """One append-only entry in the audit trail."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=8, choices=AuditKind.choices)
+    # The actor as they were at the time; no foreign key, so history survives them.
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor = models.CharField(max_length=150, help_text="Username, or 'system'.")
+    action = models.CharField(max_length=64, help_text="The action or page, e.g. record_session.")
+    target_type = models.CharField(max_length=64, help_text="app_label.model of the record.")
+    target_id = models.CharField(max_length=64, blank=True)
+    client_id = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text="The client whose record this concerns."
+    )
+    old = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    new = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering: ClassVar = ["at", "id"]
+        indexes: ClassVar = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit events are append-only: they cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit events are append-only: they cannot be deleted")

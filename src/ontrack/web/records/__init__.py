@@ -1,0 +1,1 @@
+"""Care records: clients, referrals, episodes, contacts, scores, goals, homework, alerts."""

@@ -1,0 +1,61 @@
+"""The only code that changes clinical records.
+
+Every action takes keyword arguments, the actor as ``by=``, runs in one transaction,
+checks that the actor may do it, validates everything before writing anything, and
+appends an audit event (who, what, old and new values) in the same transaction. Views
+never call ``.save()`` on clinical models; they call these.
+"""
+
+from ontrack.web.records.actions._base import ActionError, ConcurrencyError
+from ontrack.web.records.actions.alerts import (
+    acknowledge_alert,
+    close_alert,
+    open_alert,
+    record_alert_action,
+)
+from ontrack.web.records.actions.care import (
+    create_referral,
+    end_referral,
+    open_episode,
+    reassign_episode,
+    record_assessment,
+)
+from ontrack.web.records.actions.clients import register_client, update_client
+from ontrack.web.records.actions.concerns import close_concern, escalate_concern, raise_concern
+from ontrack.web.records.actions.homework import (
+    HomeworkPlan,
+    agree_goal,
+    set_homework,
+    update_goal,
+)
+from ontrack.web.records.actions.reviews import add_supervision_note, record_review_decision
+from ontrack.web.records.actions.sessions import HomeworkReview, record_session
+from ontrack.web.records.actions.signals import refresh_signal
+
+__all__ = [
+    "ActionError",
+    "ConcurrencyError",
+    "HomeworkPlan",
+    "HomeworkReview",
+    "acknowledge_alert",
+    "add_supervision_note",
+    "agree_goal",
+    "close_alert",
+    "close_concern",
+    "create_referral",
+    "end_referral",
+    "escalate_concern",
+    "open_alert",
+    "open_episode",
+    "raise_concern",
+    "reassign_episode",
+    "record_alert_action",
+    "record_assessment",
+    "record_review_decision",
+    "record_session",
+    "refresh_signal",
+    "register_client",
+    "set_homework",
+    "update_client",
+    "update_goal",
+]

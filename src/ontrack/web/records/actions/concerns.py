@@ -1,0 +1,138 @@
+"""Concerns and complaints: raise, escalate through the NHS steps, resolve or withdraw."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from ontrack.web.accounts.models import User
+from ontrack.web.audit.events import record_change, snapshot
+from ontrack.web.records import permissions
+from ontrack.web.records.actions._base import ActionError, check_choice, check_text, claim_version
+from ontrack.web.records.codes import (
+    CONCERN_CLOSED_STAGES,
+    CONCERN_NEXT_STAGE,
+    ConcernKind,
+    ConcernStage,
+)
+from ontrack.web.records.models import Client, Concern, ConcernStep, Referral
+from ontrack.web.records.scoping import ViewerKind
+
+
+@transaction.atomic
+def raise_concern(
+    *,
+    client: Client,
+    kind: str,
+    summary: str,
+    referral: Referral | None = None,
+    by: User,
+) -> Concern:
+    """Record a concern, complaint or request for another therapist, as the client put it."""
+    viewer = permissions.actor(by)
+    permissions.require(permissions.can_raise_concern(viewer, client), "raise a concern here")
+    errors: dict[str, str] = {}
+    kind = check_choice(errors, "kind", kind, ConcernKind, "kind of concern")
+    summary = check_text(errors, "summary", summary, limit=5000)
+    if not summary and "summary" not in errors:
+        errors["summary"] = "Say what the concern is about."
+    if referral is not None and referral.client_id != client.pk:
+        errors["referral"] = "That referral belongs to someone else."
+    if errors:
+        raise ActionError(errors)
+    now = timezone.now()
+    concern = Concern.unscoped.create(
+        client=client, referral=referral, kind=kind, summary=summary, raised_at=now, raised_by=by
+    )
+    ConcernStep.unscoped.create(concern=concern, stage=ConcernStage.RAISED, at=now, by=by)
+    record_change(
+        by=by,
+        action="raise_concern",
+        target=concern,
+        client_id=client.pk,
+        new=snapshot(concern, ("referral", "kind", "summary", "stage", "raised_at")),
+    )
+    return concern
+
+
+def _step(
+    concern: Concern,
+    expected_version: int,
+    stage: str,
+    note: str,
+    by: User,
+    action: str,
+) -> Concern:
+    claim_version(concern, expected_version)
+    now = timezone.now()
+    old = snapshot(concern, ("stage", "closed_at", "outcome"))
+    concern.stage = stage
+    if stage in CONCERN_CLOSED_STAGES:
+        concern.closed_at = now
+        concern.outcome = note
+    concern.save(update_fields=["stage", "closed_at", "outcome", "version"])
+    step = ConcernStep.unscoped.create(concern=concern, stage=stage, note=note, at=now, by=by)
+    record_change(
+        by=by,
+        action=action,
+        target=concern,
+        client_id=concern.client_id,
+        old=old,
+        new={**snapshot(concern, ("stage", "closed_at", "outcome")), "step": step.pk, "note": note},
+    )
+    return concern
+
+
+@transaction.atomic
+def escalate_concern(*, concern: Concern, expected_version: int, note: str, by: User) -> Concern:
+    """Move a concern to its next escalation step, saying why."""
+    viewer = permissions.actor(by)
+    permissions.require(
+        permissions.can_escalate_concerns(viewer, concern.client), "escalate this concern"
+    )
+    errors: dict[str, str] = {}
+    note = check_text(errors, "note", note, limit=5000)
+    if not note and "note" not in errors:
+        errors["note"] = "Say why it is being escalated."
+    next_stage = CONCERN_NEXT_STAGE.get(ConcernStage(concern.stage))
+    if concern.stage in CONCERN_CLOSED_STAGES:
+        errors["__all__"] = "This concern is closed."
+    elif next_stage is None:
+        errors["__all__"] = "This concern is already at the last step (the Ombudsman)."
+    if errors or next_stage is None:
+        raise ActionError(errors)
+    return _step(concern, expected_version, next_stage, note, by, "escalate_concern")
+
+
+@transaction.atomic
+def close_concern(
+    *,
+    concern: Concern,
+    expected_version: int,
+    stage: str,
+    outcome: str,
+    by: User,
+) -> Concern:
+    """Close a concern as resolved (staff) or withdrawn (the client, or staff for them)."""
+    viewer = permissions.actor(by)
+    errors: dict[str, str] = {}
+    stage = check_choice(errors, "stage", stage, ConcernStage, "closing step")
+    if stage and stage not in CONCERN_CLOSED_STAGES:
+        errors["stage"] = "A concern closes as resolved or withdrawn."
+    own_withdrawal = (
+        stage == ConcernStage.WITHDRAWN
+        and viewer.kind == ViewerKind.CLIENT
+        and viewer.client_id == concern.client_id
+    )
+    permissions.require(
+        own_withdrawal or permissions.can_escalate_concerns(viewer, concern.client),
+        "close this concern",
+    )
+    outcome = check_text(errors, "outcome", outcome, limit=5000)
+    if not outcome and "outcome" not in errors:
+        errors["outcome"] = "Say how it was resolved, or why it was withdrawn."
+    if concern.stage in CONCERN_CLOSED_STAGES:
+        errors["__all__"] = "This concern is already closed."
+    if errors:
+        raise ActionError(errors)
+    return _step(concern, expected_version, stage, outcome, by, "close_concern")

@@ -1,0 +1,437 @@
+"""Build the demo service: a simulated year of a talking-therapy service, as of today.
+
+The simulator follows every referral to discharge; the demo cuts that history at today,
+so referrals still in treatment are open and therapists have live caseloads. Then it
+loads the tables, names everyone with fictional names, adds two supervisors, a manager,
+an administrator and one client sign-in, and gives every demo account the same password.
+Everyone in the demo is fictional.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from ontrack.web.accounts.models import Service, Staff, StaffRole, Supervision, User
+from ontrack.web.records.actions.signals import refresh_signal
+from ontrack.web.records.canonical import LoadSummary, load_tables
+from ontrack.web.records.canonical.load import refresh_planner_statistics
+from ontrack.web.records.codes import AlertActionKind, AlertKind, AlertStatus, EpisodeStatus
+from ontrack.web.records.models import Alert, AlertAction, Client, Contact, Episode, Goal, Homework
+from ontrack.web.records.models.measures import BECK_CRITERIA
+from ontrack.web.records.scoping import scopes_disabled
+
+DEMO_PASSWORD = "ontrack-demo"
+
+_GIVEN = (
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Ella",
+    "Farhan",
+    "Grace",
+    "Harry",
+    "Isla",
+    "Jamal",
+    "Kiran",
+    "Leah",
+    "Mohammed",
+    "Niamh",
+    "Oliver",
+    "Priya",
+    "Qasim",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Yusuf",
+    "Zara",
+    "Aoife",
+    "Bilal",
+    "Chidi",
+    "Dylan",
+    "Eilidh",
+)
+_FAMILY = (
+    "Ahmed",
+    "Baker",
+    "Chen",
+    "Davies",
+    "Evans",
+    "Fernandes",
+    "Green",
+    "Hussain",
+    "Ibrahim",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Mensah",
+    "Nowak",
+    "O'Brien",
+    "Patel",
+    "Quinn",
+    "Robinson",
+    "Singh",
+    "Taylor",
+    "Usman",
+    "Visser",
+    "Walker",
+    "Xu",
+    "Young",
+    "Zielinski",
+    "Okafor",
+)
+_GOALS = (
+    "Get back to work three days a week",
+    "Go to the supermarket on my own",
+    "Sleep through the night most nights",
+    "See friends at least once a week",
+    "Stop checking the door locks more than once",
+    "Feel able to speak up in meetings",
+    "Take the bus into town",
+    "Spend time with my children without snapping",
+)
+_HOMEWORK = (
+    (
+        "Walk for 15 minutes after breakfast on Monday, Wednesday and Friday",
+        "Activity lifts mood more than waiting to feel like it",
+        "If it rains, walk round the shopping centre instead",
+        "Tick the activity diary and rate mood 0-10 before and after",
+        "Keen, a bit worried about mornings",
+        "Low mood first thing; plan the route the night before",
+    ),
+    (
+        "Write a thought record the next three times anxiety goes above 6/10",
+        "Catching the thought helps test it rather than believe it",
+        "Use the breathing exercise first if it feels too much",
+        "Thought record sheet, kept in my bag",
+        "Unsure it will help, willing to try",
+        "Forgetting; set a phone reminder at 8pm",
+    ),
+    (
+        "Stay in the supermarket queue until anxiety halves, twice this week",
+        "Staying lets the anxiety fall on its own; leaving keeps it going",
+        "Remind myself the feeling peaks and passes",
+        "Note the peak and end anxiety ratings",
+        "Nervous but wants to do it",
+        "Busy times; go mid-morning",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """One demo account: its role, username, what the person sees."""
+
+    role: str
+    username: str
+    sees: str
+
+
+@dataclass(frozen=True)
+class DemoService:
+    """What the demo loaded and who can sign in."""
+
+    summary: LoadSummary
+    open_episodes: int
+    sign_ins: tuple[SignIn, ...]
+    password: str = DEMO_PASSWORD
+
+
+def cut_at(tables: dict[str, pa.Table], today: dt.date) -> dict[str, pa.Table]:
+    """Return the simulated history as it stood on ``today``: later events are removed."""
+    referral = tables["referral"].filter(pc.less_equal(tables["referral"]["referral_date"], today))
+    ended_later = pc.fill_null(pc.greater(referral["end_date"], today), False)
+    for column in ("end_date", "end_code"):
+        index = referral.schema.get_field_index(column)
+        cleared = pc.if_else(
+            ended_later, pa.scalar(None, referral.schema.field(column).type), referral[column]
+        )
+        referral = referral.set_column(index, column, cleared)
+    contact = tables["contact"].filter(pc.less_equal(tables["contact"]["contact_date"], today))
+    contact = contact.filter(pc.is_in(contact["referral_id"], referral["referral_id"]))
+    kept = contact["contact_id"]
+    out = dict(tables, referral=referral, contact=contact)
+    for name in ("score", "alliance", "goal_rating"):
+        out[name] = tables[name].filter(pc.is_in(tables[name]["contact_id"], kept))
+    homework = tables["homework"].filter(pc.is_in(tables["homework"]["set_contact_id"], kept))
+    reviewed_later = pc.invert(pc.fill_null(pc.is_in(homework["reviewed_contact_id"], kept), False))
+    for column in ("reviewed_contact_id", "outcome"):
+        index = homework.schema.get_field_index(column)
+        cleared = pc.if_else(reviewed_later, pa.scalar(None, pa.string()), homework[column])
+        homework = homework.set_column(index, column, cleared)
+    out["homework"] = homework
+    return out
+
+
+def _fictional_name(rng: random.Random) -> tuple[str, str]:
+    return rng.choice(_GIVEN), rng.choice(_FAMILY)
+
+
+def build_demo(*, referrals: int = 400, seed: int = 2026, therapists: int = 12) -> DemoService:
+    """Simulate and load the demo service into an empty database; return the sign-ins."""
+    from ontrack.synth import simulate
+
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=365)
+    tables = cut_at(
+        simulate(referrals=referrals, seed=seed, therapists=therapists, services=1, start=start),
+        today,
+    )
+    rng = random.Random(seed)
+    summary = load_tables(tables, name_for=lambda _: _fictional_name(rng))
+    with scopes_disabled(), transaction.atomic():
+        service = Service.objects.get()
+        service.name = "Riverside Talking Therapies (demo)"
+        service.save()
+        password = make_password(DEMO_PASSWORD)
+        _name_therapists(rng, password)
+        sign_ins = _add_people(service, rng, password)
+        _describe_goals_and_homework(seed)
+        _handle_past_risk_alerts()
+        _book_next_sessions(rng)
+        open_episodes = evaluate_open_episodes()
+    refresh_planner_statistics()
+    return DemoService(summary=summary, open_episodes=open_episodes, sign_ins=sign_ins)
+
+
+def evaluate_open_episodes() -> int:
+    """Evaluate every open episode so the caseload shows a signal for each (the engine
+    would have done so after each client's latest session). Return how many."""
+    episodes = list(
+        Episode.objects.filter(status=EpisodeStatus.OPEN).select_related("referral__client")
+    )
+    for episode in episodes:
+        refresh_signal(episode=episode, by=None)
+    return len(episodes)
+
+
+def _book_next_sessions(rng: random.Random) -> None:
+    """Book each open episode's next session about a week after its latest contact."""
+    today = timezone.localdate()
+    episodes = list(Episode.objects.filter(status=EpisodeStatus.OPEN))
+    latest = dict(
+        Contact.objects.filter(episode__in=episodes)
+        .values_list("episode_id")
+        .annotate(last=Max("contact_date"))
+    )
+    for episode in episodes:
+        last = latest.get(episode.pk, today)
+        booked = last + dt.timedelta(days=7)
+        if booked <= today:
+            booked = today + dt.timedelta(days=rng.randint(1, 7))
+        # A few clients have no next session booked yet, as in any real caseload.
+        episode.next_session_on = booked if rng.random() > 0.1 else None
+    _update(episodes, ["next_session_on"])
+
+
+def _name_therapists(rng: random.Random, password: str) -> None:
+    users = []
+    for number, staff in enumerate(
+        Staff.objects.select_related("user").order_by("practitioner_id"), 1
+    ):
+        user = staff.user
+        user.username = f"therapist{number}"
+        user.first_name, user.last_name = _fictional_name(rng)
+        user.password = password
+        users.append(user)
+    User.objects.bulk_update(users, ["username", "first_name", "last_name", "password"])
+
+
+def _person(username: str, rng: random.Random, password: str, **extra: object) -> User:
+    given, family = _fictional_name(rng)
+    return User.objects.create(
+        username=username, first_name=given, last_name=family, password=password, **extra
+    )
+
+
+def _add_people(service: Service, rng: random.Random, password: str) -> tuple[SignIn, ...]:
+    therapists = list(Staff.objects.filter(service=service).order_by("practitioner_id"))
+    year_ago = timezone.localdate() - dt.timedelta(days=400)
+    supervisors = []
+    for number in (1, 2):
+        supervisor = Staff.objects.create(
+            user=_person(f"supervisor{number}", rng, password),
+            service=service,
+            role=StaffRole.SUPERVISOR,
+            practitioner_id=f"SUP{number}",
+        )
+        supervisors.append(supervisor)
+    half = len(therapists) // 2
+    Supervision.objects.bulk_create(
+        Supervision(supervisor=supervisors[0 if i < half else 1], supervisee=t, started_on=year_ago)
+        for i, t in enumerate(therapists)
+    )
+    Staff.objects.create(
+        user=_person("manager", rng, password),
+        service=service,
+        role=StaffRole.MANAGER,
+        practitioner_id="MGR1",
+    )
+    Staff.objects.create(
+        user=_person("admin", rng, password, is_staff=True, is_superuser=True),
+        service=service,
+        role=StaffRole.ADMIN,
+        practitioner_id="ADM1",
+    )
+    # The client sign-in: someone in treatment with a few sessions behind them.
+    busiest = (
+        Episode.objects.filter(status=EpisodeStatus.OPEN)
+        .annotate(n=Count("contacts"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    client_user = None
+    if busiest is not None:
+        client = busiest.referral.client
+        client_user = User.objects.create(
+            username="client",
+            first_name=client.given_name,
+            last_name=client.family_name,
+            password=password,
+        )
+        Client.objects.filter(pk=client.pk).update(user=client_user)
+    load = dict(
+        Episode.objects.filter(status=EpisodeStatus.OPEN)
+        .values_list("therapist_id")
+        .annotate(n=Count("pk"))
+    )
+    # Show the busiest therapist of each supervisor's group.
+    first = max(therapists[:half], key=lambda t: load.get(t.pk, 0)).user
+    second = max(therapists[half:], key=lambda t: load.get(t.pk, 0)).user
+    sign_ins = [
+        SignIn("therapist", first.username, f"{first.get_full_name()}'s own caseload"),
+        SignIn("therapist", second.username, f"{second.get_full_name()}'s own caseload"),
+        SignIn("supervisor", "supervisor1", f"the caseloads of therapist1 to therapist{half}"),
+        SignIn(
+            "supervisor",
+            "supervisor2",
+            f"the caseloads of therapist{half + 1} to therapist{len(therapists)}",
+        ),
+        SignIn("service manager", "manager", "every client of the service"),
+        SignIn("administrator", "admin", "service configuration (/admin/), no client records"),
+    ]
+    if client_user is not None:
+        sign_ins.append(
+            SignIn("client", "client", f"only their own record ({client_user.get_full_name()})")
+        )
+    return tuple(sign_ins)
+
+
+def _describe_goals_and_homework(seed: int) -> None:
+    """Give the simulated goals and homework example wording (they come without any)."""
+    rng = random.Random(seed + 1)
+    goals = list(Goal.objects.all())
+    for goal in goals:
+        goal.description = rng.choice(_GOALS)
+    _update(goals, ["description"])
+    homework = list(Homework.objects.all())
+    names = [name for name, _ in BECK_CRITERIA]
+    for item in homework:
+        example = rng.choice(_HOMEWORK)
+        # Fill exactly as many of Beck's criteria as the simulation says were recorded.
+        for name, text in list(zip(names, example, strict=True))[: item.criteria_met]:
+            setattr(item, name, text)
+    _update(homework, names)
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def _handle_past_risk_alerts() -> None:
+    """Simulate practice: a risk alert is acted on and closed by the next contact.
+
+    Loading opens an urgent alert for every risk answer in the history. In a working
+    service the therapist would have reviewed risk at (or before) the next session, so the
+    demo records that, as the therapist, and closes those alerts; alerts from each client's
+    latest session stay open, as they would today. This is simulated data, like the rest.
+    """
+    alerts = list(
+        Alert.objects.filter(kind=AlertKind.RISK, contact__isnull=False).select_related(
+            "contact", "referral"
+        )
+    )
+    later: dict[int, list[Contact]] = {}
+    for contact in (
+        Contact.objects.filter(referral__alerts__kind=AlertKind.RISK, therapist__isnull=False)
+        .select_related("therapist__user")
+        .distinct()
+        .order_by("contact_date", "pk")
+    ):
+        later.setdefault(contact.referral_id, []).append(contact)
+    actions = []
+    for alert in alerts:
+        opened = alert.contact.contact_date  # type: ignore[union-attr]
+        alert.opened_at = _at(opened, 17)
+        following = [c for c in later.get(alert.referral_id, []) if c.contact_date > opened]
+        if following:
+            handled_on, therapist = following[0].contact_date, following[0].therapist
+        elif alert.referral.end_date is not None:
+            handled_on = max(alert.referral.end_date, opened + dt.timedelta(days=1))
+            therapist = alert.contact.therapist  # type: ignore[union-attr]
+        else:
+            continue
+        by = therapist.user if therapist is not None else None
+        alert.acknowledged_at = _at(opened + dt.timedelta(days=1), 9)
+        alert.acknowledged_by = by
+        alert.acted_at = alert.closed_at = _at(handled_on, 12)
+        alert.closed_by = by
+        alert.status = AlertStatus.CLOSED
+        alert.close_note = "Risk reviewed with the client; safety plan in place (simulated)."
+        actions.append(
+            AlertAction(
+                alert=alert,
+                kind=AlertActionKind.RISK_ASSESSMENT,
+                at=alert.acted_at,
+                by=by,
+                note="Risk reviewed with the client (simulated).",
+            )
+        )
+    _update(
+        alerts,
+        [
+            "opened_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "acted_at",
+            "closed_at",
+            "closed_by",
+            "status",
+            "close_note",
+        ],
+    )
+    AlertAction.objects.bulk_create(actions)
+
+
+def _update(objects: list[Any], fields: list[str]) -> None:
+    """Write ``fields`` of many rows with one prepared UPDATE.
+
+    ``bulk_update`` builds a CASE expression per field and row, which took most of the
+    demo's load time; the demo's own simulated rows need none of that.
+    """
+    if not objects:
+        return
+    meta = objects[0]._meta
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{quote(c.column)} = %s" for c in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    rows = [
+        [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns] + [obj.pk]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -1,0 +1,369 @@
+"""Between the care records and ``ontrack.monitoring``: one referral as the engine sees it.
+
+``episode_history`` reads a referral's contacts, scores, alliance ratings, goal ratings and
+homework (a fixed handful of queries) into a ``monitoring.EpisodeHistory``; ``judge``
+evaluates it with the shipped default parameters (or the bundle named by the
+``ONTRACK_MONITORING_BUNDLE`` setting) and never turns a failure into "on track";
+``expected_course`` draws each measure's expected course, spread and failure boundary
+for the client timeline, the same way the engine judges the latest session.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count
+
+from ontrack import monitoring
+from ontrack.measures import MeasureError, get_measure
+from ontrack.monitoring.evaluate import tracked_measures
+from ontrack.monitoring.progress import intake_features, intake_point
+from ontrack.web.records.codes import EpisodeStatus, SignalStatus
+from ontrack.web.records.models import (
+    AllianceResponse,
+    Contact,
+    Episode,
+    GoalRating,
+    Homework,
+    QuestionnaireResponse,
+    Referral,
+)
+
+log = logging.getLogger(__name__)
+
+PHQ9 = "PHQ-9"
+
+
+@cache
+def _bundle_from(path: str) -> monitoring.ModelBundle:
+    return monitoring.load_bundle(path)
+
+
+def bundle() -> monitoring.ModelBundle:
+    """Return the model bundle the service uses: its own if configured, else the default."""
+    path = getattr(settings, "ONTRACK_MONITORING_BUNDLE", "")
+    return _bundle_from(str(path)) if path else monitoring.default_bundle()
+
+
+def config() -> monitoring.MonitoringConfig:
+    """Return the monitoring thresholds (the documented defaults)."""
+    return monitoring.MonitoringConfig()
+
+
+def _risk_answer(response: QuestionnaireResponse) -> monitoring.RiskAnswer:
+    if response.risk:
+        return monitoring.RiskAnswer.POSITIVE
+    if response.items is None:
+        return monitoring.RiskAnswer.NOT_RECORDED
+    try:
+        risk_items = get_measure(response.measure).risk_items
+    except MeasureError:
+        return monitoring.RiskAnswer.NOT_RECORDED
+    if not risk_items:
+        return monitoring.RiskAnswer.NOT_RECORDED
+    items = list(response.items)
+    if any(i > len(items) or items[i - 1] is None for i in risk_items):
+        return monitoring.RiskAnswer.UNANSWERED
+    return monitoring.RiskAnswer.NEGATIVE
+
+
+@dataclass(frozen=True)
+class RecordRows:
+    """A referral's records as the timeline and the engine read them (one query each)."""
+
+    referral: Referral
+    contacts: list[Contact]
+    questionnaires: list[QuestionnaireResponse]
+    alliance: list[AllianceResponse]
+    goal_ratings: list[GoalRating]
+    homework: list[Homework]
+    caseload: tuple[int | None, int | None]
+
+    @classmethod
+    def load(cls, referral: Referral, *, caseload_now: bool = True) -> RecordRows:
+        """Read the rows (five queries, and one for the therapist's caseload now).
+
+        ``caseload_now=False`` leaves out the therapist's current caseload (the timeline
+        draws courses, which do not use it).
+        """
+        contacts = list(
+            Contact.unscoped.filter(referral=referral)
+            .select_related("therapist")
+            .order_by("contact_date", "pk")
+        )
+        caseload: tuple[int | None, int | None] = (None, None)
+        last = contacts[-1] if contacts else None
+        if caseload_now and last is not None and last.therapist is not None:
+            # Only the latest contact carries the therapist's load: what they carry now.
+            open_now = Episode.unscoped.filter(
+                therapist_id=last.therapist_id, status=EpisodeStatus.OPEN
+            ).aggregate(n=Count("pk"))["n"]
+            caseload = (int(open_now), last.therapist.caseload_limit or None)
+        return cls(
+            referral=referral,
+            contacts=contacts,
+            questionnaires=list(
+                QuestionnaireResponse.unscoped.filter(contact__referral=referral).order_by(
+                    "contact__contact_date", "contact_id", "measure"
+                )
+            ),
+            alliance=list(
+                AllianceResponse.unscoped.filter(contact__referral=referral).order_by(
+                    "contact__contact_date", "contact_id", "measure"
+                )
+            ),
+            goal_ratings=list(
+                GoalRating.unscoped.filter(goal__referral=referral)
+                .select_related("goal")
+                .order_by("contact__contact_date", "goal__number")
+            ),
+            homework=list(Homework.unscoped.filter(referral=referral).order_by("pk")),
+            caseload=caseload,
+        )
+
+    def history(self) -> monitoring.EpisodeHistory:
+        """Return the referral as the engine's episode.
+
+        Contact, homework and referral ids are the records' primary keys as text, so a
+        signal's ``contact_id`` leads straight back to its ``Contact``.
+        """
+        referral, client = self.referral, self.referral.client
+        last = self.contacts[-1] if self.contacts else None
+        contacts = tuple(
+            monitoring.Contact(
+                contact_id=str(c.pk),
+                date=c.contact_date,
+                app_type=c.app_type,
+                attendance=c.attendance,
+                therapist_id=c.therapist.practitioner_id if c.therapist else None,
+                therapy=c.therapy or None,
+                step=c.step,
+                session_number=c.session_number,
+                therapist_caseload=self.caseload[0] if c is last else None,
+                therapist_caseload_limit=self.caseload[1] if c is last else None,
+                therapist_gender=(c.therapist.gender or None) if c.therapist else None,
+            )
+            for c in self.contacts
+        )
+        return monitoring.EpisodeHistory(
+            referral_id=str(referral.pk),
+            referral_date=referral.referral_date,
+            contacts=contacts,
+            scores=tuple(
+                monitoring.ScoreRecord(
+                    str(q.contact_id), q.measure, float(q.total), _risk_answer(q)
+                )
+                for q in self.questionnaires
+            ),
+            alliance=tuple(
+                monitoring.AllianceRecord(str(a.contact_id), a.measure, float(a.total))
+                for a in self.alliance
+            ),
+            goal_ratings=tuple(
+                monitoring.GoalRating(str(g.contact_id), g.goal.number, g.rating)
+                for g in self.goal_ratings
+            ),
+            homework=tuple(
+                monitoring.HomeworkRecord(
+                    homework_id=str(h.pk),
+                    set_contact_id=str(h.set_contact_id),
+                    reviewed_contact_id=(
+                        str(h.reviewed_contact_id) if h.reviewed_contact_id else None
+                    ),
+                    criteria_met=h.criteria_met,
+                    outcome=h.outcome or None,
+                )
+                for h in self.homework
+            ),
+            age=referral.age_at_referral,
+            imd_decile=client.imd_decile,
+            problem_descriptor=referral.problem_descriptor or None,
+            gender=client.gender or None,
+            therapist_gender_preference=client.preferred_therapist_gender or None,
+        )
+
+
+def episode_history(referral: Referral) -> monitoring.EpisodeHistory:
+    """Return everything recorded in ``referral`` as the engine's episode."""
+    return RecordRows.load(referral).history()
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the engine said about an episode, or why it could not say.
+
+    ``evaluation`` is None when it could not judge; ``signal`` is then ``unknown`` and
+    ``reasons`` say why, and ``risk`` still carries every risk signal the engine found.
+    """
+
+    signal: SignalStatus
+    reasons: tuple[str, ...]
+    evaluation: monitoring.Evaluation | None
+    risk: tuple[monitoring.Signal, ...]
+    contact_id: int | None
+
+    @property
+    def signals(self) -> tuple[monitoring.Signal, ...]:
+        if self.evaluation is not None:
+            return self.evaluation.signals
+        return self.risk
+
+    def detail(self) -> dict[str, object]:
+        """Return what is kept on the episode: the evaluation as JSON, or the error."""
+        if self.evaluation is not None:
+            return self.evaluation.to_json()
+        return {"error": list(self.reasons), "signals": [s.to_json() for s in self.risk]}
+
+
+_STATUS = {
+    monitoring.ProgressStatus.RECOVERED: SignalStatus.RECOVERED,
+    monitoring.ProgressStatus.ON_TRACK: SignalStatus.ON_TRACK,
+    monitoring.ProgressStatus.BEHIND: SignalStatus.BEHIND,
+    monitoring.ProgressStatus.OFF_TRACK: SignalStatus.OFF_TRACK,
+    monitoring.ProgressStatus.BASELINE: SignalStatus.BASELINE,
+}
+
+
+def _latest_contact(history: monitoring.EpisodeHistory) -> int | None:
+    last = history.last_contact
+    return int(last.contact_id) if last is not None else None
+
+
+def judge(history: monitoring.EpisodeHistory) -> Judgement:
+    """Evaluate an episode; a failure gives ``unknown`` with the reason, never on track."""
+    contact_id = _latest_contact(history)
+    if not history.contacts:
+        return Judgement(SignalStatus.UNKNOWN, ("No contacts recorded yet.",), None, (), contact_id)
+    try:
+        evaluation = monitoring.evaluate_episode(history, bundle(), config())
+    except monitoring.MonitoringError as exc:
+        reason = f"Progress could not be judged: {exc}"
+        return Judgement(SignalStatus.UNKNOWN, (reason,), None, tuple(exc.risk_signals), contact_id)
+    except Exception:
+        # A fault in the engine must not stop a session being recorded, and must not
+        # pass for "on track": say so on the caseload and log it for the administrators.
+        log.exception("evaluating referral %s failed", history.referral_id)
+        risk = tuple(monitoring.risk_signals(history))
+        reason = (
+            "Progress could not be judged because the early-warning checks failed; "
+            "the error was logged for the service's administrators."
+        )
+        return Judgement(SignalStatus.UNKNOWN, (reason,), None, risk, contact_id)
+    reasons = tuple(r for p in evaluation.progress for r in p.reasons)
+    return Judgement(
+        _STATUS[evaluation.status],
+        reasons,
+        evaluation,
+        tuple(s for s in evaluation.signals if s.kind is monitoring.SignalKind.RISK),
+        contact_id,
+    )
+
+
+# -- the expected course, for the timeline chart ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoursePoint:
+    """The expected score, its spread and the failure boundary at one treatment session."""
+
+    session: int
+    expected: float
+    spread: float
+    boundary: float | None
+
+
+@dataclass(frozen=True)
+class Course:
+    """One measure's expected course for this client, with its fixed reference lines."""
+
+    measure: str
+    intake: float
+    points: tuple[CoursePoint, ...]
+    caseness: float | None
+    reliable_change: float | None
+    higher_is_better: bool
+    model: str
+    label: str
+
+
+def _partners(
+    measure: str, tracked: tuple[str, ...], history: monitoring.EpisodeHistory
+) -> tuple[str, ...]:
+    # As the engine does: PHQ-9's partner is the anxiety measure, the anxiety measure's PHQ-9.
+    if measure == PHQ9:
+        return (*(m for m in tracked if m != PHQ9), "GAD-7")
+    return (PHQ9,)
+
+
+def expected_course(
+    history: monitoring.EpisodeHistory, measure: str, sessions: int
+) -> Course | None:
+    """Return the expected course of ``measure`` over sessions 1..``sessions``, or None.
+
+    None when the measure has no intake score or no model. The boundary is drawn as the
+    engine draws it for the latest session (the calibrated failure boundary where the
+    bundle has one, else expected + z spreads).
+    """
+    models, cfg = bundle(), config()
+    try:
+        tracked = tracked_measures(history, cfg)
+        facts = models.facts(measure)
+        model = models.model_for(measure, cfg.model)
+        intake = intake_point(history, measure).total
+        partners = tuple((m, models.measures.get(m)) for m in _partners(measure, tracked, history))
+        features = intake_features(history, measure, partners)
+        z = cfg.boundary_z if cfg.boundary_z is not None else models.z_for(cfg.model)
+        threshold = cfg.failure_threshold or models.threshold_for(cfg.model)
+    except monitoring.MonitoringError:
+        return None
+    failure = models.failure_for(measure, cfg.model) if threshold is not None else None
+    steps = np.arange(1, max(sessions, 1) + 1, dtype=np.float64)
+    means, spreads = model.expect(features, steps)
+    points = []
+    for step, mean, spread in zip(steps, means, spreads, strict=True):
+        boundary: float | None
+        if failure is not None and threshold is not None:
+            boundary = failure.boundary(
+                float(mean), float(spread), intake, facts, float(step), threshold
+            )
+        else:
+            boundary = float(mean) + facts.direction * z * float(spread)
+        points.append(CoursePoint(int(step), float(mean), float(spread), boundary))
+    return Course(
+        measure=measure,
+        intake=intake,
+        points=tuple(points),
+        caseness=facts.clinical_cutoff,
+        reliable_change=facts.reliable_change,
+        higher_is_better=facts.higher_is_better,
+        model=model.name,
+        label=models.label,
+    )
+
+
+# -- the why-review ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """The why-review of an episode as it stands, or why it could not be put together."""
+
+    review: monitoring.WhyReview | None
+    error: str | None
+    contact_id: int | None
+
+
+def review_for(history: monitoring.EpisodeHistory) -> ReviewResult:
+    """Rank the reasons the episode may be failing, from the record so far."""
+    contact_id = _latest_contact(history)
+    if not history.contacts:
+        return ReviewResult(None, "No contacts recorded yet: there is nothing to review.", None)
+    try:
+        review = monitoring.why_review(history, bundle(), config())
+        return ReviewResult(review, None, contact_id)
+    except monitoring.MonitoringError as exc:
+        return ReviewResult(None, f"The review cannot be put together: {exc}", contact_id)

@@ -1,0 +1,78 @@
+"""What a viewer may do to a record, on top of what they may see (``scoping``).
+
+Views call these to decide which buttons to show and actions call them again with the
+actor, so an action refuses a caller who skipped the view.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+
+from ontrack.web.accounts.models import User
+from ontrack.web.records.models import Client, Episode
+from ontrack.web.records.scoping import Viewer, ViewerKind, restrict, viewer_for
+
+CLINICAL = frozenset({ViewerKind.THERAPIST, ViewerKind.SUPERVISOR, ViewerKind.MANAGER})
+
+
+def sees_client(viewer: Viewer, client: Client) -> bool:
+    """Say whether ``viewer`` may see ``client`` (one query)."""
+    return restrict(Client.unscoped.filter(pk=client.pk), viewer).exists()
+
+
+def can_record_session(viewer: Viewer, episode: Episode) -> bool:
+    """The episode's therapist, or their current supervisor, may record its sessions."""
+    if viewer.kind not in (ViewerKind.THERAPIST, ViewerKind.SUPERVISOR) or viewer.staff is None:
+        return False
+    return episode.is_open and episode.therapist_id in viewer.therapist_ids()
+
+
+def can_supervise(viewer: Viewer, episode: Episode) -> bool:
+    """A supervisor writes supervision notes on their current supervisees' episodes."""
+    if viewer.kind != ViewerKind.SUPERVISOR or viewer.staff is None:
+        return False
+    return episode.therapist_id in viewer.supervisee_ids()
+
+
+def can_edit_client(viewer: Viewer, client: Client) -> bool:
+    """Clinical staff who can see the client may edit their details, goals and homework."""
+    return viewer.kind in CLINICAL and sees_client(viewer, client)
+
+
+def can_manage_alerts(viewer: Viewer, client: Client) -> bool:
+    """Clinical staff who can see the client may acknowledge, act on and close its alerts."""
+    return viewer.kind in CLINICAL and sees_client(viewer, client)
+
+
+def can_escalate_concerns(viewer: Viewer, client: Client) -> bool:
+    """Supervisors and managers who can see the client take concerns through their steps."""
+    return viewer.kind in (ViewerKind.SUPERVISOR, ViewerKind.MANAGER) and sees_client(
+        viewer, client
+    )
+
+
+def can_raise_concern(viewer: Viewer, client: Client) -> bool:
+    """The client themselves, or clinical staff on their behalf."""
+    if viewer.kind == ViewerKind.CLIENT:
+        return viewer.client_id == client.pk
+    return viewer.kind in CLINICAL and sees_client(viewer, client)
+
+
+def can_register_clients(viewer: Viewer, service_id: int) -> bool:
+    """Clinical staff of a service may register its clients and referrals."""
+    return viewer.kind in CLINICAL and viewer.service_id == service_id
+
+
+def require(allowed: bool, what: str) -> None:
+    """Raise ``PermissionDenied`` naming what was refused unless ``allowed``."""
+    if not allowed:
+        raise PermissionDenied(f"You may not {what}.")
+
+
+def actor(by: User | AnonymousUser) -> Viewer:
+    """Return the viewer for an action's ``by`` (a signed-in person)."""
+    viewer = viewer_for(by)
+    if viewer.kind == ViewerKind.ANONYMOUS:
+        raise PermissionDenied("Sign in first.")
+    return viewer

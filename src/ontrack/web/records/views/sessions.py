@@ -1,0 +1,183 @@
+"""Record a session, then show what it changed: the signal and any alert opened or closed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ontrack.measures import Measure, MeasureError, get_measure
+from ontrack.web.records import actions
+from ontrack.web.records.codes import AlertKind, AlertStatus, GoalStatus
+from ontrack.web.records.forms import SessionForm
+from ontrack.web.records.models import (
+    Alert,
+    Contact,
+    Episode,
+    Goal,
+    Homework,
+)
+from ontrack.web.records.views._common import (
+    AuthenticatedHttpRequest,
+    episode_for,
+    staff_client_for,
+)
+
+# The questionnaires every session form asks, and the alliance measure (its wording ships
+# under CC BY 4.0; see its provenance on the form).
+SESSION_MEASURES = ("PHQ-9", "GAD-7")
+ALLIANCE_MEASURE = "OSR"
+
+
+def session_form(episode: Episode, data: Any = None) -> SessionForm:
+    referral = episode.referral
+    return SessionForm(
+        data,
+        episode=episode,
+        questionnaires=[get_measure(code) for code in SESSION_MEASURES],
+        alliance=get_measure(ALLIANCE_MEASURE),
+        goals=Goal.objects.filter(referral=referral, status=GoalStatus.ACTIVE),
+        homework_due=Homework.objects.filter(referral=referral, reviewed_contact__isnull=True),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def record_session(
+    request: AuthenticatedHttpRequest, client_id: int, episode_id: int
+) -> HttpResponse:
+    """Record one session of an episode; on any error show every message and save nothing."""
+    client = staff_client_for(request, client_id, "record_session")
+    episode = episode_for(request, client, episode_id)
+    if request.method == "POST":
+        form = session_form(episode, request.POST)
+        if form.is_valid():
+            try:
+                contact = actions.record_session(
+                    episode=episode, by=request.user, **form.action_arguments()
+                )
+            except actions.ActionError as error:
+                form.add_action_errors(error)
+            else:
+                if contact.alerts.filter(kind=AlertKind.RISK).exists():
+                    messages.warning(
+                        request,
+                        "An urgent risk alert was opened: a risk question was answered "
+                        "positively. Review risk with the client today.",
+                    )
+                url = reverse("contact_detail", args=[client.pk, contact.pk])
+                return HttpResponseRedirect(url + "?saved=1")
+        status = 400
+    else:
+        form = session_form(episode)
+        status = 200
+    sessions = Contact.objects.filter(
+        referral=episode.referral, session_number__isnull=False
+    ).count()
+    return render(
+        request,
+        "records/record_session.html",
+        {"client": client, "episode": episode, "form": form, "sessions_so_far": sessions},
+        status=status,
+    )
+
+
+@dataclass(frozen=True)
+class ItemAnswer:
+    number: int
+    text: str
+    answer: str
+
+
+def _items(measure: Measure | None, answers: list[Any] | None) -> tuple[ItemAnswer, ...]:
+    if measure is None or not answers:
+        return ()
+    labels = measure.answer_labels
+    out = []
+    for item, value in zip(measure.items, answers, strict=False):
+        if value is None:
+            shown = "Not answered"
+        else:
+            index = int(value) - measure.item_min
+            label = labels[index] if 0 <= index < len(labels) else ""
+            shown = f"{value:g} ({label})" if label else f"{value:g}"
+        out.append(ItemAnswer(item.number, item.text or f"Item {item.number}", shown))
+    return tuple(out)
+
+
+def _answers(contact: Contact) -> list[dict[str, Any]]:
+    out = []
+    responses: list[Any] = [*contact.questionnaires.all(), *contact.alliance_ratings.all()]
+    for q in responses:
+        try:
+            measure = get_measure(q.measure)
+        except MeasureError:
+            measure = None
+        out.append(
+            {
+                "response": q,
+                "name": measure.name if measure else q.measure,
+                "items": _items(measure, q.items),
+            }
+        )
+    return out
+
+
+@require_GET
+@login_required
+def contact_detail(
+    request: AuthenticatedHttpRequest, client_id: int, contact_id: int
+) -> HttpResponse:
+    """Show one contact: answers, goals, homework, notes, and what it did to the signal."""
+    client = staff_client_for(request, client_id, "contact_detail")
+    contact = get_object_or_404(
+        Contact.objects.select_related(
+            "referral", "episode__therapist__user", "recorded_by"
+        ).prefetch_related(
+            "questionnaires",
+            "alliance_ratings",
+            "goal_ratings__goal",
+            "homework_set",
+            "homework_reviewed",
+        ),
+        pk=contact_id,
+        referral__client=client,
+    )
+    episode = contact.episode
+    # Alerts this contact opened or updated, and those the engine closed when it was saved.
+    changed = list(
+        Alert.objects.filter(referral=contact.referral)
+        .filter(
+            Q(contact=contact)
+            | Q(
+                status=AlertStatus.CLOSED,
+                closed_by__isnull=True,
+                closed_at__gte=contact.recorded_at,
+            )
+        )
+        .order_by("opened_at")
+    )
+    urgency = {"urgent": 0, "high": 1, "routine": 2}
+    changed.sort(key=lambda a: (a.kind != AlertKind.RISK, urgency.get(a.severity, 3)))
+    return render(
+        request,
+        "records/contact_detail.html",
+        {
+            "client": client,
+            "contact": contact,
+            "episode": episode,
+            "answers": _answers(contact),
+            "opened": [a for a in changed if not a.is_closed],
+            "closed": [a for a in changed if a.is_closed],
+            "saved": request.GET.get("saved") == "1",
+            "is_signal_contact": episode is not None and episode.signal_contact_id == contact.pk,
+            "staff_view": True,
+        },
+    )

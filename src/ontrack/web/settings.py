@@ -1,0 +1,168 @@
+"""Django settings for the OnTrack web application, read from the environment.
+
+Every variable is listed with its default in ``dotenv-sample`` at the repository root.
+SQLite in ``var/`` is the default database; set ``DATABASE_URL`` for PostgreSQL. With
+``DEBUG`` off (the default) the application refuses to start without ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from ontrack.web.env import envbool, envint, envlist, envsecret, envstr
+
+WEB_DIR = Path(__file__).resolve().parent
+# src/ontrack/web -> the repository root in a checkout (editable install).
+BASE_DIR = WEB_DIR.parents[2]
+VAR_DIR = Path(envstr("ONTRACK_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = envbool("DEBUG", False)
+
+_secret = envsecret("SECRET_KEY")
+if _secret is None:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG off OnTrack needs SECRET_KEY (or SECRET_KEY_FILE "
+            "naming a file that holds it): a long random string, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`. "
+            "See dotenv-sample."
+        )
+    _secret = "django-insecure-development-only-never-use-in-production"
+SECRET_KEY = _secret
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ontrack.web.accounts",
+    "ontrack.web.audit",
+    "ontrack.web.records",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that every view runs inside the signed-in user's record scope.
+    "ontrack.web.records.scoping.ScopeMiddleware",
+]
+
+ROOT_URLCONF = "ontrack.web.urls"
+WSGI_APPLICATION = "ontrack.web.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ontrack.web.records.context.viewer",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, Any]:
+    url = envsecret("DATABASE_URL")
+    if url:
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=envint("DB_CONN_MAX_AGE", 0))
+        )
+        config["CONN_HEALTH_CHECKS"] = True
+    else:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "ontrack.sqlite3"}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one failing
+        # half-way with "database is locked"; WAL lets readers run during a write.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = envstr("TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+# NHS.UK frontend is installed from npm at set-up (`make venv`), never committed: its
+# compiled CSS, JavaScript and icons are served from node_modules under /static/nhsuk/.
+# Without it the pages still work, styled by OnTrack's own stylesheet only.
+NODE_MODULES = Path(envstr("ONTRACK_NODE_MODULES", str(BASE_DIR / "node_modules")))
+NHSUK_FRONTEND_DIR = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"
+STATICFILES_DIRS: list[Any] = [WEB_DIR / "static"]
+if NHSUK_FRONTEND_DIR.is_dir():
+    STATICFILES_DIRS.append(("nhsuk", NHSUK_FRONTEND_DIR))
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
+# The NHS logo appears only where a service is entitled to it and says so.
+SHOW_NHS_LOGO = envbool("SHOW_NHS_LOGO", False)
+
+# The early-warning model bundle: empty = the shipped default parameters (fitted on
+# simulated data, labelled as such); a path = a service's own from `ontrack calibrate`.
+ONTRACK_MONITORING_BUNDLE = envstr("ONTRACK_MONITORING_BUNDLE", "")
+
+# Sessions end when the browser closes and after SESSION_COOKIE_AGE seconds (default 8 h).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
+
+# Security. HTTPS_ONLY defaults to on whenever DEBUG is off; the local demo turns it off.
+HTTPS_ONLY = envbool("HTTPS_ONLY", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS_ONLY
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS_ONLY)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", HTTPS_ONLY)
+if envbool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
+}

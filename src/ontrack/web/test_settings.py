@@ -1,0 +1,17 @@
+"""Settings for the test suite and the type checker: the real settings with a test key.
+
+The environment still decides the database (``DATABASE_URL`` for PostgreSQL), so the same
+suite runs on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-" + "k" * 50)
+os.environ.setdefault("HTTPS_ONLY", "0")
+
+from ontrack.web.settings import *  # noqa: F403
+
+# Hashing with the production algorithm makes each sign-in in a test take ~0.3 s.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,16 @@
+"""URL configuration of the OnTrack web application."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "OnTrack service configuration"
+admin.site.site_title = "OnTrack admin"
+admin.site.index_title = "Services, teams and staff"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("ontrack.web.accounts.urls")),
+    path("", include("ontrack.web.records.urls")),
+]
