@@ -1,0 +1,5 @@
+import sys
+
+from ontrack.cli import main
+
+sys.exit(main())
