@@ -20,6 +20,7 @@ from ontrack.web.records.models import (
     Goal,
     GoalRating,
     Homework,
+    OnlineSubmission,
     QuestionnaireResponse,
     Referral,
     ReviewDecision,
@@ -75,6 +76,14 @@ def _fill_records(cast: Cast) -> None:
         SupervisionNote.unscoped.create(
             episode=episode, note="Discussed.", written_by=cast.sue, written_at=alert.opened_at
         )
+        OnlineSubmission.unscoped.create(
+            referral=referral,
+            measure="PHQ-9",
+            items=[0] * 9,
+            total=0,
+            submitted_at=alert.opened_at,
+            submitted_by=client.user,
+        )
 
 
 def test_every_clinical_model_is_scoped() -> None:
@@ -125,6 +134,7 @@ def test_scopes_disabled_sees_everything(cast: Cast) -> None:
         (ConcernStep, "concern__client__given_name"),
         (ReviewDecision, "referral__client__given_name"),
         (SupervisionNote, "episode__referral__client__given_name"),
+        (OnlineSubmission, "referral__client__given_name"),
     ],
 )
 def test_each_role_sees_only_its_clients_records(

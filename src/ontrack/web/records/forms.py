@@ -11,7 +11,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from ontrack.measures import Measure, MeasureError, risk_answers, score
+from ontrack.measures import Measure, MeasureError, get_measure, risk_answers, score
+from ontrack.measures.nhstt import anxiety_measure_for
 from ontrack.web.records.actions import ActionError, HomeworkPlan, HomeworkReview
 from ontrack.web.records.codes import (
     ATTENDED,
@@ -21,11 +22,12 @@ from ontrack.web.records.codes import (
     ConsMechanism,
     GoalStatus,
     HomeworkOutcome,
+    ProblemDescriptor,
     ReviewDecisionKind,
     Therapy,
 )
 from ontrack.web.records.forms_base import AccessibleFormMixin
-from ontrack.web.records.models import Episode, Goal, Homework
+from ontrack.web.records.models import Episode, Goal, Homework, OnlineSubmission
 from ontrack.web.records.models.measures import BECK_CRITERIA
 
 Answer = int | float | None
@@ -99,10 +101,18 @@ def parse_quick(group: MeasureGroup, text: str) -> list[Answer]:
     return answers
 
 
+def quick_text(group: MeasureGroup, answers: Iterable[Answer]) -> str:
+    """Write answers the way quick entry reads them (the inverse of ``parse_quick``)."""
+    tokens = [QUICK_MISSING if a is None else f"{a:g}" for a in answers]
+    return ("" if group.single_digits else " ").join(tokens)
+
+
 class SessionForm(AccessibleFormMixin, forms.Form):
     """Record a session: attendance, questionnaires, alliance, goals, homework and notes."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # The anxiety-disorder-specific measure this form asks (chosen above the form).
+    adsm = forms.CharField(widget=forms.HiddenInput, required=False)
     contact_date = forms.DateField(
         label="Date of the session",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -148,10 +158,15 @@ class SessionForm(AccessibleFormMixin, forms.Form):
         alliance: Measure,
         goals: Iterable[Goal],
         homework_due: Iterable[Homework],
+        online: Mapping[str, OnlineSubmission] | None = None,
+        adsm: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.episode = episode
+        # Answers the client completed online, by measure code: they pre-fill the fields.
+        self.online = dict(online or {})
+        self.initial.setdefault("adsm", adsm)
         self.group_errors: dict[str, str] = {}
         self.groups: list[MeasureGroup] = [
             self._add_measure(m, "questionnaire") for m in questionnaires
@@ -220,6 +235,27 @@ class SessionForm(AccessibleFormMixin, forms.Form):
             items.append(ItemField(item.number, text, name))
         quick = f"{key}_quick"
         group = MeasureGroup(measure, f"{kind}:{measure.code}", f"group-{key}", tuple(items), quick)
+        if kind == "questionnaire":
+            self._add_online(group)
+            if not measure.has_text and not measure.risk_items:
+                self.fields[f"{key}_total"] = forms.FloatField(
+                    label=f"Or the {measure.code} total",
+                    required=False,
+                    min_value=measure.min,
+                    max_value=measure.max,
+                    help_text=(
+                        f"{measure.min:g} to {measure.max:g}, when only the total was scored "
+                        "(leave the answers blank)."
+                    ),
+                    error_messages={
+                        "invalid": f"Enter the {measure.code} total as a number.",
+                        "min_value": f"The {measure.code} total must be from {measure.min:g} "
+                        f"to {measure.max:g}.",
+                        "max_value": f"The {measure.code} total must be from {measure.min:g} "
+                        f"to {measure.max:g}.",
+                    },
+                    widget=forms.NumberInput(attrs={"class": "app-total", "step": "any"}),
+                )
         example = "".join(str(min(i % 3, measure.item_max)) for i in range(measure.n_items))
         self.fields[quick] = forms.CharField(
             label=f"{measure.code} answers in order",
@@ -250,18 +286,44 @@ class SessionForm(AccessibleFormMixin, forms.Form):
         )
         return group
 
+    def _add_online(self, group: MeasureGroup) -> None:
+        """Pre-fill a questionnaire with the answers the client completed online."""
+        key = measure_key(group.measure.code)
+        self.fields[f"{key}_online"] = forms.IntegerField(widget=forms.HiddenInput, required=False)
+        submission = self.online.get(group.measure.code)
+        if submission is None:
+            return
+        self.initial[f"{key}_online"] = submission.pk
+        self.initial[group.quick] = quick_text(group, submission.items)
+
+    def online_used(self, group: MeasureGroup) -> OnlineSubmission | None:
+        """Return the online submission this questionnaire carries, if any."""
+        submission = self.online.get(group.measure.code)
+        if submission is None:
+            return None
+        name = f"{measure_key(group.measure.code)}_online"
+        if self.is_bound and str(self.data.get(name) or "") != str(submission.pk):
+            return None
+        return submission
+
     # -- what the template renders ----------------------------------------------------------
 
     def _section(self, group: MeasureGroup) -> dict[str, Any]:
         ticked = self.is_bound and any(self.data.get(item.name) for item in group.items)
         error = self.group_errors.get(group.key)
+        key = measure_key(group.measure.code)
+        total = f"{key}_total"
         return {
             "group": group,
             "quick": self[group.quick],
+            "total": self[total] if total in self.fields else None,
+            "online": self.online_used(group),
+            "online_field": self[f"{key}_online"] if f"{key}_online" in self.fields else None,
             "fields": [self[item.name] for item in group.items],
             "error": error,
             # Show the questions when answers were ticked or something needs correcting.
             "open": bool(ticked or error or self[group.quick].errors),
+            "scoring_only": not group.measure.has_text,
         }
 
     @property
@@ -374,6 +436,17 @@ class SessionForm(AccessibleFormMixin, forms.Form):
             if group.quick in self.errors:
                 continue
             values = self.answers(group)
+            total = data.get(f"{measure_key(group.measure.code)}_total")
+            if total is not None and values is not None:
+                self.add_group_error(
+                    group.key, f"Give the {group.measure.code} answers or its total, not both."
+                )
+                continue
+            if total is not None and "attendance" in data and not attended:
+                self.add_group_error(
+                    group.key, "Answers can only be recorded for a session the client attended."
+                )
+                continue
             if values is None:
                 continue
             if "attendance" in data and not attended:
@@ -407,6 +480,26 @@ class SessionForm(AccessibleFormMixin, forms.Form):
 
     def questionnaires(self) -> dict[str, list[Answer]]:
         return {g.measure.code: v for g in self.groups if (v := self.answers(g)) is not None}
+
+    def totals(self) -> dict[str, float]:
+        """Totals typed for scoring-only measures whose answers were not typed."""
+        data = self.cleaned_data
+        return {
+            g.measure.code: float(total)
+            for g in self.groups
+            if (total := data.get(f"{measure_key(g.measure.code)}_total")) is not None
+        }
+
+    def online_answers(self) -> dict[str, int]:
+        """The online submissions used, by measure code (only where answers are recorded)."""
+        data = self.cleaned_data
+        recorded = self.questionnaires()
+        return {
+            g.measure.code: pk
+            for g in self.groups
+            if g.measure.code in recorded
+            and (pk := data.get(f"{measure_key(g.measure.code)}_online")) is not None
+        }
 
     def alliance(self) -> dict[str, list[Answer]]:
         values = self.answers(self.alliance_group)
@@ -453,6 +546,8 @@ class SessionForm(AccessibleFormMixin, forms.Form):
             "new_homework": self.homework_plan(),
             "notes": data["notes"],
             "next_session_on": data.get("next_session_on"),
+            "online": self.online_answers(),
+            "totals": self.totals(),
         }
 
     # -- errors from the action --------------------------------------------------------------
@@ -460,7 +555,7 @@ class SessionForm(AccessibleFormMixin, forms.Form):
     def add_action_errors(self, error: ActionError) -> None:
         """Put each of the action's messages next to the field it is about."""
         for key, message in error.errors.items():
-            if key.startswith(("questionnaire:", "alliance:")):
+            if key.startswith(("questionnaire:", "alliance:")) and self._has_group(key):
                 self.add_group_error(key, message)
             elif key.startswith("goal:"):
                 self.add_error(f"goal_{key.split(':', 1)[1]}", message)
@@ -473,6 +568,9 @@ class SessionForm(AccessibleFormMixin, forms.Form):
             else:
                 self.add_error(None, message)
         self.wire_errors()
+
+    def _has_group(self, key: str) -> bool:
+        return any(g.key == key for g in [*self.groups, self.alliance_group])
 
     def error_summary(self) -> list[tuple[str, str]]:
         """Return (link, message) for every error, for the summary at the top of the page."""
@@ -691,3 +789,79 @@ class SupervisionNoteForm(AccessibleFormMixin, forms.Form):
         required=False,
         help_text="Actions for the therapist, with dates where there are any.",
     )
+
+
+def adsm_choices() -> list[tuple[str, str]]:
+    """The anxiety-disorder-specific measures, each with the problem descriptor it is for
+    (read from ``ontrack.measures.nhstt``, so the form and the outcome rules agree)."""
+    out: list[tuple[str, str]] = [("", "None: GAD-7 is the anxiety measure")]
+    for code, label in ProblemDescriptor.choices:
+        measure = anxiety_measure_for(code)
+        if measure != "GAD-7" and all(measure != c for c, _ in out):
+            wording = "" if get_measure(measure).has_text else ", scoring only"
+            out.append((measure, f"{measure}: for {str(label).lower()} ({code}{wording})"))
+    return out
+
+
+class AdsmChoiceForm(AccessibleFormMixin, forms.Form):
+    """Choose which anxiety-disorder-specific measure the session form asks."""
+
+    adsm = forms.ChoiceField(
+        label="Anxiety-disorder-specific measure",
+        required=False,
+        help_text="Defaults to the one the referral's problem descriptor calls for.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "adsm-%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["adsm"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = adsm_choices()
+        self.wire_errors()
+
+
+class OnlineQuestionnaireForm(AccessibleFormMixin, forms.Form):
+    """One questionnaire as the client answers it online: every question, one at a time."""
+
+    def __init__(self, *args: Any, measure: Measure, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{measure_key(measure.code)}-%s")
+        super().__init__(*args, **kwargs)
+        self.measure = measure
+        labels = measure.answer_labels
+        values = range(measure.item_min, measure.item_max + 1)
+        choices = [(str(v), labels[i] if i < len(labels) else str(v)) for i, v in enumerate(values)]
+        for item in measure.items:
+            self.fields[f"item_{item.number}"] = forms.TypedChoiceField(
+                label=f"{item.number}. {item.text}",
+                choices=choices,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": f"Answer question {item.number}.",
+                    "invalid_choice": f"Question {item.number}: choose one of the answers "
+                    f"({measure.item_min} to {measure.item_max}).",
+                },
+            )
+        self.style_widgets()
+
+    def answers(self) -> list[Answer]:
+        """The answers as given, None where a question was left blank or answered badly."""
+        out: list[Answer] = []
+        for item in self.measure.items:
+            raw = self.data.get(f"item_{item.number}", "")
+            try:
+                value = int(raw)
+            except (TypeError, ValueError):
+                out.append(None)
+                continue
+            ok = self.measure.item_min <= value <= self.measure.item_max
+            out.append(value if ok else None)
+        return out
+
+    def add_action_errors(self, error: ActionError) -> None:
+        """Put the action's messages on the questions they are about."""
+        for key, message in error.errors.items():
+            name = f"item_{key.split(':', 1)[1]}" if key.startswith("item:") else None
+            self.add_error(name if name in self.fields else None, message)
+        self.wire_errors()

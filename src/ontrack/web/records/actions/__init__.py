@@ -28,6 +28,11 @@ from ontrack.web.records.actions.homework import (
     set_homework,
     update_goal,
 )
+from ontrack.web.records.actions.online import (
+    record_session_with_online,
+    submit_fhir_response,
+    submit_online_questionnaire,
+)
 from ontrack.web.records.actions.reviews import add_supervision_note, record_review_decision
 from ontrack.web.records.actions.sessions import HomeworkReview, record_session
 from ontrack.web.records.actions.signals import refresh_signal
@@ -53,9 +58,12 @@ __all__ = [
     "record_assessment",
     "record_review_decision",
     "record_session",
+    "record_session_with_online",
     "refresh_signal",
     "register_client",
     "set_homework",
+    "submit_fhir_response",
+    "submit_online_questionnaire",
     "update_client",
     "update_goal",
 ]

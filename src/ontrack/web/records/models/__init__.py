@@ -11,6 +11,7 @@ from ontrack.web.records.models.measures import (
     Homework,
     QuestionnaireResponse,
 )
+from ontrack.web.records.models.online import OnlineSubmission, SubmissionSource
 from ontrack.web.records.models.reviews import ReviewDecision, SupervisionNote
 
 __all__ = [
@@ -26,8 +27,10 @@ __all__ = [
     "Goal",
     "GoalRating",
     "Homework",
+    "OnlineSubmission",
     "QuestionnaireResponse",
     "Referral",
     "ReviewDecision",
+    "SubmissionSource",
     "SupervisionNote",
 ]

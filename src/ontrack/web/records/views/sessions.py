@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,14 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ontrack.measures import Measure, MeasureError, get_measure
 from ontrack.web.records import actions
+from ontrack.web.records.actions.online import SESSION_MEASURES, adsm_for, pending_submissions
 from ontrack.web.records.codes import AlertKind, AlertStatus, GoalStatus
-from ontrack.web.records.forms import SessionForm
+from ontrack.web.records.forms import AdsmChoiceForm, SessionForm, adsm_choices
 from ontrack.web.records.models import (
     Alert,
     Contact,
     Episode,
     Goal,
     Homework,
+    OnlineSubmission,
 )
 from ontrack.web.records.views._common import (
     AuthenticatedHttpRequest,
@@ -30,21 +33,40 @@ from ontrack.web.records.views._common import (
     staff_client_for,
 )
 
-# The questionnaires every session form asks, and the alliance measure (its wording ships
-# under CC BY 4.0; see its provenance on the form).
-SESSION_MEASURES = ("PHQ-9", "GAD-7")
+# The alliance measure every session form asks (its wording ships under CC BY 4.0; see its
+# provenance on the form). The questionnaires are PHQ-9, GAD-7 and the chosen ADSM.
 ALLIANCE_MEASURE = "OSR"
+_ADSM_CODES = frozenset(code for code, _ in adsm_choices() if code)
 
 
-def session_form(episode: Episode, data: Any = None) -> SessionForm:
+def chosen_adsm(request: AuthenticatedHttpRequest, episode: Episode) -> str:
+    """Return the ADSM the form asks: the one chosen on the page, else the descriptor's."""
+    asked = request.POST.get("adsm") if request.method == "POST" else request.GET.get("adsm")
+    if asked is not None and (asked == "" or asked in _ADSM_CODES):
+        return asked
+    return adsm_for(episode.referral) or ""
+
+
+def session_form(
+    episode: Episode,
+    data: Any = None,
+    *,
+    adsm: str | None = None,
+    online: Mapping[str, OnlineSubmission] | None = None,
+) -> SessionForm:
     referral = episode.referral
+    if adsm is None:
+        adsm = adsm_for(referral) or ""
+    codes = [*SESSION_MEASURES, *([adsm] if adsm else [])]
     return SessionForm(
         data,
         episode=episode,
-        questionnaires=[get_measure(code) for code in SESSION_MEASURES],
+        questionnaires=[get_measure(code) for code in codes],
         alliance=get_measure(ALLIANCE_MEASURE),
         goals=Goal.objects.filter(referral=referral, status=GoalStatus.ACTIVE),
         homework_due=Homework.objects.filter(referral=referral, reviewed_contact__isnull=True),
+        online=online,
+        adsm=adsm,
     )
 
 
@@ -56,11 +78,14 @@ def record_session(
     """Record one session of an episode; on any error show every message and save nothing."""
     client = staff_client_for(request, client_id, "record_session")
     episode = episode_for(request, client, episode_id)
+    adsm = chosen_adsm(request, episode)
+    # Answers the client completed online since the last session pre-fill the form.
+    online = pending_submissions(episode.referral)
     if request.method == "POST":
-        form = session_form(episode, request.POST)
+        form = session_form(episode, request.POST, adsm=adsm, online=online)
         if form.is_valid():
             try:
-                contact = actions.record_session(
+                contact = actions.record_session_with_online(
                     episode=episode, by=request.user, **form.action_arguments()
                 )
             except actions.ActionError as error:
@@ -76,7 +101,7 @@ def record_session(
                 return HttpResponseRedirect(url + "?saved=1")
         status = 400
     else:
-        form = session_form(episode)
+        form = session_form(episode, adsm=adsm, online=online)
         status = 200
     sessions = Contact.objects.filter(
         referral=episode.referral, session_number__isnull=False
@@ -84,7 +109,17 @@ def record_session(
     return render(
         request,
         "records/record_session.html",
-        {"client": client, "episode": episode, "form": form, "sessions_so_far": sessions},
+        {
+            "client": client,
+            "episode": episode,
+            "form": form,
+            "sessions_so_far": sessions,
+            "adsm_form": AdsmChoiceForm(initial={"adsm": adsm}),
+            "adsm_default": adsm_for(episode.referral),
+            "waiting_elsewhere": [
+                s for code, s in online.items() if code not in {g.measure.code for g in form.groups}
+            ],
+        },
         status=status,
     )
 

@@ -1,0 +1,401 @@
+"""Questionnaires a client completes online before a session, and their use at the session.
+
+A client answers the questionnaires their therapist asks at every session (PHQ-9, GAD-7 and
+the anxiety-disorder-specific measure for their problem descriptor, where its wording may
+be shown) from their own sign-in. The answers are checked, scored by ``ontrack.measures``
+and kept. Clinical safety comes first: a positive answer to a risk item opens an urgent
+risk alert at once, even when the rest of the submission is refused (a missing answer
+elsewhere must not hide a risk answer).
+
+When the therapist records the next session the answers pre-fill the form; saving the
+session attaches each submission to the contact, once (a conditional update, so two
+saves cannot both use it), and the score is stored once, as the contact's questionnaire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ontrack.measures import Measure, MeasureError, get_measure, score
+from ontrack.measures.definition import Kind
+from ontrack.measures.fhir import measure_for_response, response_answers
+from ontrack.measures.nhstt import anxiety_measure_for
+from ontrack.web.accounts.models import User
+from ontrack.web.audit.events import record_change, snapshot
+from ontrack.web.records import permissions
+from ontrack.web.records.actions._base import ActionError, ConcurrencyError
+from ontrack.web.records.actions.alerts import open_alert
+from ontrack.web.records.actions.sessions import record_session
+from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus, EpisodeStatus
+from ontrack.web.records.models import (
+    Alert,
+    Contact,
+    OnlineSubmission,
+    QuestionnaireResponse,
+    Referral,
+    SubmissionSource,
+)
+from ontrack.web.records.scoping import ViewerKind
+
+# Asked at every session, whatever the problem descriptor (NHS TT: PHQ-9 for everyone,
+# GAD-7 as the default anxiety measure and the fallback when the ADSM is missing).
+SESSION_MEASURES = ("PHQ-9", "GAD-7")
+
+Answers = Sequence[Any]
+
+_FIELDS = ("referral", "measure", "items", "total", "band", "caseness", "risk", "source")
+
+
+@dataclass(frozen=True)
+class AskedMeasure:
+    """A questionnaire the client is asked to complete before each session."""
+
+    measure: Measure
+    why: str
+
+    @property
+    def online(self) -> bool:
+        """Whether the client can complete it online: only if its wording may be shown."""
+        return self.measure.has_text
+
+
+def adsm_for(referral: Referral) -> str | None:
+    """Return the anxiety-disorder-specific measure the referral's descriptor calls for,
+    or None when GAD-7 is the anxiety measure (reference/measures.md §2.3)."""
+    code = anxiety_measure_for(referral.problem_descriptor or None)
+    return None if code in SESSION_MEASURES else code
+
+
+def asked_measures(referral: Referral) -> list[AskedMeasure]:
+    """Return the questionnaires asked of this referral's client before each session."""
+    asked = [
+        AskedMeasure(get_measure("PHQ-9"), "asked at every session"),
+        AskedMeasure(get_measure("GAD-7"), "asked at every session"),
+    ]
+    adsm = adsm_for(referral)
+    if adsm is not None:
+        label = referral.get_problem_descriptor_display()
+        asked.append(AskedMeasure(get_measure(adsm), f"the measure for {label.lower()}"))
+    return asked
+
+
+def current_referral_of(client_id: int) -> Referral | None:
+    """Return the client's open referral with an open episode (the one sessions are for)."""
+    return (
+        Referral.unscoped.filter(
+            client_id=client_id, end_date__isnull=True, episodes__status=EpisodeStatus.OPEN
+        )
+        .order_by("-referral_date", "-pk")
+        .first()
+    )
+
+
+def pending_submissions(referral: Referral) -> dict[str, OnlineSubmission]:
+    """Return the newest unused submission of each measure, waiting for the next session."""
+    waiting: dict[str, OnlineSubmission] = {}
+    for item in OnlineSubmission.unscoped.filter(
+        referral=referral, used_contact__isnull=True
+    ).order_by("-submitted_at", "-pk"):
+        waiting.setdefault(item.measure, item)
+    return waiting
+
+
+# -- submitting ----------------------------------------------------------------------------
+
+
+def _in_range(m: Measure, value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value) if m.item_min <= value <= m.item_max else None
+
+
+def _positive_risk_items(m: Measure, answers: Answers) -> list[int]:
+    """Risk items answered at or above threshold, read from whatever answers are usable."""
+    if isinstance(answers, str | bytes):
+        return []
+    values = [_in_range(m, a) for a in list(answers)[: m.n_items]]
+    values += [None] * (m.n_items - len(values))
+    return [i for i in m.risk_items if (v := values[i - 1]) is not None and v >= m.risk_at_least]
+
+
+def _risk_alert(referral: Referral, m: Measure, answers: Answers, on: dt.date) -> Alert | None:
+    """Open (or reuse today's) urgent risk alert for positive risk answers; None if none.
+
+    Runs in its own transaction so that it stays open whatever happens to the submission.
+    A second attempt on the same day (say, after correcting a missing answer) reuses the
+    alert it opened rather than raising a second one for the same answers.
+    """
+    items = _positive_risk_items(m, answers)
+    if not items:
+        return None
+    reasons = [
+        f"{m.code} item {n} answered {float(answers[n - 1]):g} in the questionnaire the client "
+        f"completed online on {on:%d %b %Y}."
+        for n in items
+    ]
+    reasons.append("Review risk with the client today, whatever the total score.")
+    with transaction.atomic():
+        today_s = Alert.unscoped.filter(
+            referral=referral, kind=AlertKind.RISK, contact__isnull=True
+        ).exclude(status=AlertStatus.CLOSED)
+        for existing in today_s.order_by("-opened_at"):
+            if timezone.localdate(existing.opened_at) == on and existing.reasons == reasons:
+                return existing
+        return open_alert(
+            referral=referral,
+            kind=AlertKind.RISK,
+            severity=AlertSeverity.URGENT,
+            reasons=reasons,
+            by=None,
+        )
+
+
+def _check_submission(
+    errors: dict[str, str], referral: Referral, code: str, answers: Answers, source: str
+) -> tuple[Measure | None, Any]:
+    try:
+        m = get_measure(code)
+    except MeasureError:
+        errors["measure"] = f"{code!r} is not a questionnaire OnTrack knows."
+        return None, None
+    asked = {a.measure.code: a for a in asked_measures(referral)}
+    if m.code not in asked:
+        errors["measure"] = f"{m.code} is not one of the questionnaires your therapist asked for."
+        return m, None
+    if source == SubmissionSource.FORM and not m.has_text:
+        errors["measure"] = (
+            f"The wording of the {m.code} may not be shown here (its licence does not allow "
+            "it): your therapist will ask it at your session."
+        )
+        return m, None
+    if m.kind is not Kind.OUTCOME:
+        errors["measure"] = f"{m.code} is not an outcome questionnaire."
+        return m, None
+    if not isinstance(answers, Sequence) or isinstance(answers, str | bytes):
+        errors["answers"] = "Answer each question."
+        return m, None
+    missing = [n for n, a in enumerate(answers, 1) if a is None]
+    if len(answers) == m.n_items and missing:
+        for n in missing:
+            errors[f"item:{n}"] = f"Answer question {n}."
+        return m, None
+    try:
+        return m, score(m, list(answers))
+    except MeasureError as exc:
+        errors["answers"] = str(exc)
+        return m, None
+
+
+def submit_online_questionnaire(
+    *,
+    referral: Referral,
+    measure: str,
+    answers: Answers,
+    by: User,
+    source: str = SubmissionSource.FORM,
+) -> OnlineSubmission:
+    """Store one questionnaire the client completed online for ``referral``.
+
+    Only the client themselves may submit, for an open referral, one of the questionnaires
+    asked of them (``asked_measures``), with every question answered in range. A positive
+    risk answer opens an urgent risk alert first, in its own transaction, so it is raised
+    even when the rest is refused (``ActionError``, nothing else saved).
+    """
+    viewer = permissions.actor(by)
+    permissions.require(
+        viewer.kind == ViewerKind.CLIENT and viewer.client_id == referral.client_id,
+        "complete questionnaires for this client",
+    )
+    try:
+        m: Measure | None = get_measure(measure)
+    except MeasureError:
+        m = None
+    today = timezone.localdate()
+    # Clinical safety: before anything else can refuse the submission.
+    alert = _risk_alert(referral, m, answers, today) if m is not None else None
+    return _store(referral, measure, answers, by, source, alert)
+
+
+@transaction.atomic
+def _store(
+    referral: Referral,
+    code: str,
+    answers: Answers,
+    by: User,
+    source: str,
+    alert: Alert | None,
+) -> OnlineSubmission:
+    errors: dict[str, str] = {}
+    if not referral.is_open:
+        errors["__all__"] = "This referral has ended; questionnaires are no longer needed."
+    if source not in SubmissionSource.values:
+        errors["source"] = f"{source!r} is not a known source of answers."
+    m, result = _check_submission(errors, referral, code, answers, source)
+    if errors or m is None or result is None:
+        raise ActionError(errors or {"answers": "Answer each question."})
+    item = OnlineSubmission.unscoped.create(
+        referral=referral,
+        measure=m.code,
+        items=list(answers),
+        total=result.total,
+        band=result.band or "",
+        caseness=result.caseness,
+        risk=result.risk,
+        source=source,
+        submitted_at=timezone.now(),
+        submitted_by=by,
+        alert=alert if result.risk else None,
+    )
+    record_change(
+        by=by,
+        action="submit_online_questionnaire",
+        target=item,
+        client_id=referral.client_id,
+        new=snapshot(item, (*_FIELDS, "alert")),
+    )
+    return item
+
+
+def submit_fhir_response(
+    *, referral: Referral, response: Mapping[str, Any], by: User
+) -> OnlineSubmission:
+    """Store a FHIR QuestionnaireResponse (R4) the client completed elsewhere, as a
+    submission like any other: same checks, same risk rule."""
+    if not isinstance(response, Mapping):
+        raise ActionError({"response": "Send one FHIR QuestionnaireResponse as a JSON object."})
+    try:
+        m = measure_for_response(response)
+        answers = response_answers(m, response)
+    except MeasureError as exc:
+        raise ActionError({"response": str(exc)}) from exc
+    except ValueError as exc:  # the FHIR model's validation error
+        first = str(exc).splitlines()[0]
+        raise ActionError({"response": f"Not a valid FHIR QuestionnaireResponse: {first}"}) from exc
+    return submit_online_questionnaire(
+        referral=referral,
+        measure=m.code,
+        answers=[int(a) if a is not None and float(a).is_integer() else a for a in answers],
+        by=by,
+        source=SubmissionSource.FHIR,
+    )
+
+
+# -- using the answers at the session ---------------------------------------------------------
+
+
+def _attach(contact: Contact, submission_ids: Mapping[str, int], by: User) -> None:
+    """Mark each submission as used by ``contact``; raise if one is not usable."""
+    recorded = {q.measure: q for q in QuestionnaireResponse.unscoped.filter(contact=contact)}
+    errors: dict[str, str] = {}
+    now = timezone.now()
+    for code, pk in submission_ids.items():
+        key = f"questionnaire:{code}"
+        if code not in recorded:
+            continue  # the therapist cleared the answers: the submission keeps waiting
+        item = OnlineSubmission.unscoped.filter(
+            pk=pk, referral_id=contact.referral_id, measure=code
+        ).first()
+        if item is None:
+            errors[key] = f"Those online {code} answers belong to another client or measure."
+            continue
+        claimed = OnlineSubmission.unscoped.filter(pk=pk, used_contact__isnull=True).update(
+            used_contact=contact, used_at=now
+        )
+        if claimed != 1:
+            errors[key] = (
+                f"Those online {code} answers were already recorded at another session. "
+                "Reload the page to see what is still waiting."
+            )
+            continue
+        record_change(
+            by=by,
+            action="use_online_questionnaire",
+            target=item,
+            client_id=contact.referral.client_id,
+            old={"used_contact": None},
+            new={
+                "used_contact": contact.pk,
+                "answers_changed": recorded[code].items != item.items,
+            },
+        )
+    if errors:
+        raise ActionError(errors)
+
+
+def _check_totals(totals: Mapping[str, Any], questionnaires: Mapping[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for code, total in totals.items():
+        key = f"questionnaire:{code}"
+        try:
+            m = get_measure(code)
+        except MeasureError:
+            errors[key] = f"{code!r} is not a questionnaire OnTrack knows."
+            continue
+        if m.has_text or m.risk_items or m.kind is not Kind.OUTCOME:
+            errors[key] = f"Type the {m.code} answers; a total alone is taken only for "
+            errors[key] += "scoring-only measures."
+        elif code in questionnaires:
+            errors[key] = f"Give the {m.code} answers or its total, not both."
+        elif isinstance(total, bool) or not isinstance(total, int | float):
+            errors[key] = f"Enter the {m.code} total as a number."
+        elif not math.isfinite(total) or not m.min <= total <= m.max:
+            errors[key] = f"The {m.code} total must be from {m.min:g} to {m.max:g}."
+    return errors
+
+
+def _record_totals(contact: Contact, totals: Mapping[str, float], by: User) -> None:
+    for code, total in totals.items():
+        m = get_measure(code)
+        response = QuestionnaireResponse.unscoped.create(
+            contact=contact,
+            measure=m.code,
+            items=None,
+            total=float(total),
+            band=m.band(float(total)) or "",
+            caseness=m.is_case(float(total)),
+        )
+        record_change(
+            by=by,
+            action="record_questionnaire_total",
+            target=response,
+            client_id=contact.referral.client_id,
+            new=snapshot(response, ("contact", "measure", "total", "band", "caseness")),
+        )
+
+
+@transaction.atomic
+def record_session_with_online(
+    *,
+    online: Mapping[str, int] | None = None,
+    totals: Mapping[str, float] | None = None,
+    by: User,
+    **arguments: Any,
+) -> Contact:
+    """Record a session (``record_session``), the totals of scoring-only measures given
+    without their answers, and attach the online answers it used.
+
+    ``online`` maps a measure code to the submission whose answers pre-filled it; ``totals``
+    maps a scoring-only measure's code to its total. All in one transaction: if a
+    submission was already used, or a total is bad, nothing is saved.
+    """
+    totals = totals or {}
+    errors = _check_totals(totals, arguments.get("questionnaires") or {})
+    try:
+        contact = record_session(by=by, **arguments)
+    except ConcurrencyError:
+        raise
+    except ActionError as exc:
+        raise ActionError({**exc.errors, **errors}) from exc
+    if errors:
+        raise ActionError(errors)
+    _record_totals(contact, totals, by)
+    if online:
+        _attach(contact, online, by)
+    return contact

@@ -1,0 +1,180 @@
+"""The client's own pages: the questionnaires to complete online before the next session.
+
+Only a signed-in client uses them, and only for themselves (the scoped managers and the
+action both say so). Staff see what arrived on the session form, pre-filled.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ontrack.web.audit.events import record_view
+from ontrack.web.records import actions
+from ontrack.web.records.actions.online import (
+    AskedMeasure,
+    asked_measures,
+    current_referral_of,
+    pending_submissions,
+)
+from ontrack.web.records.forms import OnlineQuestionnaireForm, measure_key
+from ontrack.web.records.models import Client, OnlineSubmission, Referral
+from ontrack.web.records.scoping import ViewerKind
+from ontrack.web.records.views._common import AuthenticatedHttpRequest, viewer_of
+
+RISK_MESSAGE = (
+    "Thank you. One of your answers tells us you may be at risk, so your therapist's team "
+    "has been alerted and will contact you to talk about it. If you feel you might act on "
+    "thoughts of hurting yourself, call 999 or go to A&E now; for urgent help that is not an "
+    "emergency, call NHS 111 and choose the mental health option."
+)
+
+
+def _client_and_referral(request: AuthenticatedHttpRequest) -> tuple[Client, Referral | None]:
+    """Return the signed-in client and the referral their sessions are for; refuse others."""
+    viewer = viewer_of(request)
+    if viewer.kind != ViewerKind.CLIENT or viewer.client_id is None:
+        raise PermissionDenied("These pages are for clients completing their own questionnaires.")
+    client = get_object_or_404(Client.objects, pk=viewer.client_id)
+    referral = current_referral_of(client.pk)
+    return client, referral
+
+
+def _asked(referral: Referral, key: str) -> AskedMeasure:
+    for asked in asked_measures(referral):
+        if measure_key(asked.measure.code) == key:
+            return asked
+    raise Http404("That questionnaire is not one your therapist asked for.")
+
+
+@require_GET
+@login_required
+def my_questionnaires(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """List the questionnaires to complete before the next session, and what is done."""
+    client, referral = _client_and_referral(request)
+    rows: list[dict[str, Any]] = []
+    if referral is not None:
+        record_view(by=request.user, page="my_questionnaires", target=client, client_id=client.pk)
+        waiting = pending_submissions(referral)
+        rows = [
+            {
+                "asked": asked,
+                "key": measure_key(asked.measure.code),
+                "done": waiting.get(asked.measure.code),
+            }
+            for asked in asked_measures(referral)
+        ]
+    return render(
+        request,
+        "records/my_questionnaires.html",
+        {"client": client, "referral": referral, "rows": rows},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def complete_questionnaire(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
+    """One questionnaire, every question on one page; nothing is saved unless all is well
+    (except an urgent risk alert, which a positive risk answer always opens)."""
+    client, referral = _client_and_referral(request)
+    if referral is None:
+        raise Http404("You have no sessions booked to complete questionnaires for.")
+    asked = _asked(referral, key)
+    if not asked.online:
+        raise Http404(f"The {asked.measure.code} cannot be completed online.")
+    record_view(by=request.user, page="complete_questionnaire", target=client, client_id=client.pk)
+    if request.method == "POST":
+        form = OnlineQuestionnaireForm(request.POST, measure=asked.measure)
+        valid = form.is_valid()
+        try:
+            submission = actions.submit_online_questionnaire(
+                referral=referral,
+                measure=asked.measure.code,
+                answers=form.answers(),
+                by=request.user,
+            )
+        except actions.ActionError as error:
+            if valid:
+                form.add_action_errors(error)
+        else:
+            if submission.risk:
+                messages.warning(request, RISK_MESSAGE)
+            else:
+                messages.success(
+                    request,
+                    f"Thank you: your {asked.measure.code} answers are ready for your "
+                    "therapist to go through with you at your next session.",
+                )
+            return HttpResponseRedirect(reverse("my_questionnaires"))
+        status = 400
+    else:
+        form = OnlineQuestionnaireForm(measure=asked.measure)
+        status = 200
+    return render(
+        request,
+        "records/complete_questionnaire.html",
+        {"client": client, "asked": asked, "form": form, "summary": _summary(form)},
+        status=status,
+    )
+
+
+def _summary(form: OnlineQuestionnaireForm) -> list[tuple[str, str]]:
+    """(link, message) for every error, for the summary at the top of the page."""
+    links = [("", str(e)) for e in form.non_field_errors()]
+    for name, errors in form.errors.items():
+        if name != "__all__":
+            links.extend((f"#{form[name].auto_id}_0", str(e)) for e in errors)
+    return links
+
+
+@require_POST
+@login_required
+def fhir_questionnaire_response(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Accept a FHIR R4 QuestionnaireResponse (JSON) as an online submission.
+
+    Answers 201 with the submission's id and score, or 400 with a FHIR OperationOutcome
+    naming the problem (nothing saved, except an urgent risk alert for a risk answer).
+    """
+    _client, referral = _client_and_referral(request)
+    if referral is None:
+        return _outcome("You have no sessions booked to complete questionnaires for.", 400)
+    try:
+        resource = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _outcome(f"The body is not JSON: {exc}.", 400)
+    try:
+        submission = actions.submit_fhir_response(
+            referral=referral, response=resource, by=request.user
+        )
+    except actions.ActionError as error:
+        return _outcome(" ".join(error.errors.values()), 400)
+    return JsonResponse(_submission_json(submission), status=201)
+
+
+def _submission_json(submission: OnlineSubmission) -> dict[str, Any]:
+    return {
+        "id": submission.pk,
+        "measure": submission.measure,
+        "total": submission.total,
+        "band": submission.band,
+        "risk": submission.risk,
+        "submittedAt": submission.submitted_at.isoformat(),
+    }
+
+
+def _outcome(message: str, status: int) -> JsonResponse:
+    return JsonResponse(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid", "diagnostics": message}],
+        },
+        status=status,
+    )
