@@ -227,3 +227,53 @@ def test_manager_pages(page: Any, live_server: Any, clinic: Clinic) -> None:
     page.goto(f"{base}/clients/{clinic.off_track.pk}/goals/")
     check_accessibility(page, "goals")
     screenshot(page, "13-goals")
+
+
+def test_client_completes_phq9_online_and_therapist_saves_it_prefilled(
+    page: Any, live_server: Any, clinic: Clinic
+) -> None:
+    from tests.functional.conftest import PASSWORD
+    from tests.web import factories as f
+
+    from ontrack.web.records.models import Client, OnlineSubmission
+
+    base = live_server.url
+    user = f.UserFactory(username="cara", first_name="Cara", last_name="Davies", password=PASSWORD)
+    Client.unscoped.filter(pk=clinic.off_track.pk).update(user=user)
+
+    # The client completes the PHQ-9 from their own sign-in before the session.
+    sign_in(page, base, "cara")
+    page.get_by_role("link", name="Questionnaires").click()
+    expect(
+        page.get_by_role("heading", name="Questionnaires before your next session")
+    ).to_be_visible()
+    check_accessibility(page, "client's questionnaires")
+    page.get_by_role("link", name="Start the PHQ-9").click()
+    answers = [1, 2, 1, 1, 0, 1, 0, 1, 0]
+    for number, value in enumerate(answers, 1):
+        page.locator(f"#phq9-item_{number}_{value}").check()
+    check_accessibility(page, "client's PHQ-9")
+    screenshot(page, "14-client-questionnaire")
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_text("Thank you: your PHQ-9 answers are ready")).to_be_visible()
+    submission = OnlineSubmission.unscoped.get()
+    assert (submission.items, submission.total) == (answers, 7)
+
+    # The therapist opens the session form: the answers are there, marked as the client's.
+    page.context.clear_cookies()
+    sign_in(page, base, "alice")
+    page.goto(f"{base}/clients/{clinic.off_track.pk}/episodes/{clinic.episode.pk}/sessions/new/")
+    expect(page.get_by_text("Completed online")).to_be_visible()
+    expect(page.get_by_label("PHQ-9 answers in order")).to_have_value("121101010")
+    page.get_by_label("Attended on time").check()
+    page.get_by_label("GAD-7 answers in order").fill("1111111")
+    check_accessibility(page, "session form pre-filled from online answers")
+    screenshot(page, "15-session-prefilled")
+    page.get_by_role("button", name="Save the session").click()
+    expect(page.get_by_role("heading", name="Session recorded")).to_be_visible()
+
+    contact = Contact.unscoped.latest("pk")
+    submission.refresh_from_db()
+    assert submission.used_contact_id == contact.pk
+    phq = QuestionnaireResponse.unscoped.get(contact=contact, measure="PHQ-9")
+    assert (phq.items, phq.total) == (answers, 7)
