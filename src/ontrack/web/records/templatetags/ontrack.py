@@ -107,7 +107,7 @@ def signal_tag(episode: object) -> str:
 
 @register.simple_tag
 def caseload_row(episode: Any, show_therapist: bool) -> str:
-    """Render one caseload row.
+    """Render one caseload row (a ``views.caseload.CaseloadRow``).
 
     Built in Python rather than template tags because the caseload is the page opened
     before every session and this is most of its rendering time (docs/performance.md).
@@ -116,21 +116,20 @@ def caseload_row(episode: Any, show_therapist: bool) -> str:
     from django.utils.html import format_html
     from django.utils.safestring import mark_safe
 
-    client = episode.referral.client
     cells: list[str] = []
     step = f", step {episode.step}" if episode.step else ""
     cells.append(
         format_html(
             '<th scope="row" class="nhsuk-table__header app-caseload__client">'
             '<a href="{}">{}</a><span class="app-caseload__sub">{}{}</span></th>',
-            reverse("client_timeline", args=[client.pk]),
-            client.full_name,
+            reverse("client_timeline", args=[episode.client_id]),
+            episode.client_name,
             episode.get_therapy_display() or "Therapy not set",
             step,
         )
     )
     if show_therapist:
-        cells.append(format_html('<td class="nhsuk-table__cell">{}</td>', episode.therapist))
+        cells.append(format_html('<td class="nhsuk-table__cell">{}</td>', episode.therapist_name))
     urgent = (
         mark_safe('<strong class="nhsuk-tag nhsuk-tag--red app-signal">Urgent: risk</strong> ')
         if episode.urgent_alerts
@@ -208,7 +207,7 @@ def caseload_row(episode: Any, show_therapist: bool) -> str:
             format_html(
                 '<td class="nhsuk-table__cell"><a href="{}?client={}">{} open{}</a></td>',
                 reverse("alerts_inbox"),
-                client.pk,
+                episode.client_id,
                 episode.open_alerts,
                 new,
             )

@@ -1,30 +1,32 @@
 """The caseload: every open episode the viewer holds, supervises or manages, with its signal.
 
-One query builds every column (correlated subqueries, no query per row); the signal was
-stored by the early-warning checks after the latest session, so nothing is evaluated
-while the page loads. Urgent risk comes first, then off track, behind, not judged, intake
-only, on track and recovered.
+Two queries build the whole table, whatever its length: the scoped query for the open
+episodes (names, signal, therapist, next session), then one statement that reads every
+other column for those referrals (session count, last contact, first and latest scores,
+alliance, alerts, goals, homework). The second is fixed SQL rather than fifteen ORM
+subqueries because building and compiling those took most of the page's CPU
+(docs/performance.md); it reads only the referrals the first, scoped, query returned.
+Counting, filtering, sorting and paging then happen in Python over those rows: a caseload
+is tens of rows (a service's, hundreds), and the signal counts come from the same rows
+instead of another query.
+
+The signal was stored by the early-warning checks after the latest session, so nothing is
+evaluated while the page loads. Urgent risk comes first, then off track, behind, not
+judged, intake only, on track and recovered.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -37,6 +39,7 @@ from ontrack.web.records.codes import (
     EpisodeStatus,
     GoalStatus,
     SignalStatus,
+    Therapy,
 )
 from ontrack.web.records.models import (
     Alert,
@@ -46,6 +49,7 @@ from ontrack.web.records.models import (
     Goal,
     Homework,
     QuestionnaireResponse,
+    Referral,
 )
 from ontrack.web.records.scoping import Viewer, ViewerKind
 from ontrack.web.records.views._common import AuthenticatedHttpRequest, require_staff
@@ -61,103 +65,235 @@ SIGNAL_ORDER = (
     SignalStatus.RECOVERED,
 )
 SIGNAL_RANK = {status.value: rank for rank, status in enumerate(SIGNAL_ORDER, 1)}
+_THERAPY_LABELS = dict(Therapy.choices)
+_SIGNAL_LABELS = dict(SignalStatus.choices)
 
-# Sort keys offered as column links: key -> (label, ordering).
-SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
-    "priority": ("Priority", ("-urgent_alerts", "signal_rank", "-open_alerts", "client_name")),
-    "name": ("Client", ("client_name", "pk")),
-    "signal": ("Signal", ("signal_rank", "client_name")),
-    "last": ("Last session", (F("last_contact").desc(nulls_last=True), "client_name")),
-    "next": ("Next session", (F("next_session_on").asc(nulls_last=True), "client_name")),
-    "sessions": ("Sessions", ("-sessions", "client_name")),
-    "phq9": ("PHQ-9", (F("latest_phq9").desc(nulls_last=True), "client_name")),
-    "gad7": ("GAD-7", (F("latest_gad7").desc(nulls_last=True), "client_name")),
-    "alerts": ("Alerts", ("-urgent_alerts", "-open_alerts", "client_name")),
+
+@dataclass
+class CaseloadRow:
+    """One open episode as the caseload shows it (what ``caseload_row`` renders)."""
+
+    pk: int
+    referral_id: int
+    client_id: int
+    given_name: str
+    family_name: str
+    signal: str
+    therapist_id: int
+    therapist_name: str
+    therapy: str
+    step: int | None
+    next_session_on: dt.date | None
+    sessions: int = 0
+    last_contact: dt.date | None = None
+    urgent_alerts: int = 0
+    open_alerts: int = 0
+    unacknowledged: int = 0
+    latest_phq9: float | None = None
+    first_phq9: float | None = None
+    latest_gad7: float | None = None
+    first_gad7: float | None = None
+    alliance_latest: float | None = None
+    alliance_previous: float | None = None
+    goals: int = 0
+    homework_due: int = 0
+    homework_set: int = 0
+
+    @property
+    def client_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def signal_rank(self) -> int:
+        return SIGNAL_RANK.get(self.signal, len(SIGNAL_RANK) + 1)
+
+    def get_signal_display(self) -> str:
+        return str(_SIGNAL_LABELS.get(self.signal, self.signal))
+
+    def get_therapy_display(self) -> str:
+        return str(_THERAPY_LABELS.get(self.therapy, self.therapy))
+
+
+def _name(row: CaseloadRow) -> tuple[str, int]:
+    return (row.family_name.casefold(), row.pk)
+
+
+def _nulls_last(value: Any, descending: bool) -> tuple[bool, Any]:
+    """Sort key part: None after every value, whichever way the values run."""
+    if value is None:
+        return (True, 0)
+    if descending:
+        value = -value.toordinal() if isinstance(value, dt.date) else -value
+    elif isinstance(value, dt.date):
+        value = value.toordinal()
+    return (False, value)
+
+
+# Sort keys offered as column links: key -> (label, key function). Ties go by name, then id.
+SORTS: dict[str, tuple[str, Callable[[CaseloadRow], tuple[Any, ...]]]] = {
+    "priority": (
+        "Priority",
+        lambda r: (-r.urgent_alerts, r.signal_rank, -r.open_alerts, *_name(r)),
+    ),
+    "name": ("Client", _name),
+    "signal": ("Signal", lambda r: (r.signal_rank, *_name(r))),
+    "last": ("Last session", lambda r: (_nulls_last(r.last_contact, True), *_name(r))),
+    "next": ("Next session", lambda r: (_nulls_last(r.next_session_on, False), *_name(r))),
+    "sessions": ("Sessions", lambda r: (-r.sessions, *_name(r))),
+    "phq9": ("PHQ-9", lambda r: (_nulls_last(r.latest_phq9, True), *_name(r))),
+    "gad7": ("GAD-7", lambda r: (_nulls_last(r.latest_gad7, True), *_name(r))),
+    "alerts": ("Alerts", lambda r: (-r.urgent_alerts, -r.open_alerts, *_name(r))),
 }
 
 
-def _total(measure: str, newest: bool) -> Subquery:
-    order = ("-contact__contact_date", "-contact_id") if newest else ("contact__contact_date",)
-    return Subquery(
-        QuestionnaireResponse.unscoped.filter(
-            contact__referral_id=OuterRef("referral_id"), measure=measure
-        )
-        .order_by(*order)
-        .values("total")[:1]
-    )
-
-
-def _alliance(offset: int) -> Subquery:
-    return Subquery(
-        AllianceResponse.unscoped.filter(contact__referral_id=OuterRef("referral_id"))
-        .order_by("-contact__contact_date", "-contact_id")
-        .values("total")[offset : offset + 1]
-    )
-
-
-def _count(queryset: QuerySet[Any]) -> Subquery:
-    return Subquery(
-        queryset.order_by().values("referral_id").annotate(n=Count("pk")).values("n"),
-        output_field=IntegerField(),
-    )
-
-
-def _signal_rank() -> Case:
-    return Case(
-        *(When(signal=code, then=Value(rank)) for code, rank in SIGNAL_RANK.items()),
-        default=Value(len(SIGNAL_RANK) + 1),
-        output_field=IntegerField(),
-    )
-
-
-def _open_alerts() -> QuerySet[Alert]:
-    return Alert.unscoped.filter(referral_id=OuterRef("referral_id")).exclude(
-        status=AlertStatus.CLOSED
-    )
-
-
-def _urgent_alerts() -> QuerySet[Alert]:
-    return _open_alerts().filter(Q(kind=AlertKind.RISK) | Q(severity=AlertSeverity.URGENT))
-
-
 def open_episodes(viewer: Viewer) -> QuerySet[Episode]:
-    """Return the open episodes on the viewer's caseload (no columns yet)."""
+    """Return the open episodes on the viewer's caseload (scoped; no columns yet)."""
     episodes = Episode.objects.filter(status=EpisodeStatus.OPEN)
     if viewer.kind in (ViewerKind.THERAPIST, ViewerKind.SUPERVISOR):
         episodes = episodes.filter(therapist_id__in=viewer.therapist_ids())
     return episodes
 
 
-def caseload_episodes(viewer: Viewer) -> QuerySet[Any]:
-    """Return the open episodes on the viewer's caseload with every column annotated."""
-    ref = OuterRef("referral_id")
-    open_alerts = _open_alerts()
-    return (
-        open_episodes(viewer)
-        .select_related("referral__client", "therapist__user")
-        .annotate(
-            client_name=F("referral__client__family_name"),
-            signal_rank=_signal_rank(),
-            urgent_alerts=_count(_urgent_alerts()),
-            sessions=_count(Contact.unscoped.filter(referral_id=ref, session_number__isnull=False)),
-            last_contact=Subquery(
-                Contact.unscoped.filter(referral_id=ref)
-                .order_by("-contact_date", "-pk")
-                .values("contact_date")[:1]
-            ),
-            open_alerts=_count(open_alerts),
-            unacknowledged=_count(open_alerts.filter(status=AlertStatus.OPEN)),
-            latest_phq9=_total("PHQ-9", newest=True),
-            first_phq9=_total("PHQ-9", newest=False),
-            latest_gad7=_total("GAD-7", newest=True),
-            first_gad7=_total("GAD-7", newest=False),
-            alliance_latest=_alliance(0),
-            alliance_previous=_alliance(1),
-            goals=_count(Goal.unscoped.filter(referral_id=ref).exclude(status=GoalStatus.DROPPED)),
-            homework_due=_count(Homework.unscoped.filter(referral_id=ref, reviewed_contact=None)),
-            homework_set=_count(Homework.unscoped.filter(referral_id=ref)),
+_EPISODE_FIELDS = (
+    "pk",
+    "referral_id",
+    "referral__client_id",
+    "referral__client__given_name",
+    "referral__client__family_name",
+    "signal",
+    "therapist_id",
+    "therapist__user__first_name",
+    "therapist__user__last_name",
+    "therapist__user__username",
+    "therapy",
+    "step",
+    "next_session_on",
+)
+
+
+def _episode_rows(viewer: Viewer) -> list[CaseloadRow]:
+    rows = []
+    for pk, ref, client, given, family, signal, staff, first, last, user, therapy, step, booked in (
+        open_episodes(viewer).order_by().values_list(*_EPISODE_FIELDS)
+    ):
+        # Staff.display_name: the user's full name, else their user name.
+        therapist = f"{first} {last}".strip() or user
+        rows.append(
+            CaseloadRow(
+                pk, ref, client, given, family, signal, staff, therapist, therapy, step, booked
+            )
         )
+    return rows
+
+
+# The columns read per referral, in CaseloadRow's order after next_session_on. Correlated
+# subqueries, each answered from an index on referral (or contact) for one referral.
+_SCORE = (
+    "(SELECT q.total FROM {qr} q JOIN {contact} c ON c.id = q.contact_id"
+    " WHERE c.referral_id = r.id AND q.measure = '{measure}'"
+    " ORDER BY c.contact_date {way}, c.id {way} LIMIT 1)"
+)
+_ALLIANCE = (
+    "(SELECT a.total FROM {alliance} a JOIN {contact} c ON c.id = a.contact_id"
+    " WHERE c.referral_id = r.id ORDER BY c.contact_date DESC, c.id DESC LIMIT 1 OFFSET {skip})"
+)
+_OPEN_ALERT = "a.referral_id = r.id AND a.status <> '{closed}'"
+
+
+@cache
+def _columns_sql() -> str:
+    """Return the statement for the columns (built once: table names and codes are fixed)."""
+    tables = {
+        "contact": Contact._meta.db_table,
+        "qr": QuestionnaireResponse._meta.db_table,
+        "alliance": AllianceResponse._meta.db_table,
+        "alert": Alert._meta.db_table,
+        "goal": Goal._meta.db_table,
+        "homework": Homework._meta.db_table,
+        "referral": Referral._meta.db_table,
+    }
+    open_alert = _OPEN_ALERT.format(closed=AlertStatus.CLOSED.value)
+    urgent = (
+        f"{open_alert} AND (a.kind = '{AlertKind.RISK.value}'"
+        f" OR a.severity = '{AlertSeverity.URGENT.value}')"
     )
+    columns = [
+        "(SELECT COUNT(*) FROM {contact} c"
+        " WHERE c.referral_id = r.id AND c.session_number IS NOT NULL)",
+        "(SELECT MAX(c.contact_date) FROM {contact} c WHERE c.referral_id = r.id)",
+        f"(SELECT COUNT(*) FROM {{alert}} a WHERE {urgent})",
+        f"(SELECT COUNT(*) FROM {{alert}} a WHERE {open_alert})",
+        "(SELECT COUNT(*) FROM {alert} a"
+        f" WHERE a.referral_id = r.id AND a.status = '{AlertStatus.OPEN.value}')",
+        _SCORE.replace("{measure}", "PHQ-9").replace("{way}", "DESC"),
+        _SCORE.replace("{measure}", "PHQ-9").replace("{way}", "ASC"),
+        _SCORE.replace("{measure}", "GAD-7").replace("{way}", "DESC"),
+        _SCORE.replace("{measure}", "GAD-7").replace("{way}", "ASC"),
+        _ALLIANCE.replace("{skip}", "0"),
+        _ALLIANCE.replace("{skip}", "1"),
+        "(SELECT COUNT(*) FROM {goal} g"
+        f" WHERE g.referral_id = r.id AND g.status <> '{GoalStatus.DROPPED.value}')",
+        "(SELECT COUNT(*) FROM {homework} h"
+        " WHERE h.referral_id = r.id AND h.reviewed_contact_id IS NULL)",
+        "(SELECT COUNT(*) FROM {homework} h WHERE h.referral_id = r.id)",
+    ]
+    select = ",\n ".join(columns).format(**tables)
+    return f"SELECT r.id,\n {select}\nFROM {tables['referral']} r WHERE r.id IN ({{ids}})"
+
+
+_COLUMNS = (
+    "sessions",
+    "last_contact",
+    "urgent_alerts",
+    "open_alerts",
+    "unacknowledged",
+    "latest_phq9",
+    "first_phq9",
+    "latest_gad7",
+    "first_gad7",
+    "alliance_latest",
+    "alliance_previous",
+    "goals",
+    "homework_due",
+    "homework_set",
+)
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _add_columns(rows: Iterable[CaseloadRow]) -> None:
+    """Fill every row's columns with one statement (per 500 referrals: SQLite's limit)."""
+    by_referral = {row.referral_id: row for row in rows}
+    if not by_referral:
+        return
+    with connection.cursor() as cursor:
+        for ids in _chunks(sorted(by_referral), 500):
+            sql = _columns_sql().format(ids=", ".join(["%s"] * len(ids)))
+            cursor.execute(sql, ids)
+            for referral_id, *values in cursor.fetchall():
+                row = by_referral[referral_id]
+                for name, value in zip(_COLUMNS, values, strict=True):
+                    setattr(row, name, _value(name, value))
+
+
+def _value(name: str, value: Any) -> Any:
+    if name == "last_contact" and isinstance(value, str):
+        return dt.date.fromisoformat(value)  # SQLite returns MAX() of a date as text
+    if value is None or name == "last_contact":
+        return value
+    if isinstance(value, float) or name.startswith(("latest", "first", "alliance")):
+        return float(value)
+    return int(value)
+
+
+def caseload_episodes(viewer: Viewer) -> list[CaseloadRow]:
+    """Return the open episodes on the viewer's caseload with every column filled."""
+    rows = _episode_rows(viewer)
+    _add_columns(rows)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -183,21 +319,24 @@ class Filters:
             sort=sort if sort in SORTS else "priority",
         )
 
-    def apply(self, episodes: QuerySet[Any]) -> QuerySet[Any]:
-        if self.signal == "urgent":
-            episodes = episodes.filter(urgent_alerts__gt=0)
-        elif self.signal:
-            episodes = episodes.filter(signal=self.signal)
-        if self.therapist is not None:
-            episodes = episodes.filter(therapist_id=self.therapist)
-        if self.alerts:
-            episodes = episodes.filter(open_alerts__gt=0)
+    def keeps(self, row: CaseloadRow) -> bool:
+        """Return whether ``row`` passes every filter."""
+        if self.signal == "urgent" and not row.urgent_alerts:
+            return False
+        if self.signal not in ("", "urgent") and row.signal != self.signal:
+            return False
+        if self.therapist is not None and row.therapist_id != self.therapist:
+            return False
+        if self.alerts and not row.open_alerts:
+            return False
         if self.q:
-            episodes = episodes.filter(
-                Q(referral__client__family_name__icontains=self.q)
-                | Q(referral__client__given_name__icontains=self.q)
-            )
-        return episodes.order_by(*SORTS[self.sort][1], "pk")
+            q = self.q.casefold()
+            return q in row.family_name.casefold() or q in row.given_name.casefold()
+        return True
+
+    def apply(self, rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
+        """Return the rows that pass the filters, in the chosen order."""
+        return sorted((r for r in rows if self.keeps(r)), key=SORTS[self.sort][1])
 
     def query(self, **changes: Any) -> str:
         """Return the query string for these filters with ``changes`` applied."""
@@ -216,14 +355,14 @@ class Filters:
         return query.urlencode()
 
 
-def _counts(viewer: Viewer) -> dict[str, int]:
+def _counts(rows: list[CaseloadRow]) -> dict[str, int]:
     """Return how many episodes carry each signal, and how many have urgent alerts."""
-    episodes: QuerySet[Any] = open_episodes(viewer).annotate(urgent_alerts=_count(_urgent_alerts()))
-    row = episodes.order_by().aggregate(
-        urgent=Count("pk", filter=Q(urgent_alerts__gt=0)),
-        **{code: Count("pk", filter=Q(signal=code)) for code in SignalStatus.values},
-    )
-    return {key: int(value or 0) for key, value in row.items()}
+    counts = dict.fromkeys(SignalStatus.values, 0)
+    counts["urgent"] = 0
+    for row in rows:
+        counts[row.signal] = counts.get(row.signal, 0) + 1
+        counts["urgent"] += bool(row.urgent_alerts)
+    return counts
 
 
 def _therapists(viewer: Viewer) -> list[Staff]:
@@ -262,7 +401,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "viewer": viewer,
             "filters": filters,
-            "counts": _counts(viewer),
+            "counts": _counts(everything),
             "signal_choices": [(s.value, s.label) for s in SIGNAL_ORDER],
             "therapists": _therapists(viewer),
             "sorts": sort_links,
