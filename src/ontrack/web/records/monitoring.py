@@ -5,7 +5,8 @@ homework (a fixed handful of queries) into a ``monitoring.EpisodeHistory``; ``ju
 evaluates it with the shipped default parameters (or the bundle named by the
 ``ONTRACK_MONITORING_BUNDLE`` setting) and never turns a failure into "on track";
 ``expected_course`` draws each measure's expected course, spread and failure boundary
-for the client timeline, the same way the engine judges the latest session.
+for the client timeline with ``monitoring.expected_course`` (the engine's own drawing,
+so the chart matches the judgement at the latest session).
 """
 
 from __future__ import annotations
@@ -14,14 +15,11 @@ import logging
 from dataclasses import dataclass
 from functools import cache
 
-import numpy as np
 from django.conf import settings
 from django.db.models import Count
 
 from ontrack import monitoring
 from ontrack.measures import MeasureError, get_measure
-from ontrack.monitoring.evaluate import tracked_measures
-from ontrack.monitoring.progress import intake_features, intake_point
 from ontrack.web.records.codes import EpisodeStatus, SignalStatus
 from ontrack.web.records.models import (
     AllianceResponse,
@@ -34,8 +32,6 @@ from ontrack.web.records.models import (
 )
 
 log = logging.getLogger(__name__)
-
-PHQ9 = "PHQ-9"
 
 
 @cache
@@ -267,22 +263,16 @@ def judge(history: monitoring.EpisodeHistory) -> Judgement:
 
 
 @dataclass(frozen=True)
-class CoursePoint:
-    """The expected score, its spread and the failure boundary at one treatment session."""
-
-    session: int
-    expected: float
-    spread: float
-    boundary: float | None
-
-
-@dataclass(frozen=True)
 class Course:
-    """One measure's expected course for this client, with its fixed reference lines."""
+    """One measure's expected course for this client, with its fixed reference lines.
+
+    ``points`` are the engine's own (``monitoring.CoursePoint``: session, expected,
+    spread, boundary); the lines come from the bundle's facts about the measure.
+    """
 
     measure: str
     intake: float
-    points: tuple[CoursePoint, ...]
+    points: tuple[monitoring.CoursePoint, ...]
     caseness: float | None
     reliable_change: float | None
     higher_is_better: bool
@@ -290,57 +280,29 @@ class Course:
     label: str
 
 
-def _partners(
-    measure: str, tracked: tuple[str, ...], history: monitoring.EpisodeHistory
-) -> tuple[str, ...]:
-    # As the engine does: PHQ-9's partner is the anxiety measure, the anxiety measure's PHQ-9.
-    if measure == PHQ9:
-        return (*(m for m in tracked if m != PHQ9), "GAD-7")
-    return (PHQ9,)
-
-
 def expected_course(
     history: monitoring.EpisodeHistory, measure: str, sessions: int
 ) -> Course | None:
     """Return the expected course of ``measure`` over sessions 1..``sessions``, or None.
 
-    None when the measure has no intake score or no model. The boundary is drawn as the
-    engine draws it for the latest session (the calibrated failure boundary where the
-    bundle has one, else expected + z spreads).
+    None when the measure has no intake score or no model. The points are
+    ``monitoring.expected_course``'s, drawn with the bundle and thresholds the
+    engine judges with, so the chart and the signal cannot disagree.
     """
-    models, cfg = bundle(), config()
+    models = bundle()
     try:
-        tracked = tracked_measures(history, cfg)
+        course = monitoring.expected_course(history, measure, sessions, models, config())
         facts = models.facts(measure)
-        model = models.model_for(measure, cfg.model)
-        intake = intake_point(history, measure).total
-        partners = tuple((m, models.measures.get(m)) for m in _partners(measure, tracked, history))
-        features = intake_features(history, measure, partners)
-        z = cfg.boundary_z if cfg.boundary_z is not None else models.z_for(cfg.model)
-        threshold = cfg.failure_threshold or models.threshold_for(cfg.model)
     except monitoring.MonitoringError:
         return None
-    failure = models.failure_for(measure, cfg.model) if threshold is not None else None
-    steps = np.arange(1, max(sessions, 1) + 1, dtype=np.float64)
-    means, spreads = model.expect(features, steps)
-    points = []
-    for step, mean, spread in zip(steps, means, spreads, strict=True):
-        boundary: float | None
-        if failure is not None and threshold is not None:
-            boundary = failure.boundary(
-                float(mean), float(spread), intake, facts, float(step), threshold
-            )
-        else:
-            boundary = float(mean) + facts.direction * z * float(spread)
-        points.append(CoursePoint(int(step), float(mean), float(spread), boundary))
     return Course(
         measure=measure,
-        intake=intake,
-        points=tuple(points),
+        intake=course.intake,
+        points=course.points,
         caseness=facts.clinical_cutoff,
         reliable_change=facts.reliable_change,
         higher_is_better=facts.higher_is_better,
-        model=model.name,
+        model=course.model,
         label=models.label,
     )
 

@@ -24,7 +24,7 @@ from ontrack.web.audit.events import record_change, snapshot
 from ontrack.web.records.actions.alerts import open_alert
 from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records.models import Alert, Contact, Episode
-from ontrack.web.records.monitoring import Judgement, episode_history, judge
+from ontrack.web.records.monitoring import Judgement, RecordRows, judge
 
 # Kinds the engine opens, updates and closes by itself. ``caseload`` is about the
 # therapist, not the client: it is shown on the supervisor's queue (caseload against
@@ -51,10 +51,12 @@ def _reasons(signals: Sequence[monitoring.Signal]) -> list[str]:
     return list(dict.fromkeys(r for s in signals for r in s.reasons))
 
 
-def _contact(contact_id: str | int | None) -> Contact | None:
+def _contact(contact_id: str | int | None, loaded: dict[int, Contact]) -> Contact | None:
+    """Return the contact a signal names: the one already read with the record if it is."""
     if contact_id is None:
         return None
-    return Contact.unscoped.filter(pk=int(contact_id)).first()
+    known = loaded.get(int(contact_id))
+    return known if known is not None else Contact.unscoped.filter(pk=int(contact_id)).first()
 
 
 def _store_signal(episode: Episode, judgement: Judgement) -> None:
@@ -127,16 +129,25 @@ def _close_alert(alert: Alert, note: str) -> None:
     )
 
 
-def _ensure_risk_alerts(episode: Episode, judgement: Judgement) -> list[Alert]:
+def _ensure_risk_alerts(
+    episode: Episode, judgement: Judgement, loaded: dict[int, Contact]
+) -> list[Alert]:
     """Open a risk alert for each risk signal whose contact has none (never closes any)."""
-    opened = []
+    opened: list[Alert] = []
     referral = episode.referral
+    if not judgement.risk:
+        return opened
+    # One query for every contact that already carries a risk alert, not one per signal.
+    alerted = set(
+        Alert.unscoped.filter(referral=referral, kind=AlertKind.RISK).values_list(
+            "contact_id", flat=True
+        )
+    )
     for signal in judgement.risk:
-        contact = _contact(signal.contact_id)
-        if contact is None:
+        contact = _contact(signal.contact_id, loaded)
+        if contact is None or contact.pk in alerted:
             continue
-        if Alert.unscoped.filter(referral=referral, contact=contact, kind=AlertKind.RISK).exists():
-            continue
+        alerted.add(contact.pk)
         opened.append(
             open_alert(
                 referral=referral,
@@ -165,12 +176,14 @@ def refresh_signal(*, episode: Episode, by: User | None) -> Judgement:
     """
     del by  # The engine, not the person, opens and closes these alerts.
     referral = episode.referral
-    judgement = judge(episode_history(referral))
+    rows = RecordRows.load(referral)
+    loaded = {c.pk: c for c in rows.contacts}
+    judgement = judge(rows.history())
     _store_signal(episode, judgement)
-    _ensure_risk_alerts(episode, judgement)
+    _ensure_risk_alerts(episode, judgement, loaded)
     if judgement.evaluation is None:
         return judgement
-    latest = _contact(judgement.contact_id)
+    latest = _contact(judgement.contact_id, loaded)
     wanted: dict[str, list[monitoring.Signal]] = {}
     for signal in judgement.evaluation.alerts:
         if signal.kind.value in MANAGED_KINDS:
@@ -183,6 +196,8 @@ def refresh_signal(*, episode: Episode, by: User | None) -> Judgement:
         .exclude(status=AlertStatus.CLOSED)
         .order_by("opened_at", "pk")
     }
+    for managed in current.values():
+        managed.referral = referral  # for the audit record, without reading it again
     for kind in MANAGED_KINDS:
         signals, alert = wanted.get(kind), current.get(kind)
         if signals and alert is None:

@@ -322,6 +322,9 @@ def client_timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpRe
         .order_by("-status", "-started_on", "-pk")
         .first()
     )
+    if episode is not None and episode.signal_contact_id in contacts:
+        # The page names the contact the signal was judged after: it is already loaded.
+        episode.signal_contact = contacts[episode.signal_contact_id]
     goals = list(Goal.objects.filter(referral=referral).order_by("number"))
     axis_dates = [c.contact_date for c in rows.contacts] or [referral.referral_date]
     panels, axis = _panels(rows, staff, axis_dates)
