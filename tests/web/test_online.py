@@ -496,3 +496,35 @@ def test_online_submission_factory_rows_are_scoped(cast: Cast) -> None:
         assert not OnlineSubmission.objects.exists()
     with scope(cast.alice):
         assert OnlineSubmission.objects.count() == 1
+
+
+# -- query counts: no query per submission ---------------------------------------------------
+
+
+def _count(cast: Cast, url: str, role: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = _browser(cast, role)
+    browser.get(url)  # warm the session and the measure cache
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    ("page", "role", "most"),
+    # session, user, viewer, client, audit, referral, submissions (+ the form's goals,
+    # homework, episode and session count on the session form).
+    [("my_questionnaires", "cara", 8), ("record_session", "alice", 10)],
+)
+def test_query_count_does_not_grow_with_submissions(
+    cast: Cast, page: str, role: str, most: int
+) -> None:
+    url = reverse(page) if page == "my_questionnaires" else _record_url(cast)
+    _submit(cast)
+    one = _count(cast, url, role)
+    for _ in range(10):
+        _submit(cast, measure="GAD-7", answers=gad7(5))
+    assert _count(cast, url, role) == one
+    assert one <= most, one
