@@ -24,6 +24,7 @@ from ontrack.monitoring.config import BoundaryKind, ModelChoice
 from ontrack.monitoring.facts import MeasureFacts, facts_from_library
 from ontrack.monitoring.figures import choose_shift, cohorts, rates_at, summarise
 from ontrack.monitoring.history import ServiceHistory
+from ontrack.monitoring.models.base import FEATURES
 from ontrack.monitoring.models.curve import MAX_SESSIONS, CurveModel, fit_curve
 from ontrack.monitoring.models.failure import (
     FAILURE_FEATURES,
@@ -38,6 +39,7 @@ from ontrack.monitoring.replay import (
     intake_feature_matrix,
     intended_anxiety,
     outcomes,
+    previous_scores,
     replay,
 )
 from ontrack.monitoring.service_models import (
@@ -160,8 +162,9 @@ def failure_rows(
     rows: IntArray,
     labels: Outcomes,
     course: tuple[FloatArray, FloatArray],
-) -> tuple[FloatArray, BoolArray]:
-    """Return failure-model features at every progress point of finished courses, and labels.
+) -> tuple[FloatArray, BoolArray, FloatArray]:
+    """Return failure-model features at every progress point of finished courses, labels,
+    and each point's intake features (for the covariates).
 
     ``course`` is the measure's (expected, spread) for ``rows``.
     """
@@ -171,14 +174,21 @@ def failure_rows(
     points = arrays.progress_mask()[rows, 1:] & finished[:, None]
     ep, col = np.nonzero(points)
     if ep.size == 0:
-        return np.zeros((0, len(FAILURE_FEATURES))), np.zeros(0, dtype=bool)
+        empty = np.zeros((0, len(FAILURE_FEATURES)))
+        return empty, np.zeros(0, dtype=bool), np.zeros((0, len(FEATURES)))
     mean, sd = course
     used = rows[ep]
     y = arrays.by_session[used, col + 1]
+    width = mean.shape[1]
+    previous = previous_scores(
+        arrays.by_session[rows, 1 : width + 1], points[:, :width], arrays.intake[rows]
+    )[ep, col]
     x = failure_features(
-        y, mean[ep, col], sd[ep, col], arrays.intake[used], facts, (col + 1).astype(float)
-    )
-    return x, np.asarray(~labels.improved[used], dtype=bool)
+        y, mean[ep, col], sd[ep, col], arrays.intake[used], facts, (col + 1).astype(float),
+        previous,
+    )  # fmt: skip
+    intake = intake_feature_matrix(history, code, bundle.measures, intended_anxiety(history))
+    return x, np.asarray(~labels.improved[used], dtype=bool), intake[used]
 
 
 def fit_failure_models(
@@ -198,20 +208,23 @@ def fit_failure_models(
     out: dict[str, FailureModel] = {}
     pooled_x: list[FloatArray] = []
     pooled_y: list[BoolArray] = []
+    pooled_f: list[FloatArray] = []
     for code in sorted(known):
-        x, y = failure_rows(history, bundle, code, rows, labels, known[code])
+        x, y, f = failure_rows(history, bundle, code, rows, labels, known[code])
         if code != PHQ9:
             pooled_x.append(x)
             pooled_y.append(y)
+            pooled_f.append(f)
         if x.shape[0] >= settings.failure_min_rows:
             try:
-                out[code] = fit_failure(code, x, y, seed=settings.seed)
+                out[code] = fit_failure(code, x, y, seed=settings.seed, intake=f)
             except ValueError:
                 continue
     if pooled_x:
         x, y = np.concatenate(pooled_x), np.concatenate(pooled_y)
+        f = np.concatenate(pooled_f)
         with contextlib.suppress(ValueError):
-            out["*"] = fit_failure("*", x, y, seed=settings.seed)
+            out["*"] = fit_failure("*", x, y, seed=settings.seed, intake=f)
     return out
 
 

@@ -75,11 +75,15 @@ def expected_course(
     steps = np.arange(1, max(sessions, 1) + 1, dtype=np.float64)
     means, spreads = model.expect(features, steps)
     points = []
-    for step, mean, spread in zip(steps, means, spreads, strict=True):
+    # Drawn ahead of scores not yet recorded, so each step's previous score is taken
+    # to lie on the expected course (the intake before the first session).
+    previous = np.concatenate([[intake], means[:-1]])
+    for step, mean, spread, before in zip(steps, means, spreads, previous, strict=True):
         if failure is not None and threshold is not None:
             line = failure.boundary(
-                float(mean), float(spread), intake, facts, float(step), threshold
-            )
+                float(mean), float(spread), intake, facts, float(step), threshold,
+                float(before), features,
+            )  # fmt: skip
         else:
             line = float(mean) + facts.direction * z * float(spread)
         points.append(CoursePoint(int(step), float(mean), float(spread), line))

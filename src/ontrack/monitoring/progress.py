@@ -46,6 +46,17 @@ def progress_points(episode: EpisodeHistory, measure: str) -> tuple[ScorePoint, 
     return tuple(p for p in series[1:] if p.session >= 1)
 
 
+def previous_score(intake: ScorePoint, later: tuple[ScorePoint, ...]) -> float:
+    """Return the score before the latest progress point: the last at an earlier session.
+
+    The intake where there is none. One score per session counts, the last, as on
+    the replay's session axis.
+    """
+    latest = later[-1].session
+    earlier = [p for p in later if p.session < latest]
+    return earlier[-1].total if earlier else intake.total
+
+
 def intake_features(
     episode: EpisodeHistory,
     measure: str,
@@ -141,14 +152,17 @@ def assess_measure(
     chance: float | None = None
     line: float | None
     if boundary.failure is not None:
+        previous = previous_score(intake, later)
         chance = float(
             boundary.failure.probability(
-                latest.total, expected, spread, intake.total, facts, latest.session
+                latest.total, expected, spread, intake.total, facts, latest.session, previous,
+                features,
             )[0]
-        )
+        )  # fmt: skip
         line = boundary.failure.boundary(
-            expected, spread, intake.total, facts, latest.session, boundary.threshold
-        )
+            expected, spread, intake.total, facts, latest.session, boundary.threshold, previous,
+            features,
+        )  # fmt: skip
         beyond = chance > boundary.threshold
     else:
         line = expected + facts.direction * boundary.z * spread

@@ -170,6 +170,19 @@ def _take(values: NDArray[np.generic], index: IntArray, fill: float | bool) -> N
     return out
 
 
+def previous_scores(y: FloatArray, points: BoolArray, intake: FloatArray) -> FloatArray:
+    """Return [k, S]: at each session, the score before it (the intake where none).
+
+    ``y`` and ``points`` are [k, S] scores and progress points at sessions 1..S;
+    ``intake`` is [k]. This is what ``assess_measure`` reads as the previous score.
+    """
+    # The latest progress point at or before each session, moved one session on.
+    index = np.full(points.shape, -1, dtype=np.int64)
+    index[:, 1:] = _forward_fill_index(points)[:, :-1]
+    taken = np.asarray(_take(y, index, np.nan), dtype=np.float64)
+    return np.asarray(np.where(index >= 0, taken, intake[:, None]), dtype=np.float64)
+
+
 def expected_course(
     model: CurveModel | NeighbourModel,
     points: BoolArray,
@@ -257,7 +270,10 @@ def measure_points(
     intake = arrays.intake[rows][:, None]
     failure = bundle.failure_for(measure, choice) if boundary is BoundaryKind.FAILURE else None
     if failure is not None:
-        eta = failure.logit_probability(y, mean, sd, intake, facts, sessions)
+        previous = previous_scores(y, points, arrays.intake[rows])
+        eta = failure.logit_probability(
+            y, mean, sd, intake, facts, sessions, previous, features[:, None, :]
+        )
         margin = eta - logit(threshold)
     else:
         margin = (y - mean) * facts.direction / sd - z

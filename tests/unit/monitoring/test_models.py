@@ -187,3 +187,118 @@ def test_dropout_model_probabilities_are_calibrated_in_the_large() -> None:
 
     assert model.quality["mean_predicted"] == pytest.approx(dropped.mean(), abs=0.01)
     assert model.quality["auc_training"] > 0.65
+
+
+WITH_HISTORY = FailureModel(
+    "PHQ-9",
+    (0.6, -1.1, 0.1, 0.2, 0.05, 0.1, -0.4, 0.05),
+    0.2,
+    0,
+    covariate_coef=(0.3, 0.02, -0.01, 0.2, 0.1, -0.1, 0.0, 0.05),
+    covariate_fill=(1.0, 18.0, 40.0, 2.5),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    mean=st.floats(2, 25), sd=st.floats(0.5, 6), intake=st.floats(5, 27),
+    session=st.integers(1, 20), threshold=st.floats(0.05, 0.95), previous=st.floats(0, 27),
+    age=st.one_of(st.none(), st.floats(16, 90)),
+)  # fmt: skip
+def test_boundary_with_previous_score_and_covariates_is_where_chance_meets_threshold(
+    mean, sd, intake, session, threshold, previous, age
+) -> None:  # type: ignore[no-untyped-def]
+    features = np.array([intake, 0.5, np.nan, np.nan if age is None else age, 3.0, 2.0])
+
+    line = WITH_HISTORY.boundary(mean, sd, intake, PHQ9, session, threshold, previous, features)
+
+    assert line is not None
+    chance = WITH_HISTORY.probability(line, mean, sd, intake, PHQ9, session, previous, features)
+    assert float(chance[0]) == pytest.approx(threshold, abs=1e-9)
+
+
+def test_covariates_move_the_chance_and_a_missing_one_takes_the_fill_and_its_flag() -> None:
+    known = np.array([16.0, 0.5, 18.0, 40.0, 3.0, 2.5])
+    older = known.copy()
+    older[3] = 60.0
+    missing = known.copy()
+    missing[3] = np.nan
+    args = (12.0, 12.0, 4.0, 16.0, PHQ9, 3, 14.0)
+
+    base = float(WITH_HISTORY.logit_probability(*args, known))
+
+    assert float(WITH_HISTORY.logit_probability(*args, older)) == pytest.approx(base - 0.2)
+    # Age missing: the fill (40, the same value here) plus the missing flag's coefficient.
+    assert float(WITH_HISTORY.logit_probability(*args, missing)) == pytest.approx(base + 0.0)
+    missing[2] = np.nan  # WSAS missing too: its flag adds -0.1, its fill equals the value
+    assert float(WITH_HISTORY.logit_probability(*args, missing)) == pytest.approx(base - 0.1)
+
+
+def test_a_worse_previous_score_raises_the_chance_of_failure_when_fitted_so() -> None:
+    rng = np.random.default_rng(5)
+    n = 6000
+    intake = rng.uniform(10, 27, n)
+    level = intake - rng.normal(5, 4, n)  # the client's true level now
+    previous = level + rng.normal(0, 3, n)
+    y = level + rng.normal(0, 3, n)
+    failed = (intake - level) < 6
+    x = failure_features(y, y, np.full(n, 3.0), intake, PHQ9, np.full(n, 4.0), previous)
+
+    model = fit_failure("PHQ-9", x, failed)
+
+    assert model.coef[6] < 0  # more change at the previous score, less failure
+
+
+def test_failure_model_json_round_trips_and_reads_the_six_feature_form() -> None:
+    again = FailureModel.from_json(WITH_HISTORY.to_json())
+    assert again == WITH_HISTORY
+
+    legacy = {
+        "measure": "PHQ-9",
+        "features": ["excess", "change", "elevation", "log_session", "change_x_log",
+                     "excess_x_log"],
+        "coef": [0.5, -1.0, 0.0, 0.0, 0.0, 0.0],
+        "intercept": 0.0,
+        "rows": 10,
+    }  # fmt: skip
+    old = FailureModel.from_json(legacy)
+    assert old.coef[6:] == (0.0, 0.0)
+    assert old.covariate_coef == ()
+    # With no previous score and no covariates it is the model it always was.
+    assert float(old.probability(12.0, 12.0, 4.0, 18.0, PHQ9, 3)[0]) == pytest.approx(0.269, 1e-3)
+
+
+def test_fitted_covariates_have_fills_from_the_training_rows() -> None:
+    rng = np.random.default_rng(6)
+    n = 3000
+    intake = rng.uniform(10, 27, n)
+    y = intake - rng.normal(5, 4, n)
+    failed = (intake - y + rng.normal(0, 2, n)) < 6
+    x = failure_features(y, y, np.full(n, 3.0), intake, PHQ9, np.full(n, 4.0))
+    features = np.full((n, len(FEATURES)), np.nan)
+    features[:, FEATURES.index("age")] = rng.uniform(18, 70, n)
+    features[: n // 2, FEATURES.index("step")] = 3.0
+
+    model = fit_failure("PHQ-9", x, failed, intake=features)
+
+    assert len(model.covariate_coef) == 8
+    fill = dict(zip(("other", "wsas", "age", "step"), model.covariate_fill, strict=True))
+    assert fill["age"] == pytest.approx(np.mean(features[:, FEATURES.index("age")]))
+    assert fill["step"] == 3.0
+    assert fill["wsas"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"covariates": {"names": ["age"], "coef": [0.1, 0.0], "fill": [40.0]}},
+        {"covariates": {"names": ["other", "wsas", "age", "step"], "coef": [1.0] * 8,
+                        "fill": [0.0, 1.0, float("nan"), 2.0]}},
+        {"coef": [0.5, -1.0, 0.0, 0.0, 0.0, 0.0, 0.1]},
+    ],
+)  # fmt: skip
+def test_damaged_failure_model_json_is_refused(change) -> None:  # type: ignore[no-untyped-def]
+    data = {**WITH_HISTORY.to_json(), **change}
+
+    with pytest.raises(ValueError, match=r"covariate|coefficients"):
+        FailureModel.from_json(data)

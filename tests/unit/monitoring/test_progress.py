@@ -192,3 +192,20 @@ def test_expected_course_matches_the_evaluation_at_the_latest_session(failure: b
     assert point.spread == pytest.approx(phq.spread)
     assert point.boundary == pytest.approx(phq.failure_boundary)
     assert len(course.points) == 5
+
+
+def test_previous_score_is_the_last_at_an_earlier_session_on_both_paths() -> None:
+    from ontrack.monitoring.episode import ScorePoint
+    from ontrack.monitoring.progress import previous_score
+    from ontrack.monitoring.replay import previous_scores
+
+    intake = ScorePoint(0, 20.0, 0, "c0")
+    later = (ScorePoint(2, 10.0, 2, "c2"), ScorePoint(4, 8.0, 4, "c4"), ScorePoint(5, 7.0, 5, "c5"))
+    y = np.array([[np.nan, 10.0, np.nan, 8.0, 7.0]])
+
+    vector = previous_scores(y, ~np.isnan(y), np.array([20.0]))
+
+    assert vector.tolist() == [[20.0, 20.0, 10.0, 10.0, 8.0]]
+    assert previous_score(intake, later[:1]) == 20.0  # the first progress point: the intake
+    assert previous_score(intake, later) == vector[0, 4] == 8.0
+    assert previous_score(intake, later[:2]) == vector[0, 3] == 10.0
