@@ -528,3 +528,16 @@ def test_query_count_does_not_grow_with_submissions(
         _submit(cast, measure="GAD-7", answers=gad7(5))
     assert _count(cast, url, role) == one
     assert one <= most, one
+
+
+def test_older_answers_never_prefill_a_later_session(cast: Cast, today: dt.date) -> None:
+    first = _submit(cast, answers=phq9(3))
+    newer = _submit(cast, answers=[2, 1, 0, 1, 1, 0, 0, 0, 0])
+    page = _browser(cast, "alice").get(_record_url(cast)).content.decode()
+    assert f'name="phq9_online" value="{newer.pk}"' in page
+    data = _session(cast, today, phq9_quick="210110000", phq9_online=str(newer.pk))
+    assert _browser(cast, "alice").post(_record_url(cast), data).status_code == 302
+    page = _browser(cast, "alice").get(_record_url(cast)).content.decode()
+    assert "Completed online" not in page
+    first.refresh_from_db()
+    assert not first.is_used

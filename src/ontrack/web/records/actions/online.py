@@ -98,13 +98,17 @@ def current_referral_of(client_id: int) -> Referral | None:
 
 
 def pending_submissions(referral: Referral) -> dict[str, OnlineSubmission]:
-    """Return the newest unused submission of each measure, waiting for the next session."""
-    waiting: dict[str, OnlineSubmission] = {}
-    for item in OnlineSubmission.unscoped.filter(
-        referral=referral, used_contact__isnull=True
-    ).order_by("-submitted_at", "-pk"):
-        waiting.setdefault(item.measure, item)
-    return waiting
+    """Return each measure's newest submission if no session has used it yet.
+
+    Only the newest counts: answers sent again replace the earlier ones, and once a session
+    has used a measure's newest answers nothing older can pre-fill a later session.
+    """
+    newest: dict[str, OnlineSubmission] = {}
+    for item in OnlineSubmission.unscoped.filter(referral=referral).order_by(
+        "-submitted_at", "-pk"
+    ):
+        newest.setdefault(item.measure, item)
+    return {code: item for code, item in newest.items() if not item.is_used}
 
 
 # -- submitting ----------------------------------------------------------------------------
