@@ -541,3 +541,21 @@ def test_older_answers_never_prefill_a_later_session(cast: Cast, today: dt.date)
     assert "Completed online" not in page
     first.refresh_from_db()
     assert not first.is_used
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_posting_answers_as_each_role(cast: Cast, role: str) -> None:
+    url = reverse("complete_questionnaire", args=["phq9"])
+    response = _browser(cast, role).post(url, _items("PHQ-9", phq9(5)))
+    expected = CLIENT_PAGES[role]
+    if expected == "login":
+        assert response.status_code == 302
+        assert response["Location"].startswith(LOGIN)
+    elif expected == 403:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 302
+    saved = list(
+        OnlineSubmission.unscoped.values_list("referral__client__user__username", flat=True)
+    )
+    assert saved == ([role] if expected == 200 else [])
