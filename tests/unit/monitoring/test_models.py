@@ -191,7 +191,7 @@ def test_dropout_model_probabilities_are_calibrated_in_the_large() -> None:
 
 WITH_HISTORY = FailureModel(
     "PHQ-9",
-    (0.6, -1.1, 0.1, 0.2, 0.05, 0.1, -0.4, 0.05),
+    (0.6, -1.1, 0.1, 0.2, 0.05, 0.1, -0.4, 0.05, -0.02, 0.03, 0.01, -0.05, 0.02),
     0.2,
     0,
     covariate_coef=(0.3, 0.02, -0.01, 0.2, 0.1, -0.1, 0.0, 0.05),
@@ -262,7 +262,7 @@ def test_failure_model_json_round_trips_and_reads_the_six_feature_form() -> None
         "rows": 10,
     }  # fmt: skip
     old = FailureModel.from_json(legacy)
-    assert old.coef[6:] == (0.0, 0.0)
+    assert old.coef[6:] == (0.0,) * 7
     assert old.covariate_coef == ()
     # With no previous score and no covariates it is the model it always was.
     assert float(old.probability(12.0, 12.0, 4.0, 18.0, PHQ9, 3)[0]) == pytest.approx(0.269, 1e-3)

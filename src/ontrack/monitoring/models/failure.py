@@ -7,10 +7,15 @@ spreads, from the curve or nearest-neighbour model), the change since intake and
 the intake's elevation (both in reliable-change units), the session number, the
 change since intake at the client's previous score (the intake itself at the
 first progress point), and intake covariates (the other tracked measure's
-elevation, WSAS, age, step; see ``COVARIATES``). One questionnaire is a noisy
-reading, so the previous score tells the model whether a poor score is a blip or
-a pattern. Everything but the latest score is known before it, so the chance
-stays linear in the latest score and the boundary is still one score: the score
+elevation, WSAS, age, step; see ``COVARIATES``). The intake's elevation also
+interacts with the change, the distance from expected and the previous change
+(the same shortfall means something different to a client who started at 25
+and one who started just over the cut-off), with squares of the elevation and
+of log session for curvature. One questionnaire is a noisy reading, so the
+previous score tells the model whether a poor score is a blip or a pattern.
+Everything but the latest score is known before it, and the latest score is
+only ever multiplied by such terms, so the chance stays linear in the latest
+score and the boundary is still one score: the score
 at which that chance reaches the calibrated threshold. Because the chance rises
 with the score, a score beyond the boundary means "on course to end without
 reliable improvement" (Lambert's red signal: predicted treatment failure; Finch,
@@ -38,8 +43,14 @@ FAILURE_FEATURES = (
     "excess_x_log",
     "previous_change",
     "previous_change_x_log",
+    "change_x_elevation",
+    "excess_x_elevation",
+    "elevation_sq",
+    "log_session_sq",
+    "previous_change_x_elevation",
 )
-# Bundles fitted before the previous score was used: read with those two coefficients 0.
+# Bundles fitted before the previous score and the interactions with the intake's
+# elevation were used: read with those coefficients 0.
 LEGACY_FEATURES = FAILURE_FEATURES[:6]
 # Intake covariates (names from models.base.FEATURES) that shift the chance of failure:
 # each enters with its value (the training mean where missing) and a missing flag. The
@@ -87,7 +98,8 @@ class FailureModel:
 
     def __post_init__(self) -> None:
         if len(self.coef) == len(LEGACY_FEATURES):
-            object.__setattr__(self, "coef", (*self.coef, 0.0, 0.0))
+            padding = (0.0,) * (len(FAILURE_FEATURES) - len(LEGACY_FEATURES))
+            object.__setattr__(self, "coef", (*self.coef, *padding))
         if len(self.coef) != len(FAILURE_FEATURES):
             raise ValueError(
                 f"a failure model needs {len(FAILURE_FEATURES)} coefficients, got {len(self.coef)}"
@@ -157,9 +169,21 @@ class FailureModel:
             + c[5] * excess_a * lt
             + c[6] * previous_change
             + c[7] * previous_change * lt
+            + c[8] * change_a * elevation
+            + c[9] * excess_a * elevation
+            + c[10] * elevation**2
+            + c[11] * lt**2
+            + c[12] * previous_change * elevation
             + self.covariate_term(features)
         )
-        b = c[0] * excess_b + c[1] * change_b + c[4] * change_b * lt + c[5] * excess_b * lt
+        b = (
+            c[0] * excess_b
+            + c[1] * change_b
+            + c[4] * change_b * lt
+            + c[5] * excess_b * lt
+            + c[8] * change_b * elevation
+            + c[9] * excess_b * elevation
+        )
         return np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
 
     def logit_probability(
@@ -289,6 +313,11 @@ def failure_features(
             excess * lt,
             previous_change,
             previous_change * lt,
+            change * elevation,
+            excess * elevation,
+            elevation**2,
+            lt**2,
+            previous_change * elevation,
         ]
     )
 
