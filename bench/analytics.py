@@ -24,6 +24,8 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -122,21 +124,79 @@ def child_pandas(data: Path) -> dict[str, Any]:
     return {"seconds": seconds, "overall": result["overall"], "deciles": deciles}
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (PySpark's JVM is a child of the Python process)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _tree_rss_gb(pid: int) -> float:
+    total = 0
+    for p in [pid, *_descendants(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1000
+        except OSError:
+            continue
+    return total / 1e9
+
+
+class _TreePeak(threading.Thread):
+    """Sample the resident memory of a process and all its descendants every 0.2 s.
+
+    wait4 reports the peak of the process itself and of children it waited for; a JVM
+    started by PySpark is neither, so Spark's memory would otherwise go unseen.
+    """
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_gb, self.done = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self.peak_gb = max(self.peak_gb, _tree_rss_gb(self.pid))
+
+
 def _measure(argv: list[str]) -> tuple[float, float, str]:
-    """Run a process and read its own peak resident memory with wait4."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-    chunks = []
-    assert proc.stdout is not None
-    for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
-        chunks.append(chunk)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {err[-2000:]}")
-    return wall, usage.ru_maxrss / 1e6, b"".join(chunks).decode()
+    """Run a process; return wall time, peak resident memory (GB) and its stdout.
+
+    The peak is the larger of wait4's (the process itself, exact) and the sampled sum over
+    the process tree (catches the JVM of PySpark; sampling may miss a short spike).
+    """
+    # stderr to a file: a chatty child (Spark's log) must never block on a full pipe.
+    with tempfile.TemporaryFile() as err_file:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err_file, cwd=ROOT)
+        sampler = _TreePeak(proc.pid)
+        sampler.start()
+        chunks = []
+        assert proc.stdout is not None
+        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
+            chunks.append(chunk)
+        sampler.done.set()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err_file.seek(0)
+            err = err_file.read().decode(errors="replace")
+            raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {err[-2000:]}")
+    return wall, max(usage.ru_maxrss / 1e6, sampler.peak_gb), b"".join(chunks).decode()
 
 
 def _load() -> str:
