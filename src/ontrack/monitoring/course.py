@@ -15,7 +15,8 @@ from ontrack.monitoring.bundle import ModelBundle, default_bundle
 from ontrack.monitoring.config import BoundaryKind, MonitoringConfig
 from ontrack.monitoring.episode import EpisodeHistory
 from ontrack.monitoring.evaluate import partner_measures, tracked_measures
-from ontrack.monitoring.progress import intake_features, intake_point
+from ontrack.monitoring.models.base import FloatArray
+from ontrack.monitoring.progress import intake_features, intake_point, progress_points
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,29 @@ class ExpectedCourse:
     model: str
     failure_threshold: float | None  # None: the spread boundary (expected + z spreads)
     boundary_z: float
+
+
+def _previous_scores(
+    episode: EpisodeHistory, measure: str, intake: float, means: FloatArray
+) -> list[float]:
+    """Return, for each step, the score before it that the failure boundary reads.
+
+    Up to the session after the latest score it is the client's own (the last score
+    at an earlier session, else the intake), as ``assess_measure`` reads it, so the
+    latest session's boundary is the evaluation's; further ahead, where no score is
+    recorded yet, the previous score is taken to lie on the expected course.
+    """
+    recorded = progress_points(episode, measure)
+    latest = recorded[-1].session if recorded else 0
+    out: list[float] = []
+    for index in range(means.size):
+        step = index + 1
+        if step <= latest + 1 or index == 0:
+            earlier = [p.total for p in recorded if p.session < step]
+            out.append(earlier[-1] if earlier else intake)
+        else:
+            out.append(float(means[index - 1]))
+    return out
 
 
 def expected_course(
@@ -75,9 +99,7 @@ def expected_course(
     steps = np.arange(1, max(sessions, 1) + 1, dtype=np.float64)
     means, spreads = model.expect(features, steps)
     points = []
-    # Drawn ahead of scores not yet recorded, so each step's previous score is taken
-    # to lie on the expected course (the intake before the first session).
-    previous = np.concatenate([[intake], means[:-1]])
+    previous = _previous_scores(episode, measure, intake, means)
     for step, mean, spread, before in zip(steps, means, spreads, previous, strict=True):
         if failure is not None and threshold is not None:
             line = failure.boundary(

@@ -177,10 +177,19 @@ def test_knn_model_answers_and_names_itself() -> None:
     assert all(p.expected is not None and p.spread and p.spread > 0 for p in result.progress)
 
 
-@pytest.mark.parametrize("failure", [False, True])
-def test_expected_course_matches_the_evaluation_at_the_latest_session(failure: bool) -> None:
-    bundle = toy_bundle(knn=True, failure=failure)
-    episode = weekly_episode(phq9=[16, 15, 14, 13], gad7=[12, 12, 11, 10])
+@pytest.mark.parametrize("failure", ["none", "six-feature", "previous-and-covariates"])
+def test_expected_course_matches_the_evaluation_at_the_latest_session(failure: str) -> None:
+    from ontrack.monitoring.models.failure import FailureModel
+
+    bundle = toy_bundle(knn=True, failure=failure != "none")
+    if failure == "previous-and-covariates":
+        # The boundary reads the client's previous score: the course must use the same.
+        model = FailureModel(
+            "*", (0.8, -1.2, 0.1, 0.2, 0.0, 0.0, -0.5, 0.1, 0.05, 0.02, 0.01, -0.03, 0.02), 0.3,
+            0, (0.2, 0.01, -0.01, 0.1, 0.1, 0.0, 0.2, 0.0), (0.5, 15.0, 40.0, 2.5),
+        )  # fmt: skip
+        bundle.failure = {"knn": {"*": model}, "curve": {"*": model}}
+    episode = weekly_episode(phq9=[16, 15, 17, 13], gad7=[12, 12, 11, 10])
     config = MonitoringConfig()
 
     result = evaluate_episode(episode, bundle, config)
