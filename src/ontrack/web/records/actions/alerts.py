@@ -45,10 +45,13 @@ def open_alert(
     reasons: Sequence[str],
     contact: Contact | None = None,
     by: User | None,
+    risk_item_unanswered: bool = False,
 ) -> Alert:
     """Open an alert on ``referral``; ``by=None`` when the early-warning engine opens it.
 
-    A risk alert is always urgent, whatever severity was asked for.
+    A risk alert is always urgent, whatever severity was asked for, with one exception the
+    engine asks for: a risk item left unanswered (no risk answer was given; "ask about it
+    directly") is high, so it does not sit above real risk answers on every caseload.
     """
     if by is not None:
         viewer = permissions.actor(by)
@@ -64,7 +67,8 @@ def open_alert(
     if errors:
         raise ActionError(errors)
     if kind == AlertKind.RISK:
-        severity = AlertSeverity.URGENT
+        unanswered = risk_item_unanswered and by is None
+        severity = AlertSeverity.HIGH if unanswered else AlertSeverity.URGENT
     alert = Alert.unscoped.create(
         referral=referral,
         contact=contact,

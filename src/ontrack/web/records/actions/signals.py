@@ -156,6 +156,9 @@ def _ensure_risk_alerts(
                 severity=AlertSeverity.URGENT,
                 reasons=list(signal.reasons),
                 by=None,
+                # A positive answer is urgent; an unanswered risk item ("ask about it
+                # directly") opens a high alert. Neither can be switched off.
+                risk_item_unanswered=signal.severity is not monitoring.Severity.URGENT,
             )
         )
     return opened
