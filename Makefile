@@ -31,16 +31,16 @@ lint: $(STAMP)  ## ruff check and format check
 typecheck: $(STAMP)  ## mypy (strict on the domain packages)
 	$(BIN)/mypy
 
-pytest: $(STAMP)  ## The whole test suite on SQLite (Spark engine tests: make pytest-spark)
+pytest: $(STAMP)  ## The whole test suite on SQLite, except the Spark engine tests (make pytest-spark)
 	$(BIN)/pytest -p no:cacheprovider -n 2 -m "not spark"
 
-pytest-spark: $(STAMP)  ## The analytics tests on PySpark local mode (slow on 2 cores)
-	$(BIN)/pytest -p no:cacheprovider -m spark
+pytest-spark: $(STAMP)  ## The analytics engine tests on PySpark local mode: one process, one Spark session
+	$(BIN)/pytest -p no:cacheprovider -p no:xdist -m spark
 
 pytest-postgres: $(STAMP)  ## The database tests again on PostgreSQL
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -n 2 -m "(postgres or django_db) and not spark"
 
-test: lint typecheck pytest pytest-postgres  ## ruff, mypy, pytest on SQLite, then the database tests on PostgreSQL
+test: lint typecheck pytest pytest-spark pytest-postgres  ## ruff, mypy, pytest on SQLite, the Spark engine tests, then the database tests on PostgreSQL
 
 bench: $(STAMP)  ## List the benchmarks under bench/ (each is a script with --help; figures go to docs/)
 	for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f --help | head -3; done

@@ -251,11 +251,13 @@ def from_connection(con: Any, *, database: str | None = None) -> Engine:
     return out
 
 
-def spark_session(partitions: int = 4) -> SparkSession:
+def spark_session(partitions: int = 4, *, small_data: bool = False) -> SparkSession:
     """Return (creating if needed) a local PySpark session tuned for one machine.
 
     Few shuffle partitions: the default 200 makes small local jobs slow. UTC so that dates
-    and timestamps never shift.
+    and timestamps never shift. ``small_data`` (the tests' few-row tables) turns off
+    whole-stage code generation and adaptive execution: compiling and re-planning cost more
+    than they save on a few rows (about halves a spec test), and the answers are the same.
     """
     from pyspark.sql import SparkSession
 
@@ -276,6 +278,8 @@ def spark_session(partitions: int = 4) -> SparkSession:
     # getOrCreate returns an existing session unchanged; these two can change at run time.
     session.conf.set("spark.sql.shuffle.partitions", str(partitions))
     session.conf.set("spark.sql.session.timeZone", "UTC")
+    session.conf.set("spark.sql.codegen.wholeStage", str(not small_data).lower())
+    session.conf.set("spark.sql.adaptive.enabled", str(not small_data).lower())
     return session
 
 

@@ -17,7 +17,7 @@ POSTGRES_URL = os.environ.get("ONTRACK_TEST_POSTGRES_URL", "postgresql://postgre
 def spark() -> Any:
     from ontrack.analytics import spark_session
 
-    return spark_session(partitions=1)  # tiny data: one task per stage
+    return spark_session(partitions=1, small_data=True)  # tiny data: one task per stage
 
 
 @pytest.fixture(scope="session")

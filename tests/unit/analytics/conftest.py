@@ -52,7 +52,8 @@ def compute(request: pytest.FixtureRequest) -> Compute:
             return reference_report(tables, period)
         kwargs: dict[str, object] = {}
         if engine == "spark":
-            kwargs["spark"] = spark_session(partitions=1)  # tiny data: one task per stage
+            # One session per test process (getOrCreate); tiny data: one task per stage.
+            kwargs["spark"] = spark_session(partitions=1, small_data=True)
         if engine == "postgres":
             kwargs["postgres_url"] = request.getfixturevalue("postgres_database")
         with open_tables(tables, engine, **kwargs) as opened:  # type: ignore[arg-type]
