@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ontrack.dataset import TABLES, DatasetError, Problem, read_dataset
+from ontrack.dataset.conform import type_kind
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -394,25 +395,21 @@ def _dataset_files(root: Path) -> dict[str, Path]:
 
 
 def _compatible(expected: pa.DataType, actual: pa.DataType) -> bool:
-    """Accept any width of integer and float, any timestamp unit, any string flavour."""
-    checks = (
-        pa.types.is_string,
-        pa.types.is_date,
-        pa.types.is_timestamp,
-        pa.types.is_boolean,
-    )
-    for check in checks:
-        if check(expected):
-            return bool(check(actual) or (check is pa.types.is_string and _is_text(actual)))
-    if pa.types.is_integer(expected):
-        return bool(pa.types.is_integer(actual))
-    if pa.types.is_floating(expected):
-        return bool(pa.types.is_floating(actual) or pa.types.is_integer(actual))
-    return bool(expected == actual)
+    """Accept any width of integer and float, any timestamp unit, any string flavour.
 
-
-def _is_text(type_: pa.DataType) -> bool:
-    return bool(pa.types.is_large_string(type_) or pa.types.is_string_view(type_))
+    The kinds are ``ontrack.dataset``'s (the CSV and Parquet readers convert by them); text
+    is narrower here, since a kind of "string" there also covers types with no text form.
+    """
+    want, got = type_kind(expected), type_kind(actual)
+    if want == "string":
+        return bool(
+            pa.types.is_string(actual)
+            or pa.types.is_large_string(actual)
+            or pa.types.is_string_view(actual)
+        )
+    if want == "float":
+        return got in ("float", "int")
+    return want == got
 
 
 def _schema_problems(name: str, actual: pa.Schema) -> list[Problem]:

@@ -33,7 +33,14 @@ _TEXT_FORM = {
 }
 
 
-def _kind(type_: pa.DataType) -> str:
+def type_kind(type_: pa.DataType) -> str:
+    """Return the kind of an Arrow type: "int", "float", "date", "timestamp", "bool" or
+    "string" (anything else). Any width, unit or zone is the same kind; ``ontrack.analytics``
+    uses this to accept a Parquet column without reading it.
+
+    >>> [type_kind(t) for t in (pa.int8(), pa.float32(), pa.timestamp("ms"), pa.large_string())]
+    ['int', 'float', 'timestamp', 'string']
+    """
     if pa.types.is_integer(type_):
         return "int"
     if pa.types.is_floating(type_):
@@ -138,7 +145,7 @@ def _convert(
 def _from_text(
     table_name: str, column: Column, text: pa.ChunkedArray
 ) -> tuple[pa.ChunkedArray, list[Problem]]:
-    kind = _kind(column.type)
+    kind = type_kind(column.type)
     if kind == "string":
         return text, []
     # An empty cell is a missing value for every type but text.
@@ -250,4 +257,4 @@ def conform_strictly(table: Table, raw: pa.Table, *, source: str) -> pa.Table:
     return conformed
 
 
-__all__ = ["conform", "conform_strictly"]
+__all__ = ["conform", "conform_strictly", "type_kind"]
