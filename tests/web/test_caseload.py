@@ -8,6 +8,7 @@ the ORM, one episode at a time, and check the page against that.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 import re
 from typing import Any
@@ -197,26 +198,21 @@ def _desc_nulls_last(value: Any) -> tuple[Any, ...]:
     return (value is None, 0 if value is None else -value)
 
 
-@pytest.mark.parametrize(
-    ("sort", "key"),
-    [
-        ("priority", lambda r: (-r.urgent_alerts, r.signal_rank, -r.open_alerts)),
-        ("name", lambda r: ()),
-        ("signal", lambda r: (r.signal_rank,)),
-        (
-            "last",
-            lambda r: _desc_nulls_last(r.last_contact.toordinal() if r.last_contact else None),
-        ),
-        (
-            "next",
-            lambda r: (r.next_session_on is None, r.next_session_on or dt.date.min),
-        ),
-        ("sessions", lambda r: (-r.sessions,)),
-        ("phq9", lambda r: _desc_nulls_last(r.latest_phq9)),
-        ("gad7", lambda r: _desc_nulls_last(r.latest_gad7)),
-        ("alerts", lambda r: (-r.urgent_alerts, -r.open_alerts)),
-    ],
-)
+# Each sort's expected order, independently of the view: the key, then name, then id.
+SORT_KEYS: list[tuple[str, Any]] = [
+    ("priority", lambda r: (-r.urgent_alerts, r.signal_rank, -r.open_alerts)),
+    ("name", lambda r: ()),
+    ("signal", lambda r: (r.signal_rank,)),
+    ("last", lambda r: _desc_nulls_last(r.last_contact.toordinal() if r.last_contact else None)),
+    ("next", lambda r: (r.next_session_on is None, r.next_session_on or dt.date.min)),
+    ("sessions", lambda r: (-r.sessions,)),
+    ("phq9", lambda r: _desc_nulls_last(r.latest_phq9)),
+    ("gad7", lambda r: _desc_nulls_last(r.latest_gad7)),
+    ("alerts", lambda r: (-r.urgent_alerts, -r.open_alerts)),
+]
+
+
+@pytest.mark.parametrize(("sort", "key"), SORT_KEYS)
 def test_each_sort_orders_the_rows(
     cast: Cast, episodes: list[Episode], sort: str, key: Any
 ) -> None:
@@ -277,3 +273,41 @@ def test_therapist_filter_for_the_manager(cast: Cast, episodes: list[Episode]) -
     mine = {str(e.referral.client_id) for e in episodes}
     assert str(bobs.referral.client_id) in shown
     assert mine.isdisjoint(shown)
+
+
+@pytest.mark.parametrize("sort", ["priority", "name", "last", "sessions", "phq9", "alerts"])
+def test_long_caseload_pages_read_the_page_columns_and_the_sort_keys(
+    cast: Cast, episodes: list[Episode], sort: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Longer than a page, in several statements: the pages still hold the right rows."""
+    # The module, not the view function the views package exports under the same name.
+    view = importlib.import_module("ontrack.web.records.views.caseload")
+
+    key = dict(SORT_KEYS)[sort]
+    expected = _client_ids(_by(_rows(cast), key))
+    monkeypatch.setattr(view, "PAGE_SIZE", 5)
+    monkeypatch.setattr(view, "CHUNK", 3)
+    shown: list[int] = []
+    for number in (1, 2, 3):
+        shown += _page_ids(cast, f"?sort={sort}&page={number}")
+    assert shown == expected
+    rows = {r.client_id: r for r in _rows(cast)}
+    browser = Browser()
+    browser.force_login(cast.alice)
+    page = browser.get(reverse("caseload") + f"?sort={sort}&page=2").content.decode()
+    for client_id in shown[5:10]:
+        row = rows[client_id]
+        cells = re.search(
+            rf'<tr class="[^"]*"><th scope="row"[^>]*><a href="/clients/{client_id}/".*?</tr>', page
+        )
+        assert cells is not None
+        if row.homework_due:
+            assert f"{row.homework_due} to review" in cells.group(0)
+        elif row.homework_set:
+            assert "Reviewed" in cells.group(0)
+        else:
+            assert "None set" in cells.group(0)
+        if row.goals:
+            assert f"{row.goals} agreed" in cells.group(0)
+        else:
+            assert "None agreed" in cells.group(0)

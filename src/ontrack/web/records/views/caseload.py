@@ -7,8 +7,9 @@ alliance, alerts, goals, homework). The second is fixed SQL rather than fifteen 
 subqueries because building and compiling those took most of the page's CPU
 (docs/performance.md); it reads only the referrals the first, scoped, query returned.
 Counting, filtering, sorting and paging then happen in Python over those rows: a caseload
-is tens of rows (a service's, hundreds), and the signal counts come from the same rows
-instead of another query.
+is tens of rows, and the signal counts come from the same rows instead of another query.
+A list longer than a page (a service's hundreds) reads, for every row, only what the
+counts and the chosen sort need, then the other columns for the page's rows (``_page``).
 
 The signal was stored by the early-warning checks after the latest session, so nothing is
 evaluated while the page loads. Urgent risk comes first, then off track, behind, not
@@ -24,7 +25,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict
@@ -146,6 +147,15 @@ SORTS: dict[str, tuple[str, Callable[[CaseloadRow], tuple[Any, ...]]]] = {
 }
 
 
+# The columns each sort reads beyond the alert counts every row has for the counts.
+SORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "last": ("last_contact",),
+    "sessions": ("sessions",),
+    "phq9": ("latest_phq9",),
+    "gad7": ("latest_gad7",),
+}
+
+
 def open_episodes(viewer: Viewer) -> QuerySet[Episode]:
     """Return the open episodes on the viewer's caseload (scoped; no columns yet)."""
     episodes = Episode.objects.filter(status=EpisodeStatus.OPEN)
@@ -201,8 +211,8 @@ _OPEN_ALERT = "a.referral_id = r.id AND a.status <> '{closed}'"
 
 
 @cache
-def _columns_sql() -> str:
-    """Return the statement for the columns (built once: table names and codes are fixed)."""
+def _column_sql() -> dict[str, str]:
+    """Return each column's subquery by CaseloadRow field (built once: names are fixed)."""
     tables = {
         "contact": Contact._meta.db_table,
         "qr": QuestionnaireResponse._meta.db_table,
@@ -210,38 +220,43 @@ def _columns_sql() -> str:
         "alert": Alert._meta.db_table,
         "goal": Goal._meta.db_table,
         "homework": Homework._meta.db_table,
-        "referral": Referral._meta.db_table,
     }
     open_alert = _OPEN_ALERT.format(closed=AlertStatus.CLOSED.value)
     urgent = (
         f"{open_alert} AND (a.kind = '{AlertKind.RISK.value}'"
         f" OR a.severity = '{AlertSeverity.URGENT.value}')"
     )
-    columns = [
-        "(SELECT COUNT(*) FROM {contact} c"
+    columns = {
+        "sessions": "(SELECT COUNT(*) FROM {contact} c"
         " WHERE c.referral_id = r.id AND c.session_number IS NOT NULL)",
-        "(SELECT MAX(c.contact_date) FROM {contact} c WHERE c.referral_id = r.id)",
-        f"(SELECT COUNT(*) FROM {{alert}} a WHERE {urgent})",
-        f"(SELECT COUNT(*) FROM {{alert}} a WHERE {open_alert})",
-        "(SELECT COUNT(*) FROM {alert} a"
+        "last_contact": "(SELECT MAX(c.contact_date) FROM {contact} c WHERE c.referral_id = r.id)",
+        "urgent_alerts": f"(SELECT COUNT(*) FROM {{alert}} a WHERE {urgent})",
+        "open_alerts": f"(SELECT COUNT(*) FROM {{alert}} a WHERE {open_alert})",
+        "unacknowledged": "(SELECT COUNT(*) FROM {alert} a"
         f" WHERE a.referral_id = r.id AND a.status = '{AlertStatus.OPEN.value}')",
-        _SCORE.replace("{measure}", "PHQ-9").replace("{way}", "DESC"),
-        _SCORE.replace("{measure}", "PHQ-9").replace("{way}", "ASC"),
-        _SCORE.replace("{measure}", "GAD-7").replace("{way}", "DESC"),
-        _SCORE.replace("{measure}", "GAD-7").replace("{way}", "ASC"),
-        _ALLIANCE.replace("{skip}", "0"),
-        _ALLIANCE.replace("{skip}", "1"),
-        "(SELECT COUNT(*) FROM {goal} g"
+        "latest_phq9": _SCORE.replace("{measure}", "PHQ-9").replace("{way}", "DESC"),
+        "first_phq9": _SCORE.replace("{measure}", "PHQ-9").replace("{way}", "ASC"),
+        "latest_gad7": _SCORE.replace("{measure}", "GAD-7").replace("{way}", "DESC"),
+        "first_gad7": _SCORE.replace("{measure}", "GAD-7").replace("{way}", "ASC"),
+        "alliance_latest": _ALLIANCE.replace("{skip}", "0"),
+        "alliance_previous": _ALLIANCE.replace("{skip}", "1"),
+        "goals": "(SELECT COUNT(*) FROM {goal} g"
         f" WHERE g.referral_id = r.id AND g.status <> '{GoalStatus.DROPPED.value}')",
-        "(SELECT COUNT(*) FROM {homework} h"
+        "homework_due": "(SELECT COUNT(*) FROM {homework} h"
         " WHERE h.referral_id = r.id AND h.reviewed_contact_id IS NULL)",
-        "(SELECT COUNT(*) FROM {homework} h WHERE h.referral_id = r.id)",
-    ]
-    select = ",\n ".join(columns).format(**tables)
-    return f"SELECT r.id,\n {select}\nFROM {tables['referral']} r WHERE r.id IN ({{ids}})"
+        "homework_set": "(SELECT COUNT(*) FROM {homework} h WHERE h.referral_id = r.id)",
+    }
+    return {name: sql.format(**tables) for name, sql in columns.items()}
 
 
-_COLUMNS = (
+@cache
+def _columns_sql(names: tuple[str, ...]) -> str:
+    """Return the statement reading ``names`` for the referrals ``{ids}``."""
+    select = ",\n ".join(_column_sql()[name] for name in names)
+    return f"SELECT r.id,\n {select}\nFROM {Referral._meta.db_table} r WHERE r.id IN ({{ids}})"
+
+
+COLUMNS = (
     "sessions",
     "last_contact",
     "urgent_alerts",
@@ -257,6 +272,9 @@ _COLUMNS = (
     "homework_due",
     "homework_set",
 )
+# Referral ids per statement, at most: one statement for any real caseload, within the
+# database's limit on parameters (SQLite's is the lower).
+CHUNK = 10_000
 
 
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
@@ -264,18 +282,18 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
-def _add_columns(rows: Iterable[CaseloadRow]) -> None:
-    """Fill every row's columns with one statement (per 500 referrals: SQLite's limit)."""
+def _add_columns(rows: Iterable[CaseloadRow], names: tuple[str, ...] = COLUMNS) -> None:
+    """Fill the rows' ``names`` columns with one statement (per ``CHUNK`` referrals)."""
     by_referral = {row.referral_id: row for row in rows}
-    if not by_referral:
+    if not by_referral or not names:
         return
     with connection.cursor() as cursor:
-        for ids in _chunks(sorted(by_referral), 500):
-            sql = _columns_sql().format(ids=", ".join(["%s"] * len(ids)))
-            cursor.execute(sql, ids)
+        limit = min(CHUNK, connection.features.max_query_params or CHUNK)
+        for ids in _chunks(sorted(by_referral), limit):
+            cursor.execute(_columns_sql(names).format(ids=", ".join(["%s"] * len(ids))), ids)
             for referral_id, *values in cursor.fetchall():
                 row = by_referral[referral_id]
-                for name, value in zip(_COLUMNS, values, strict=True):
+                for name, value in zip(names, values, strict=True):
                     setattr(row, name, _value(name, value))
 
 
@@ -294,6 +312,25 @@ def caseload_episodes(viewer: Viewer) -> list[CaseloadRow]:
     rows = _episode_rows(viewer)
     _add_columns(rows)
     return rows
+
+
+def _page(
+    rows: list[CaseloadRow], filters: Filters, number: str | None
+) -> tuple[Page[CaseloadRow], list[CaseloadRow]]:
+    """Return the page asked for, and every row with what the counts and sort need.
+
+    A caseload that fits on one page gets every column at once. A longer one (a service's,
+    a large supervision group) first gets only what the counts, filters and chosen sort
+    read, for every row; then the rest for the page's rows. So a manager's hundreds of
+    open episodes cost a few subqueries each instead of fourteen.
+    """
+    if len(rows) <= PAGE_SIZE:
+        _add_columns(rows)
+        return Paginator(filters.apply(rows), PAGE_SIZE).get_page(number), rows
+    _add_columns(rows, ("urgent_alerts", "open_alerts", *SORT_COLUMNS.get(filters.sort, ())))
+    page = Paginator(filters.apply(rows), PAGE_SIZE).get_page(number)
+    _add_columns(page.object_list, COLUMNS)
+    return page, rows
 
 
 @dataclass(frozen=True)
@@ -384,8 +421,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the open episodes the viewer holds, supervises or manages, urgent first."""
     viewer = require_staff(request, "The caseload")
     filters = Filters.from_query(request.GET)
-    everything = caseload_episodes(viewer)
-    page = Paginator(filters.apply(everything), PAGE_SIZE).get_page(request.GET.get("page"))
+    page, everything = _page(_episode_rows(viewer), filters, request.GET.get("page"))
     sort_links = {
         key: {
             "label": label,
