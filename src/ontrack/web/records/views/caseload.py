@@ -196,8 +196,9 @@ def _episode_rows(viewer: Viewer) -> list[CaseloadRow]:
     return rows
 
 
-# The columns read per referral, in CaseloadRow's order after next_session_on. Correlated
-# subqueries, each answered from an index on referral (or contact) for one referral.
+# The columns read per referral, by CaseloadRow field. Correlated subqueries, each answered
+# from an index on referral (or contact) for one referral, so the cost follows the number
+# of rows read, not the size of the service's history (docs/adr/0069).
 _SCORE = (
     "(SELECT q.total FROM {qr} q JOIN {contact} c ON c.id = q.contact_id"
     " WHERE c.referral_id = r.id AND q.measure = '{measure}'"
