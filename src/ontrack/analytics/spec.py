@@ -23,6 +23,7 @@ order, scores carrying their contact's referral). Blank cells are null.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ from ontrack.dataset.schema import ATTENDED, TREATMENT_APP_TYPES
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
+
+    from ontrack.analytics.report import Report
 
 Row = dict[str, Any]
 CBT = "304891004"
@@ -373,3 +376,63 @@ def _review_homework(given: dict[str, list[Row]]) -> None:
         if later:
             h["reviewed_contact_id"] = later[0]["contact_id"]
             h["outcome"] = "done" if len(h["homework_id"]) % 2 else "partly"
+
+
+# -- Comparing reports ------------------------------------------------------------------------
+
+
+def report_differences(actual: Report, expected: Report) -> list[str]:
+    """Where two reports of the same data disagree; empty when every engine agrees.
+
+    Every count, rate and table must be equal; the only floats an engine sums (therapist
+    effects' expected recoveries and what follows from them) must agree to 1e-9. The engine
+    name and the clock are ignored.
+
+    >>> from ontrack.analytics.reference import reference_report
+    >>> tables = tables_from_spec(OUTCOMES_EXAMPLE)
+    >>> report_differences(reference_report(tables), reference_report(tables))
+    []
+    """
+    a, e = actual.to_dict(), expected.to_dict()
+    for key in ("engine", "generated"):
+        a.pop(key)
+        e.pop(key)
+    a_effects, e_effects = a.pop("therapist_effects"), e.pop("therapist_effects")
+    out = [
+        f"{k}: {a.get(k)!r} != {e.get(k)!r}"
+        for k in sorted(a.keys() | e.keys())
+        if a.get(k) != e.get(k)
+    ]
+    a_ids = [x["therapist_id"] for x in a_effects]
+    e_ids = [x["therapist_id"] for x in e_effects]
+    if a_ids != e_ids:
+        return [*out, f"therapist order {a_ids} != {e_ids}"]
+    for mine, theirs in zip(a_effects, e_effects, strict=True):
+        for key, value in theirs.items():
+            close = (
+                math.isclose(mine[key], value, rel_tol=1e-9, abs_tol=1e-9)
+                if isinstance(value, float)
+                else mine[key] == value
+            )
+            if not close:
+                out.append(f"therapist {theirs['therapist_id']} {key}: {mine[key]!r} != {value!r}")
+    return out
+
+
+OUTCOMES_EXAMPLE = """
+referral
+referral_id | referral_date | end_date
+r1          | 2024-04-01    | 2024-06-30
+
+contact
+contact_id | referral_id | contact_date
+c1         | r1          | 2024-04-10
+c2         | r1          | 2024-05-10
+
+score
+contact_id | measure | total
+c1         | PHQ-9   | 16
+c1         | GAD-7   | 14
+c2         | PHQ-9   | 7
+c2         | GAD-7   | 6
+"""

@@ -2,13 +2,12 @@
 
 DuckDB is checked here; tests/integration/analytics repeats this for PySpark and
 PostgreSQL. Integers must match exactly; the only floats an engine computes (therapist
-effects' expected counts) must match to 1e-9.
+effects' expected counts) must match to 1e-9 (``spec.report_differences``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import pytest
@@ -16,34 +15,13 @@ from hypothesis import HealthCheck, given, settings
 
 from ontrack.analytics import Period, build_report, open_tables
 from ontrack.analytics.reference import reference_report
-from ontrack.analytics.spec import datasets
+from ontrack.analytics.spec import datasets, report_differences
 from ontrack.dataset.checks import check_tables
 from ontrack.measures import nhstt
 
 pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")
 
 PERIODS = (Period(), Period(dt.date(2024, 4, 15), dt.date(2024, 6, 30)))
-
-
-def comparable(report: Any) -> dict[str, Any]:
-    """The report as a dict without what legitimately differs (engine name, clock)."""
-    out = report.to_dict()
-    for key in ("engine", "generated"):
-        out.pop(key)
-    return out
-
-
-def assert_same(actual: dict[str, Any], expected: dict[str, Any]) -> None:
-    """Exact equality except floats from float sums, which must agree to 1e-9."""
-    a_effects, e_effects = actual.pop("therapist_effects"), expected.pop("therapist_effects")
-    assert actual == expected
-    assert [e["therapist_id"] for e in a_effects] == [e["therapist_id"] for e in e_effects]
-    for a, e in zip(a_effects, e_effects, strict=True):
-        for key, value in e.items():
-            if isinstance(value, float):
-                assert math.isclose(a[key], value, rel_tol=1e-9, abs_tol=1e-9), (key, a, e)
-            else:
-                assert a[key] == value, (key, a, e)
 
 
 @settings(
@@ -59,7 +37,7 @@ def test_duckdb_matches_reference_on_generated_datasets(tables):
         reports = [build_report(engine, period=p) for p in PERIODS]
 
     for period, report in zip(PERIODS, reports, strict=True):
-        assert_same(comparable(report), comparable(reference_report(tables, period)))
+        assert report_differences(report, reference_report(tables, period)) == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -125,6 +103,32 @@ def test_duckdb_matches_reference_on_a_simulated_service():
     with open_tables(tables) as engine:
         report = build_report(engine, period=period)
 
-    assert_same(comparable(report), comparable(reference_report(tables, period)))
+    assert report_differences(report, reference_report(tables, period)) == []
     # The simulator is calibrated to the national figures (reference §3.1: about 50%).
     assert 0.35 < report.overall["recovery_rate"] < 0.65
+
+
+def test_report_differences_names_what_differs():
+    """The comparison every engine test relies on does see a changed count and effect."""
+    import dataclasses
+
+    from ontrack.analytics.spec import OUTCOMES_EXAMPLE, tables_from_spec
+    from ontrack.synth import simulate
+
+    report = reference_report(tables_from_spec(OUTCOMES_EXAMPLE))
+    changed = dataclasses.replace(report, overall={**report.overall, "recovered": 0})
+    differences = report_differences(changed, report)
+    assert [d.split(":")[0] for d in differences] == ["funnel", "recovered"]
+    assert differences[-1] == "recovered: 0 != 1"
+
+    served = reference_report(simulate(referrals=200, seed=3))
+    effect = served.therapist_effects[0]
+    nudged = dataclasses.replace(effect, expected_rate=effect.expected_rate + 1e-6)
+    moved = dataclasses.replace(served, therapist_effects=[nudged, *served.therapist_effects[1:]])
+    assert report_differences(moved, served) == [
+        f"therapist {effect.therapist_id} expected_rate: {nudged.expected_rate!r} != "
+        f"{effect.expected_rate!r}"
+    ]
+    tiny = dataclasses.replace(effect, expected_rate=effect.expected_rate + 1e-12)
+    same = dataclasses.replace(served, therapist_effects=[tiny, *served.therapist_effects[1:]])
+    assert report_differences(same, served) == []
