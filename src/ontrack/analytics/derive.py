@@ -16,13 +16,6 @@ Choices that make every engine give identical answers (docs/analytics.md, "Defin
   treatment contacts on the same last day resolve to the therapist and therapy listed last
   in their sorted code lists.
 
-Keys: the referral identifiers are text, and hashing text is the dearest part of every
-join and grouping at national size. ``referral_base`` numbers the referrals once
-(``ref_idx``, dictionary encoding: no collisions, unlike hashing to an integer) and is
-materialised; the contact table carries the number, so the contact and score summaries are
-grouped and joined by an integer. Goal ratings and homework keep their own text
-``referral_id`` (it need not agree with their contact's), so they are still joined by text.
-
 Ordering without window functions: a day number and a value are packed into one integer
 (``day * 2**31 + value``) so that ``min``/``max`` pick the earliest/latest contact and a
 modulo recovers the value. Plain aggregates are fast on every engine and have no ties.
@@ -73,14 +66,20 @@ def therapy_codes() -> list[str]:
     return sorted(code_lists()["therapy"])
 
 
-def referral_base(referral: ir.Table, thresholds: Thresholds) -> ir.Table:
-    """The referral columns the measures read, numbered 0, 1, ... (``ref_idx``).
+def derive_referrals(
+    tables: dict[str, ir.Table],
+    thresholds: Thresholds,
+    period: Period,
+    contacts: ir.Table,
+    threshold_table: ir.Table,
+) -> ir.Table:
+    """Return one row per referral with every field the measures count.
 
-    Materialise it once: the numbers come from a window function, and every later query
-    must see the same numbering. They follow ``referral_id`` so they are the same on every
-    engine (nothing depends on that, but it makes intermediate tables comparable).
+    ``contacts`` is ``prepare_contacts``' table (materialised once: every summary reads it);
+    ``threshold_table`` is ``Thresholds.as_arrow()`` on the engine.
     """
-    return referral.select(
+    referral = tables["referral"]
+    out = referral.select(
         "referral_id",
         "service_id",
         "referral_date",
@@ -91,27 +90,9 @@ def referral_base(referral: ir.Table, thresholds: Thresholds) -> ir.Table:
         "imd_decile",
         "problem_descriptor",
         intended_anxiety=intended_anxiety(referral, thresholds),
-        ref_idx=ibis.row_number().over(order_by=referral.referral_id).cast("int64"),
     )
-
-
-def derive_referrals(
-    tables: dict[str, ir.Table],
-    thresholds: Thresholds,
-    period: Period,
-    base: ir.Table,
-    contacts: ir.Table,
-    threshold_table: ir.Table,
-) -> ir.Table:
-    """Return one row per referral with every field the measures count.
-
-    ``base`` is ``referral_base``' table and ``contacts`` ``prepare_contacts``' (each
-    materialised once: several summaries read them); ``threshold_table`` is
-    ``Thresholds.as_arrow()`` on the engine.
-    """
-    out = base
-    out = _attach_idx(out, _contact_summary(contacts, period))
-    out = _attach_idx(out, _score_summary(tables["score"], contacts, thresholds))
+    out = _attach(out, _contact_summary(contacts, period))
+    out = _attach(out, _score_summary(tables["score"], contacts, thresholds))
     out = _attach(out, _goal_summary(tables["goal_rating"], contacts))
     out = _attach(out, _homework_summary(tables["homework"]))
     if (alert := tables.get("alert")) is not None:
@@ -140,7 +121,8 @@ def intended_anxiety(referral: ir.Table, thresholds: Thresholds) -> ir.StringVal
 
 def prepare_contacts(
     contact: ir.Table,
-    base: ir.Table,
+    referral: ir.Table,
+    thresholds: Thresholds,
     therapist_index: ir.Table,
     therapy_index: ir.Table,
 ) -> ir.Table:
@@ -149,9 +131,8 @@ def prepare_contacts(
     ``therapist_index`` (``therapist_id``, ``therapist_idx``) and ``therapy_index``
     (``therapy``, ``therapy_idx``) number identifiers 1, 2, ... in sorted order; they are
     built in Python so that ordering never depends on an engine's collation. Each contact
-    also carries its referral's number (``ref_idx``, from ``referral_base``) and intended
-    anxiety measure, so that scores can be sorted into depression, GAD-7 and ADSM and
-    summed by referral without a second join.
+    also carries its referral's intended anxiety measure, so that scores can be sorted into
+    depression, GAD-7 and ADSM without a second join.
     """
     c = contact.select(
         "contact_id",
@@ -168,8 +149,10 @@ def prepare_contacts(
     c = c.left_join(idx, c.therapist_id == idx.tid).drop("tid")
     tdx = therapy_index.rename(code="therapy")
     c = c.left_join(tdx, c.therapy == tdx.code).drop("code", "therapy")
-    intended = base.select(ref_id="referral_id", ref_idx="ref_idx", intended="intended_anxiety")
-    c = c.left_join(intended, c.referral_id == intended.ref_id).drop("ref_id", "referral_id")
+    intended = referral.select(
+        ref_id="referral_id", intended=intended_anxiety(referral, thresholds)
+    )
+    c = c.left_join(intended, c.referral_id == intended.ref_id).drop("ref_id")
     attended = c.attendance.isin(sorted(ATTENDED))
     return c.mutate(
         days=c.contact_date.epoch_days().cast("int64"),
@@ -184,7 +167,7 @@ def _contact_summary(c: ir.Table, period: Period) -> ir.Table:
     attribution = c.therapist_idx * THERAPY_SLOTS + c.therapy_idx.cast("int64")
     last_key = c.days * DAY_SHIFT + attribution
     in_period = period.contains(c.contact_date)
-    return c.group_by("ref_idx").aggregate(
+    return c.group_by("referral_id").aggregate(
         n_attended=c.count(where=c.attended),
         n_treatment=c.count(where=c.treatment),
         first_treatment_date=c.contact_date.min(where=c.treatment),
@@ -221,7 +204,7 @@ def _score_summary(score: ir.Table, contacts: ir.Table, thresholds: Thresholds) 
         "contact_id", "measure", "total"
     )
     usable = contacts.filter(contacts.attended & (contacts.app_type != FOLLOW_UP)).select(
-        cid="contact_id", rid="ref_idx", score_days="days", intended="intended"
+        cid="contact_id", rid="referral_id", score_days="days", intended="intended"
     )
     j = s.join(usable, s.contact_id == usable.cid)
     role = ibis.cases(
@@ -238,7 +221,7 @@ def _score_summary(score: ir.Table, contacts: ir.Table, thresholds: Thresholds) 
         aggs[f"n_{name}"] = j.count(where=mine)
         aggs[f"kmin_{name}"] = j.key.min(where=mine)
         aggs[f"kmax_{name}"] = j.key.max(where=mine)
-    return j.group_by(ref_idx=j.rid).aggregate(**aggs)
+    return j.group_by(referral_id=j.rid).aggregate(**aggs)
 
 
 # -- goals, homework, alerts ----------------------------------------------------------------
@@ -275,11 +258,6 @@ def _alert_summary(alert: ir.Table) -> ir.Table:
 
 
 # -- assembling -----------------------------------------------------------------------------
-
-
-def _attach_idx(left: ir.Table, right: ir.Table) -> ir.Table:
-    right = right.rename(ridx_="ref_idx")
-    return left.left_join(right, left.ref_idx == right.ridx_).drop("ridx_")
 
 
 def _attach(left: ir.Table, right: ir.Table) -> ir.Table:

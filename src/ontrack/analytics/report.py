@@ -21,12 +21,7 @@ from ontrack.analytics.breakdowns import (
     month_breakdowns,
     referral_breakdowns,
 )
-from ontrack.analytics.derive import (
-    derive_referrals,
-    prepare_contacts,
-    referral_base,
-    therapy_codes,
-)
+from ontrack.analytics.derive import derive_referrals, prepare_contacts, therapy_codes
 from ontrack.analytics.engines import Engine
 from ontrack.analytics.measures import COUNT_NAMES, FAMILY_COUNTS, measures_from_counts
 from ontrack.analytics.period import Period
@@ -319,11 +314,12 @@ def build_report(
     )
     referral = engine.table("referral")
     assert referral is not None
-    base = engine.materialize(referral_base(referral, th), "referral_base")
-    contacts = engine.materialize(prepare_contacts(contact, base, index, therapy_index), "contacts")
+    contacts = engine.materialize(
+        prepare_contacts(contact, referral, th, index, therapy_index), "contacts"
+    )
     threshold_table = engine.register("thresholds", th.as_arrow())
     derived = engine.materialize(
-        derive_referrals(engine.tables, th, period, base, contacts, threshold_table),
+        derive_referrals(engine.tables, th, period, contacts, threshold_table),
         "referral_measures",
     )
     rows = engine.fetch(referral_breakdowns(derived))
