@@ -559,3 +559,44 @@ def test_posting_answers_as_each_role(cast: Cast, role: str) -> None:
         OnlineSubmission.unscoped.values_list("referral__client__user__username", flat=True)
     )
     assert saved == ([role] if expected == 200 else [])
+
+
+def test_a_total_is_stored_before_the_episode_is_evaluated_and_audited_with_the_session(
+    cast: Cast, today: dt.date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ontrack.web.records.actions import sessions
+
+    seen: list[list[str]] = []
+    evaluate = sessions.refresh_signal
+
+    def spy(**kwargs: Any) -> Any:
+        seen.append(sorted(QuestionnaireResponse.unscoped.values_list("measure", flat=True)))
+        return evaluate(**kwargs)
+
+    monkeypatch.setattr(sessions, "refresh_signal", spy)
+    Referral.unscoped.filter(pk=cast.referral.pk).update(problem_descriptor="F40.1")
+    actions.record_session(
+        episode=cast.episode,
+        expected_version=cast.episode.version,
+        contact_date=today,
+        attendance="5",
+        questionnaires={"PHQ-9": phq9(10)},
+        totals={"SPIN": 31},
+        by=cast.alice,
+    )
+    assert seen == [["PHQ-9", "SPIN"]]  # the evaluation sees the SPIN total
+    assert AuditEvent.objects.get(action="record_session").new["totals"] == {"SPIN": 31.0}
+
+
+def test_the_action_refuses_a_total_for_a_missed_session(cast: Cast, today: dt.date) -> None:
+    with pytest.raises(actions.ActionError) as caught:
+        actions.record_session(
+            episode=cast.episode,
+            expected_version=cast.episode.version,
+            contact_date=today,
+            attendance="3",
+            totals={"SPIN": 31},
+            by=cast.alice,
+        )
+    assert "attended" in caught.value.errors["questionnaire:SPIN"]
+    assert not Contact.unscoped.exists()

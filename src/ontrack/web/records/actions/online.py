@@ -30,7 +30,7 @@ from ontrack.measures.nhstt import anxiety_measure_for
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
 from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import ActionError, ConcurrencyError
+from ontrack.web.records.actions._base import ActionError
 from ontrack.web.records.actions.alerts import open_alert
 from ontrack.web.records.actions.sessions import record_session
 from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus, EpisodeStatus
@@ -333,73 +333,19 @@ def _attach(contact: Contact, submission_ids: Mapping[str, int], by: User) -> No
         raise ActionError(errors)
 
 
-def _check_totals(totals: Mapping[str, Any], questionnaires: Mapping[str, Any]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for code, total in totals.items():
-        key = f"questionnaire:{code}"
-        try:
-            m = get_measure(code)
-        except MeasureError:
-            errors[key] = f"{code!r} is not a questionnaire OnTrack knows."
-            continue
-        if m.has_text or m.risk_items or m.kind is not Kind.OUTCOME:
-            errors[key] = f"Type the {m.code} answers; a total alone is taken only for "
-            errors[key] += "scoring-only measures."
-        elif code in questionnaires:
-            errors[key] = f"Give the {m.code} answers or its total, not both."
-        elif isinstance(total, bool) or not isinstance(total, int | float):
-            errors[key] = f"Enter the {m.code} total as a number."
-        elif not math.isfinite(total) or not m.min <= total <= m.max:
-            errors[key] = f"The {m.code} total must be from {m.min:g} to {m.max:g}."
-    return errors
-
-
-def _record_totals(contact: Contact, totals: Mapping[str, float], by: User) -> None:
-    for code, total in totals.items():
-        m = get_measure(code)
-        response = QuestionnaireResponse.unscoped.create(
-            contact=contact,
-            measure=m.code,
-            items=None,
-            total=float(total),
-            band=m.band(float(total)) or "",
-            caseness=m.is_case(float(total)),
-        )
-        record_change(
-            by=by,
-            action="record_questionnaire_total",
-            target=response,
-            client_id=contact.referral.client_id,
-            new=snapshot(response, ("contact", "measure", "total", "band", "caseness")),
-        )
-
-
 @transaction.atomic
 def record_session_with_online(
     *,
     online: Mapping[str, int] | None = None,
-    totals: Mapping[str, float] | None = None,
     by: User,
     **arguments: Any,
 ) -> Contact:
-    """Record a session (``record_session``), the totals of scoring-only measures given
-    without their answers, and attach the online answers it used.
+    """Record a session (``record_session``) and attach the online answers it used.
 
-    ``online`` maps a measure code to the submission whose answers pre-filled it; ``totals``
-    maps a scoring-only measure's code to its total. All in one transaction: if a
-    submission was already used, or a total is bad, nothing is saved.
+    ``online`` maps a measure code to the submission whose answers pre-filled it. All in one
+    transaction: if a submission was already used, nothing is saved.
     """
-    totals = totals or {}
-    errors = _check_totals(totals, arguments.get("questionnaires") or {})
-    try:
-        contact = record_session(by=by, **arguments)
-    except ConcurrencyError:
-        raise
-    except ActionError as exc:
-        raise ActionError({**exc.errors, **errors}) from exc
-    if errors:
-        raise ActionError(errors)
-    _record_totals(contact, totals, by)
+    contact = record_session(by=by, **arguments)
     if online:
         _attach(contact, online, by)
     return contact

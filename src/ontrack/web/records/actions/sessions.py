@@ -9,6 +9,7 @@ is no argument, setting or code path that skips it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ontrack.measures import MeasureError, ScoreResult, get_measure, score
+from ontrack.measures import Measure, MeasureError, ScoreResult, get_measure, score
 from ontrack.measures.definition import Kind
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
@@ -92,6 +93,36 @@ def _score_all(
     return scored
 
 
+def _check_totals(
+    errors: dict[str, str], totals: Mapping[str, object], questionnaires: Mapping[str, Answers]
+) -> list[tuple[Measure, float]]:
+    """Check totals given without answers: only scoring-only outcome measures (no wording
+    to show and no risk item to miss), in range, and not beside that measure's answers."""
+    checked: list[tuple[Measure, float]] = []
+    for code, total in totals.items():
+        name = f"questionnaire:{code}"
+        try:
+            measure = get_measure(code)
+        except MeasureError:
+            errors[name] = f"{code!r} is not a questionnaire OnTrack knows."
+            continue
+        if measure.has_text or measure.risk_items or measure.kind is not Kind.OUTCOME:
+            errors[name] = (
+                f"Type the {measure.code} answers; a total alone is taken only for "
+                "scoring-only measures."
+            )
+        elif code in questionnaires:
+            errors[name] = f"Give the {measure.code} answers or its total, not both."
+        elif isinstance(total, bool) or not isinstance(total, int | float):
+            errors[name] = f"Enter the {measure.code} total as a number."
+        elif not math.isfinite(total) or not measure.min <= total <= measure.max:
+            low, high = f"{measure.min:g}", f"{measure.max:g}"
+            errors[name] = f"The {measure.code} total must be from {low} to {high}."
+        else:
+            checked.append((measure, float(total)))
+    return checked
+
+
 def _risk_reasons(scored: _Scored, contact_date: dt.date) -> list[str]:
     reasons = [
         f"{scored.code} item {item} answered {scored.answers[item - 1]:g} "
@@ -114,6 +145,7 @@ def record_session(
     cons_mechanism: str = ConsMechanism.FACE_TO_FACE,
     therapy: str | None = None,
     questionnaires: Mapping[str, Answers] | None = None,
+    totals: Mapping[str, float] | None = None,
     alliance: Mapping[str, Answers] | None = None,
     goal_ratings: Mapping[int, int] | None = None,
     homework_reviews: Mapping[int, HomeworkReview] | None = None,
@@ -125,14 +157,16 @@ def record_session(
     """Record one contact of an episode with everything measured and agreed at it.
 
     ``questionnaires`` and ``alliance`` map a measure code to its item answers (``None``
-    for a missing answer); ``goal_ratings`` maps a goal id to 0-10; ``homework_reviews``
-    maps a homework id to its review; ``next_session_on`` books the next session. After
-    saving, the episode is evaluated (``refresh_signal``) in the same transaction, so its
-    signal and alerts are current the moment the page shows them. Raises ``ActionError``
+    for a missing answer); ``totals`` maps a scoring-only measure (no wording shipped, no
+    risk item) to a total given without its answers; ``goal_ratings`` maps a goal id to
+    0-10; ``homework_reviews`` maps a homework id to its review; ``next_session_on`` books
+    the next session. After saving, the episode is evaluated (``refresh_signal``) in the
+    same transaction, so its signal and alerts are current the moment the page shows them. Raises ``ActionError``
     (nothing saved) on bad input and ``ConcurrencyError`` when someone else recorded a
     session first.
     """
     questionnaires = questionnaires or {}
+    totals = totals or {}
     alliance = alliance or {}
     goal_ratings = goal_ratings or {}
     homework_reviews = homework_reviews or {}
@@ -178,7 +212,7 @@ def record_session(
 
     attended = attendance in ATTENDED
     if attendance and not attended:
-        for code in questionnaires:
+        for code in (*questionnaires, *totals):
             errors[f"questionnaire:{code}"] = NOT_ATTENDED
         for code in alliance:
             errors[f"alliance:{code}"] = NOT_ATTENDED
@@ -189,6 +223,7 @@ def record_session(
         if new_homework is not None:
             errors["new_homework"] = "Homework is set at an attended session."
     scored = _score_all(errors, questionnaires, Kind.OUTCOME, "questionnaire")
+    totalled = _check_totals(errors, totals, questionnaires)
     rated = _score_all(errors, alliance, Kind.ALLIANCE, "alliance")
 
     goals = {g.pk: g for g in Goal.unscoped.filter(referral=referral, pk__in=list(goal_ratings))}
@@ -258,6 +293,17 @@ def record_session(
         )
         for s in scored
     )
+    QuestionnaireResponse.unscoped.bulk_create(
+        QuestionnaireResponse(
+            contact=contact,
+            measure=measure.code,
+            items=None,
+            total=total,
+            band=measure.band(total) or "",
+            caseness=measure.is_case(total),
+        )
+        for measure, total in totalled
+    )
     AllianceResponse.unscoped.bulk_create(
         AllianceResponse(contact=contact, measure=s.code, items=s.answers, total=s.result.total)
         for s in rated
@@ -314,6 +360,7 @@ def record_session(
                 s.code: {"items": s.answers, "total": s.result.total, "risk": s.result.risk}
                 for s in scored
             },
+            "totals": {measure.code: total for measure, total in totalled},
             "alliance": {s.code: {"items": s.answers, "total": s.result.total} for s in rated},
             "goal_ratings": {str(k): v for k, v in goal_ratings.items()},
             "homework_reviews": {str(k): asdict(v) for k, v in homework_reviews.items()},
