@@ -161,9 +161,9 @@ def record_session(
     risk item) to a total given without its answers; ``goal_ratings`` maps a goal id to
     0-10; ``homework_reviews`` maps a homework id to its review; ``next_session_on`` books
     the next session. After saving, the episode is evaluated (``refresh_signal``) in the
-    same transaction, so its signal and alerts are current the moment the page shows them. Raises ``ActionError``
-    (nothing saved) on bad input and ``ConcurrencyError`` when someone else recorded a
-    session first.
+    same transaction, so its signal and alerts are current the moment the page shows them.
+    Raises ``ActionError`` (nothing saved) on bad input and ``ConcurrencyError`` when
+    someone else recorded a session first.
     """
     questionnaires = questionnaires or {}
     totals = totals or {}
