@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
-from ontrack.analytics.therapists import shrink
+from ontrack.analytics.therapists import paule_mandel_tau2, shrink
 
 
 def _service(seed: int) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -76,3 +78,35 @@ def test_no_therapists_gives_no_effects():
     empty = np.array([])
 
     assert shrink([], empty, empty, empty, empty) == []
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_paule_mandel_matches_statsmodels(seed):
+    """Our τ² iteration is statsmodels' combine_effects(method_re="iterated"), including the
+    services where therapists differ by less than chance (τ² = 0)."""
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 400))
+    variance = rng.uniform(0.0005, 0.02, k)
+    spread = [0.0, 0.02, 0.08][seed % 3]
+    effect = rng.normal(0.0, spread, k) + rng.normal(0.0, np.sqrt(variance))
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fit = combine_effects(effect, variance, method_re="iterated")
+
+    assert paule_mandel_tau2(effect, variance) == pytest.approx(max(fit.tau2, 0.0), abs=1e-12)
+
+
+def test_shrink_uses_the_random_effects_mean_of_statsmodels():
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    ids, n, observed, expected, variance = _service(3)
+    effects = {e.therapist_id: e for e in shrink(ids, n, observed, expected, variance)}
+    raw = (observed - expected) / n
+    fit = combine_effects(raw, variance / n**2, method_re="iterated")
+    tau2 = max(float(fit.tau2), 0.0)
+    b = tau2 / (tau2 + variance / n**2)
+    shrunk = fit.mean_effect_re + b * (raw - fit.mean_effect_re)
+    for i, tid in enumerate(ids):
+        assert effects[tid].effect == pytest.approx(shrunk[i] - fit.mean_effect_re, abs=1e-12)
