@@ -1,8 +1,12 @@
 """Every measure by deprivation, ethnicity, age, gender, problem, therapy, step, therapist,
 service, alert response and month.
 
-All referral-level breakdowns run as one query (a UNION ALL of grouped aggregates over the
-per-referral table), so a remote engine such as Spark pays its per-query overhead once.
+The referral-level breakdowns come from two small "cubes": the per-referral table grouped by
+every client dimension at once (deprivation, ethnicity, age, gender, problem) and by every
+care dimension at once (therapy, step, therapist, service, alert response). Each breakdown
+then adds up the cells of its cube. Counts are sums, so adding cells gives exactly what
+grouping the referrals would, while the engine passes over the referrals twice instead of
+once per breakdown.
 Months are special: each family of counts is grouped by the month of its own date
 (``measures.py``), and appointments by the month and therapist of the contact itself.
 """
@@ -11,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ontrack.analytics.derive import contact_measures, month_key
 from ontrack.analytics.engines import Engine
@@ -47,11 +54,17 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
 
 @dataclass(frozen=True)
 class Dimension:
-    """A breakdown: its name, title and the group each referral falls in (text)."""
+    """A breakdown: its name, title, the group each referral falls in, and its cube.
+
+    ``group`` gives text, or for ``integer`` dimensions the integer column itself (turned
+    into text only for the few groups, after counting).
+    """
 
     name: str
     title: str
-    group: Callable[[ir.Table], ir.StringValue]
+    group: Callable[[ir.Table], ir.Value]
+    cube: Literal["client", "care"]
+    integer: bool = False
 
 
 def _text(value: ir.Value) -> ir.StringValue:
@@ -83,49 +96,68 @@ def _alert_group(d: ir.Table) -> ir.StringValue:
 
 
 DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("imd_decile", "IMD decile (1 = most deprived)", lambda d: _text(d.imd_decile)),
-    Dimension("ethnic_group", "Ethnic group", lambda d: ethnic_group(d.ethnicity)),
-    Dimension("ethnicity", "Ethnic category", lambda d: _text(d.ethnicity)),
-    Dimension("age_band", "Age at referral", lambda d: age_band(d.age)),
-    Dimension("gender", "Gender", lambda d: _text(d.gender)),
-    Dimension("problem_descriptor", "Problem descriptor", lambda d: _text(d.problem_descriptor)),
-    Dimension("therapy", "Therapy (last treatment contact)", lambda d: _text(d.therapy_idx)),
-    Dimension("step", "Stepped care", lambda d: d.step_pathway),
-    Dimension("therapist", "Therapist (last treatment contact)", lambda d: _text(d.therapist_idx)),
-    Dimension("service", "Service", lambda d: _text(d.service_id)),
-    Dimension("alert_response", "Off-track alerts", _alert_group),
+    Dimension(
+        "imd_decile", "IMD decile (1 = most deprived)", lambda d: d.imd_decile, "client", True
+    ),
+    Dimension("ethnic_group", "Ethnic group", lambda d: ethnic_group(d.ethnicity), "client"),
+    Dimension("ethnicity", "Ethnic category", lambda d: _text(d.ethnicity), "client"),
+    Dimension("age_band", "Age at referral", lambda d: age_band(d.age), "client"),
+    Dimension("gender", "Gender", lambda d: _text(d.gender), "client"),
+    Dimension(
+        "problem_descriptor",
+        "Problem descriptor",
+        lambda d: _text(d.problem_descriptor),
+        "client",
+    ),
+    Dimension("therapy", "Therapy (last treatment contact)", lambda d: d.therapy_idx, "care", True),
+    Dimension("step", "Stepped care", lambda d: d.step_pathway, "care"),
+    Dimension(
+        "therapist",
+        "Therapist (last treatment contact)",
+        lambda d: d.therapist_idx,
+        "care",
+        True,
+    ),
+    Dimension("service", "Service", lambda d: _text(d.service_id), "care"),
+    Dimension("alert_response", "Off-track alerts", _alert_group, "care"),
 )
-_INTEGER_GROUPS = {
-    "imd_decile": "imd_decile",
-    "therapy": "therapy_idx",
-    "therapist": "therapist_idx",
-}
 DIMENSION_TITLES = {dim.name: dim.title for dim in DIMENSIONS} | {"month": "Month"}
 
 
-def referral_breakdowns(d: ir.Table) -> ir.Table:
+def breakdown_rows(engine: Engine, d: ir.Table) -> list[dict[str, object]]:
     """Return one row per (dimension, group) with every count, plus the overall row.
 
-    One query: a UNION ALL of grouped sums of the contributions stored on ``d``.
+    Two queries, one per cube; the breakdowns are sums over the cube's cells (in Arrow).
     """
-    pieces = [
-        d.aggregate(**count_aggregates(d)).mutate(
-            dimension=ibis.literal(OVERALL), group=ibis.literal(OVERALL)
-        )
-    ]
-    for dim in DIMENSIONS:
-        if dim.name in _INTEGER_GROUPS:
-            # Group on the integer and turn only the (few) groups into text.
-            column = _INTEGER_GROUPS[dim.name]
-            agg = d.group_by(column).aggregate(**count_aggregates(d))
-            piece = agg.mutate(group=_text(agg[column]), dimension=ibis.literal(dim.name))
-        else:
-            grouped = d.mutate(group=dim.group(d))
-            piece = grouped.group_by("group").aggregate(**count_aggregates(grouped))
-            piece = piece.mutate(dimension=ibis.literal(dim.name))
-        pieces.append(piece)
-    columns = ["dimension", "group", *COUNT_NAMES]
-    return ibis.union(*[p.select(*columns) for p in pieces], distinct=False)
+    rows: list[dict[str, object]] = []
+    for cube in ("client", "care"):
+        dims = [dim for dim in DIMENSIONS if dim.cube == cube]
+        grouped = d.group_by(**{_cell(dim): dim.group(d) for dim in dims})
+        cells = engine.fetch_arrow(grouped.aggregate(**count_aggregates(d)))
+        if cube == "client":
+            rows.append({"dimension": OVERALL, "group": OVERALL, **_totals(cells)})
+        for dim in dims:
+            summed = cells.group_by(_cell(dim)).aggregate([(n, "sum") for n in COUNT_NAMES])
+            for row in summed.to_pylist():
+                group = row.pop(_cell(dim))
+                counts = {n: row[f"{n}_sum"] for n in COUNT_NAMES}
+                rows.append({"dimension": dim.name, "group": _group_text(group), **counts})
+    return rows
+
+
+def _cell(dim: Dimension) -> str:
+    return f"g_{dim.name}"
+
+
+def _totals(cells: pa.Table) -> dict[str, int]:
+    return {n: int(pc.sum(cells[n]).as_py() or 0) for n in COUNT_NAMES}
+
+
+def _group_text(value: object) -> str:
+    """Integer groups become text as the engines' cast would write them."""
+    if value is None:
+        return NOT_KNOWN
+    return str(int(value)) if isinstance(value, int) else str(value)
 
 
 @dataclass(frozen=True)
@@ -139,15 +171,12 @@ class ContactCounts:
 def contact_counts(engine: Engine, contacts: ir.Table, period: Period) -> ContactCounts:
     """Fetch appointments and DNAs per (therapist, month) once and total both ways."""
     names = FAMILY_COUNTS["contact"]
+    cells = engine.fetch_arrow(contact_measures(contacts, period))
     out = ContactCounts({}, {})
-    for row in engine.fetch(contact_measures(contacts, period)):
-        for key, into in (
-            (row["therapist_idx"], out.by_therapist),
-            (row["month_key"], out.by_month),
-        ):
-            totals = into.setdefault(int(key), dict.fromkeys(names, 0))
-            for name in names:
-                totals[name] += int(row[name] or 0)
+    for key, into in (("therapist_idx", out.by_therapist), ("month_key", out.by_month)):
+        summed = cells.group_by(key).aggregate([(n, "sum") for n in names])
+        for row in summed.to_pylist():
+            into[int(row[key])] = {n: int(row[f"{n}_sum"] or 0) for n in names}
     return out
 
 

@@ -92,6 +92,10 @@ class Engine:
 
     def fetch(self, expr: ir.Table) -> list[dict[str, Any]]:
         """Run ``expr`` and return its rows as dicts."""
+        return cast(list[dict[str, Any]], self.fetch_arrow(expr).to_pylist())
+
+    def fetch_arrow(self, expr: ir.Table) -> pa.Table:
+        """Run ``expr`` and return its result as an Arrow table."""
         if self.name == "spark":
             # Ibis fetches Spark results through pandas; Spark 4 hands Arrow over directly,
             # which is faster and keeps pandas' deprecation warnings out of the way.
@@ -101,15 +105,15 @@ class Engine:
                 # PySpark leaves the socket it streamed the result through to the garbage
                 # collector; collect it here, where its ResourceWarning is expected.
                 warnings.simplefilter("ignore", ResourceWarning)
-                rows = frame.toArrow().to_pylist()
+                result = frame.toArrow()
                 gc.collect()
-            return cast(list[dict[str, Any]], rows)
+            return result
         if self.name == "duckdb":
             # Ibis' own path plans the query a second time; run the compiled SQL directly.
             relation = self.con.con.sql(str(self.con.compile(expr)))
             to_arrow = getattr(relation, "to_arrow_table", None) or relation.arrow
-            return cast(list[dict[str, Any]], to_arrow().to_pylist())
-        return cast(list[dict[str, Any]], expr.to_pyarrow().to_pylist())
+            return cast(pa.Table, to_arrow())
+        return cast(pa.Table, expr.to_pyarrow())
 
     def close(self) -> None:
         """Drop what this engine created; close the connection if this engine opened it."""

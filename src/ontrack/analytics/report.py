@@ -15,11 +15,11 @@ from ontrack.analytics.breakdowns import (
     DIMENSIONS,
     NOT_KNOWN,
     OVERALL,
+    breakdown_rows,
     contact_counts,
     group_code,
     group_label,
     month_breakdowns,
-    referral_breakdowns,
 )
 from ontrack.analytics.derive import derive_referrals, prepare_contacts, therapy_codes
 from ontrack.analytics.engines import Engine
@@ -322,7 +322,7 @@ def build_report(
         derive_referrals(engine.tables, th, period, contacts, threshold_table),
         "referral_measures",
     )
-    rows = engine.fetch(referral_breakdowns(derived))
+    rows = breakdown_rows(engine, derived)
     by_contact = contact_counts(engine, contacts, period)
     overall, breakdowns = _shape(rows, therapists, by_contact.by_therapist)
     breakdowns["month"] = [
