@@ -95,13 +95,18 @@ def child_duckdb(data: Path) -> dict[str, Any]:
     warnings.simplefilter("ignore", DeprecationWarning)
     from ontrack.analytics import build_report, open_dataset
 
+    stages: dict[str, float] = {}
     started = time.perf_counter()
     with open_dataset(data) as engine:
-        report = build_report(engine)
+        stages["open"] = time.perf_counter() - started
+        report = build_report(engine, stages=stages)
+    shaping = time.perf_counter()
     text = json.dumps(report.to_dict(), default=str)
+    stages["shape and serialise"] = time.perf_counter() - shaping
     seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
+        "stages": stages,
         "bytes": len(text),
         "overall": report.overall,
         "deciles": {
@@ -287,6 +292,11 @@ def main() -> None:
             )
             + f", peak {summary[name]['peak_gb_max']:.2f} GB"
         )
+    if results["duckdb"] and "stages" in results["duckdb"][0]:
+        print("duckdb stages (median seconds):")
+        for stage in results["duckdb"][0]["stages"]:
+            times = [r["stages"].get(stage, 0.0) for r in results["duckdb"]]
+            print(f"  {stage:26s} {statistics.median(times):6.2f}")
     if "duckdb" in summary and "floor" in summary:
         ratio = summary["duckdb"]["seconds_median"] / summary["floor"]["seconds_median"]
         print(f"duckdb / floor (in-process): {ratio:.2f}x (target within 3x)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -277,8 +278,12 @@ def build_report(
     *,
     period: Period | None = None,
     thresholds: Thresholds | None = None,
+    stages: dict[str, float] | None = None,
 ) -> Report:
     """Compute every measure, breakdown, therapist effect and alert table on ``engine``.
+
+    Pass a dict as ``stages`` to have the seconds of each stage recorded in it (compiling
+    and running its queries together), as ``bench/analytics.py`` does.
 
     >>> from ontrack.synth import simulate
     >>> from ontrack.analytics.engines import open_tables
@@ -289,8 +294,10 @@ def build_report(
     """
     period = period or Period()
     th = thresholds or Thresholds.nhs_talking_therapies()
+    lap = _Laps(stages)
     check_codes(engine)
     therapists = therapist_ids(engine)
+    lap("check codes")
     index = engine.register(
         "therapist_index",
         pa.table(
@@ -317,22 +324,42 @@ def build_report(
     contacts = engine.materialize(
         prepare_contacts(contact, referral, th, index, therapy_index), "contacts"
     )
+    lap("contact table")
     threshold_table = engine.register("thresholds", th.as_arrow())
     derived = engine.materialize(
         derive_referrals(engine.tables, th, period, contacts, threshold_table),
         "referral_measures",
     )
+    lap("per-referral table")
     rows = breakdown_rows(engine, derived)
+    lap("breakdowns")
     by_contact = contact_counts(engine, contacts, period)
     overall, breakdowns = _shape(rows, therapists, by_contact.by_therapist)
     breakdowns["month"] = [
         {"group": month, "label": month, **measures_from_counts(counts)}
         for month, counts in month_breakdowns(engine, derived, by_contact.by_month).items()
     ]
+    lap("appointments and months")
     effects = therapist_effects(engine, derived, period, therapists)
+    lap("therapist effects")
     alert = engine.table("alert")
     alerts = alert_response(engine, alert, period) if alert is not None else None
+    lap("alert response")
     return Report(period, engine.name, th, overall, breakdowns, effects, alerts)
+
+
+class _Laps:
+    """Record the seconds since the previous lap under each stage name (if asked to)."""
+
+    def __init__(self, into: dict[str, float] | None) -> None:
+        self.into = into
+        self.last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.into is not None:
+            self.into[stage] = self.into.get(stage, 0.0) + now - self.last
+        self.last = now
 
 
 def _shape(
