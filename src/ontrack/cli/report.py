@@ -113,7 +113,10 @@ def run(args: argparse.Namespace) -> int:
     if csv_target is not None:
         _write_csv_dir(csv_target, report.tables(publication=args.publication))
     if args.json:
-        json.dump(data, sys.stdout, indent=2, default=_json_default)
+        # Indented for a person at a terminal, compact for a program: a national report is
+        # about 22 MB, and Python's encoder indents in pure Python (1.1 s against 0.4 s).
+        indent = 2 if sys.stdout.isatty() else None
+        sys.stdout.write(json.dumps(data, indent=indent, default=_json_default))
         sys.stdout.write("\n")
     elif html_target is None and csv_target is None:
         _print_summary(data)

@@ -107,6 +107,18 @@ def test_period_options_limit_the_measures(dataset, capsys):
     }
 
 
+def test_json_is_compact_for_a_program_and_indented_at_a_terminal(dataset, capsys, monkeypatch):
+    main(["report", str(dataset), "--json"])
+    piped = capsys.readouterr().out
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    main(["report", str(dataset), "--json"])
+    shown = capsys.readouterr().out
+
+    assert piped.count("\n") == 1  # one line, then the newline
+    assert shown.startswith('{\n  "period"')
+    assert json.loads(piped)["referrals"] == json.loads(shown)["referrals"]
+
+
 def test_publication_json_suppresses_small_counts(dataset, capsys):
     main(["report", str(dataset), "--json", "--publication"])
 
