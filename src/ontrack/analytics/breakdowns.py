@@ -56,15 +56,14 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
 class Dimension:
     """A breakdown: its name, title, the group each referral falls in, and its cube.
 
-    ``group`` gives text, or for ``integer`` dimensions the integer column itself (turned
-    into text only for the few groups, after counting).
+    ``group`` gives text, or an integer column as it is (decile, therapy and therapist
+    numbers), which becomes text only for the few groups, after counting.
     """
 
     name: str
     title: str
     group: Callable[[ir.Table], ir.Value]
     cube: Literal["client", "care"]
-    integer: bool = False
 
 
 def _text(value: ir.Value) -> ir.StringValue:
@@ -96,9 +95,7 @@ def _alert_group(d: ir.Table) -> ir.StringValue:
 
 
 DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension(
-        "imd_decile", "IMD decile (1 = most deprived)", lambda d: d.imd_decile, "client", True
-    ),
+    Dimension("imd_decile", "IMD decile (1 = most deprived)", lambda d: d.imd_decile, "client"),
     Dimension("ethnic_group", "Ethnic group", lambda d: ethnic_group(d.ethnicity), "client"),
     Dimension("ethnicity", "Ethnic category", lambda d: _text(d.ethnicity), "client"),
     Dimension("age_band", "Age at referral", lambda d: age_band(d.age), "client"),
@@ -109,14 +106,13 @@ DIMENSIONS: tuple[Dimension, ...] = (
         lambda d: _text(d.problem_descriptor),
         "client",
     ),
-    Dimension("therapy", "Therapy (last treatment contact)", lambda d: d.therapy_idx, "care", True),
+    Dimension("therapy", "Therapy (last treatment contact)", lambda d: d.therapy_idx, "care"),
     Dimension("step", "Stepped care", lambda d: d.step_pathway, "care"),
     Dimension(
         "therapist",
         "Therapist (last treatment contact)",
         lambda d: d.therapist_idx,
         "care",
-        True,
     ),
     Dimension("service", "Service", lambda d: _text(d.service_id), "care"),
     Dimension("alert_response", "Off-track alerts", _alert_group, "care"),
@@ -154,10 +150,8 @@ def _totals(cells: pa.Table) -> dict[str, int]:
 
 
 def _group_text(value: object) -> str:
-    """Integer groups become text as the engines' cast would write them."""
-    if value is None:
-        return NOT_KNOWN
-    return str(int(value)) if isinstance(value, int) else str(value)
+    """Integer groups become text as the engines' cast would write them ("7")."""
+    return NOT_KNOWN if value is None else str(value)
 
 
 @dataclass(frozen=True)
