@@ -7,8 +7,12 @@ test session: it is slow to start.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pyarrow as pa
@@ -18,6 +22,7 @@ from ontrack.analytics import Period, Report, build_report, open_tables, spark_s
 from ontrack.analytics.reference import reference_report
 from ontrack.analytics.spec import tables_from_spec
 
+BENCH = Path(__file__).resolve().parents[3] / "bench"
 POSTGRES_URL = os.environ.get("ONTRACK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 Compute = Callable[..., Report]
 
@@ -27,6 +32,22 @@ ENGINES = [
     pytest.param("spark", marks=pytest.mark.spark),
     pytest.param("postgres", marks=pytest.mark.postgres),
 ]
+
+
+@pytest.fixture(scope="session")
+def load_bench() -> Callable[[str], Any]:
+    """Import a script of ``bench/`` by its name (``bench/`` is not a package)."""
+
+    def load(name: str) -> Any:
+        spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules.setdefault(spec.name, module)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,6 @@ breakdown group and month of the baseline must equal the report's.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,18 +16,6 @@ from ontrack.synth import simulate
 
 pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")
 
-BASELINE = Path(__file__).resolve().parents[3] / "bench" / "analytics_pandas_baseline.py"
-
-
-def _baseline() -> Any:
-    spec = importlib.util.spec_from_file_location("analytics_pandas_baseline", BASELINE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    return module
-
 
 def _differences(where: str, ours: dict[str, Any], theirs: dict[str, int]) -> list[str]:
     return [
@@ -40,10 +25,10 @@ def _differences(where: str, ours: dict[str, Any], theirs: dict[str, int]) -> li
     ]
 
 
-def test_pandas_baseline_counts_what_the_report_counts(tmp_path):
+def test_pandas_baseline_counts_what_the_report_counts(tmp_path, load_bench):
     write_dataset(simulate(referrals=600, seed=5), tmp_path, overwrite=True)
 
-    theirs = _baseline().run(tmp_path)
+    theirs = load_bench("analytics_pandas_baseline").run(tmp_path)
     with open_dataset(tmp_path) as engine:
         report = build_report(engine)
 

@@ -6,8 +6,6 @@ every total of each step must equal the reference implementation's.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +17,6 @@ from ontrack.analytics.reference import referral_facts
 from ontrack.analytics.thresholds import Thresholds
 from ontrack.dataset import write_dataset
 from ontrack.synth import simulate
-
-BENCH = Path(__file__).resolve().parents[3] / "bench"
-
-
-def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "analytics_lower_bound", BENCH / "analytics_lower_bound.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _early(contact: dict[str, Any]) -> bool:
@@ -72,11 +56,11 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
 
 
 @pytest.mark.parametrize("step", ["core", "+adsm", "per-referral"])
-def test_each_step_totals_equal_the_reference(dataset, step):
+def test_each_step_totals_equal_the_reference(dataset, step, load_bench):
     data, reference = dataset
     expected = dict(reference)
     all_goal_ratings = expected.pop("all_goal_ratings")
-    _, totals = _bench().run_step(data, step)
+    _, totals = load_bench("analytics_lower_bound").run_step(data, step)
     if step == "core":
         # Without the ADSM a referral is paired on the GAD-7 alone; only that total differs.
         del totals["paired"], expected["paired"]
@@ -91,9 +75,9 @@ def test_each_step_totals_equal_the_reference(dataset, step):
         assert expected["stepped"] > 0
 
 
-def test_the_steps_add_work_in_order(dataset):
+def test_the_steps_add_work_in_order(dataset, load_bench):
     data, _ = dataset
-    bench = _bench()
+    bench = load_bench("analytics_lower_bound")
     core, adsm, full = (bench.query(data, step) for step in bench.STEPS)
     assert "goal_rating" not in core
     assert "goal_rating" not in adsm
