@@ -61,8 +61,8 @@ def _intended(th: Thresholds) -> str:
     return f"CASE r.problem_descriptor {arms} ELSE '{th.default_anxiety}' END"
 
 
-def _roles(th: Thresholds, count_adsm: bool) -> str:
-    """Nine filtered aggregates: count, first key and last key of each scored role."""
+def _roles(count_adsm: bool) -> str:
+    """Count, first key and last key of each scored role (PHQ-9, GAD-7, and the ADSM)."""
     roles = (0, 1, 2) if count_adsm else (0, 1)
     parts = []
     for r in roles:
@@ -134,7 +134,7 @@ def query(data: Path, step: str, th: Thresholds | None = None) -> str:
         )
         role = f"CASE WHEN x.measure = '{th.depression}' THEN 0 ELSE 1 END"
     scores = (
-        f"SELECT rid, {_roles(th, adsm)}"
+        f"SELECT rid, {_roles(adsm)}"
         + (", count(*) FILTER (WHERE role = 9) AS eg" if full else "")
         + f" FROM (SELECT rid, {role} AS role, {key} AS k FROM ({stacked}) x "
         f"JOIN ({contacts}) j ON x.contact_id = j.cid) GROUP BY rid"
