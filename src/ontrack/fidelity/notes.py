@@ -336,6 +336,11 @@ def _is_review(read: _Read) -> bool:
     return False
 
 
+_DONE_LABEL = re.compile(
+    r"\b(?:agreed|set|discussed|reviewed|rated|assessed|explored|identified|asked|completed)\b"
+)
+
+
 def _field_value_clauses(read: _Read, criterion: str, label: re.Pattern[str]) -> list[str] | None:
     """For a field of ``criterion``, the clauses to read: its value alone; None when the
     label alone says the topic was covered ("Risk: low")."""
@@ -343,7 +348,8 @@ def _field_value_clauses(read: _Read, criterion: str, label: re.Pattern[str]) ->
         return read.clauses
     head = read.lower.split(":")[0].split(" -")[0].strip()
     value = read.field[1]
-    if label.match(head) and value and not lx.NO.match(value) and not lx.FUTURE_TOPIC.search(value):
+    stated = label.match(head) or _DONE_LABEL.search(head)
+    if stated and value and not lx.NO.match(value) and not lx.FUTURE_TOPIC.search(value):
         return None
     return [c for c in lx.CLAUSE.split(value) if c.strip()]
 
