@@ -33,17 +33,10 @@ from typing import Any
 
 import pyarrow as pa
 
-LABELS = (
-    "homework_set",
-    "specific",
-    "rationale",
-    "obstacles_and_coping",
-    "monitoring",
-    "written",
-    "previous_homework_reviewed",
-    "risk_discussed",
-    "goals_discussed",
-)
+from ontrack.fidelity.notes import CRITERIA as NOTE_CRITERIA
+
+# The names only (a public format); the phrasing below never uses the classifier's lexicons.
+LABELS = NOTE_CRITERIA
 DEV_STYLES = ("prose", "terse", "soap", "template")
 HELD_OUT_STYLES = ("bullets", "dictated", "typos")
 COUNSELLING_THERAPIES = frozenset({"286711000000107", "314034001", "443730003", "1129471000000105"})
