@@ -1,0 +1,385 @@
+"""Find homework and Beck's criteria, homework review, risk and goals in a session note.
+
+Interpretable rules: the note is split into sentences (each kept exactly as written, so the
+evidence is a quotation), each sentence into clauses (so "no homework last week, but agreed
+to walk daily" is read as two statements), and each clause is matched against lexicons
+(``ontrack.fidelity.lexicon``) with negation ("no homework set"), plans for later ("will set
+a thought record next session"), leaflets and safety plans handled before anything counts
+as homework. The criteria of homework are looked for only in the sentences about the
+homework set today.
+
+>>> result = classify_note(
+...     "Reviewed last week's thought records. Agreed to walk for 20 minutes each morning "
+...     "to test the prediction that she will be too tired; plan written on her sheet."
+... )
+>>> result.value("homework_set"), result.value("specific"), result.value("written")
+(True, True, True)
+>>> result.evidence("previous_homework_reviewed")
+"Reviewed last week's thought records."
+>>> classify_note("No homework set today.").value("homework_set")
+False
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ontrack.fidelity import lexicon as lx
+from ontrack.fidelity.text import Sentence, normalise, split_sentences
+
+CRITERIA = (
+    "homework_set",
+    "specific",
+    "rationale",
+    "obstacles_and_coping",
+    "monitoring",
+    "written",
+    "previous_homework_reviewed",
+    "risk_discussed",
+    "goals_discussed",
+)
+HOMEWORK_CRITERIA = ("specific", "rationale", "obstacles_and_coping", "monitoring", "written")
+_PATTERNS = {
+    "rationale": lx.RATIONALE,
+    "obstacles_and_coping": lx.OBSTACLES,
+    "monitoring": lx.MONITORING,
+    "written": lx.WRITTEN,
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Whether a criterion was found in a note, and the sentence that shows it."""
+
+    value: bool
+    evidence: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"value": ..., "evidence": ...}``."""
+        return {"value": self.value, "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class NoteClassification:
+    """What one note shows for each of ``CRITERIA``."""
+
+    findings: Mapping[str, Finding] = field(default_factory=dict)
+
+    def value(self, criterion: str) -> bool:
+        """Whether ``criterion`` was found."""
+        return self.findings[criterion].value
+
+    def evidence(self, criterion: str) -> str | None:
+        """The quoted sentence for ``criterion``, or None."""
+        return self.findings[criterion].evidence
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Return ``{criterion: {"value": bool, "evidence": str | None}}`` in ``CRITERIA`` order."""
+        return {name: self.findings[name].to_dict() for name in CRITERIA}
+
+
+@dataclass
+class _Read:
+    """One sentence read once: its clauses and what each signals."""
+
+    sentence: Sentence
+    lower: str
+    clauses: list[str]
+    field: tuple[str, str] | None  # (criterion, value text) for a template field
+    sets: bool = False
+    vague_only: bool = False
+    about_task: bool = False
+
+
+def classify_note(note: str, *, therapy: str | None = None) -> NoteClassification:
+    """Classify one note. ``therapy`` (free text) is accepted for callers; it does not
+    change the reading: a counselling note that records homework has homework."""
+    del therapy
+    reads = [_read(s) for s in split_sentences(note)]
+    findings: dict[str, Finding] = {}
+    set_reads = [r for r in reads if r.sets]
+    fields = {r.field[0]: r for r in reads if r.field is not None}
+    homework_field = _field_finding(fields.get("homework_set"), "homework_set")
+    if homework_field is not None and not homework_field.value and not set_reads:
+        findings["homework_set"] = homework_field
+    elif set_reads:
+        findings["homework_set"] = Finding(True, set_reads[0].sentence.text)
+    else:
+        findings["homework_set"] = Finding(False)
+    block = _homework_block(reads) if findings["homework_set"].value else []
+    for name in HOMEWORK_CRITERIA:
+        if not findings["homework_set"].value:
+            findings[name] = Finding(False)
+            continue
+        from_field = _field_finding(fields.get(name), name)
+        findings[name] = from_field if from_field is not None else _criterion(name, block)
+    findings["previous_homework_reviewed"] = _topic(
+        reads, fields, "previous_homework_reviewed", _is_review
+    )
+    findings["risk_discussed"] = _topic(reads, fields, "risk_discussed", _is_risk)
+    findings["goals_discussed"] = _topic(reads, fields, "goals_discussed", _is_goals)
+    return NoteClassification(findings)
+
+
+def classify_notes(notes: Iterable[str]) -> list[NoteClassification]:
+    """Classify many notes."""
+    return [classify_note(note) for note in notes]
+
+
+def _read(sentence: Sentence) -> _Read:
+    lower = normalise(sentence.text)
+    read = _Read(sentence, lower, _clauses(lower), _field(lower))
+    abbreviated = bool(lx.ABBREVIATED_TASK.search(sentence.text))
+    read.about_task = abbreviated or any(_mentions_task(c) for c in read.clauses)
+    clauses = read.clauses
+    if read.field is not None and read.field[0] == "homework_set":
+        clauses = [*clauses, read.lower]  # "Homework - carry on as before" is one statement
+    outcomes = [_sets_homework(c, abbreviated) for c in clauses]
+    read.sets = any(o is not None for o in outcomes)
+    read.vague_only = read.sets and all(o in (None, "vague") for o in outcomes)
+    if read.field is not None and read.field[0] == "homework_set":
+        field_finding = _field_finding(read, "homework_set")
+        if field_finding is not None and not field_finding.value:
+            read.sets = False
+    return read
+
+
+def _clauses(lower: str) -> list[str]:
+    """Clauses of a sentence; a long dictated run-on is also split at "and"."""
+    clauses = [c for c in lx.CLAUSE.split(lower) if c.strip()]
+    if len(lower.split()) <= 30:
+        return clauses
+    return [part for c in clauses for part in lx.RUN_ON.split(c) if part.strip()]
+
+
+def _mentions_task(clause: str) -> bool:
+    return bool(lx.TASK.search(clause))
+
+
+def _sets_homework(clause: str, abbreviated: bool) -> str | None:
+    """Return "task" or "vague" when the clause sets homework now, else None."""
+    if lx.SAFETY_PLAN.search(clause) or lx.NEGATED_SETTING.search(clause):
+        return None
+    if lx.FUTURE_SETTING.search(clause) or lx.NEXT_SESSION_PLAN.search(clause.strip()):
+        return None
+    if lx.LEAFLET.search(clause) and not lx.LEAFLET_TASK.search(clause):
+        return None
+    task = bool(lx.TASK.search(clause)) or abbreviated
+    action = bool(lx.ACTION.search(clause))
+    vague = bool(lx.VAGUE.search(clause))
+    if not (task or action or vague):
+        return None
+    if lx.APPOINTMENT.search(clause) and not task:
+        return None
+    if not lx.ASSIGN.search(lx.PAST_REFERENCE.sub(" ", clause)):
+        return None
+    if lx.IN_SESSION.search(clause) and not _sets_for_later(clause):
+        return None
+    if _is_review_clause(clause) and not _sets_for_later(clause):
+        return None
+    if vague and not _concrete(clause):
+        # A vague exhortation counts only when framed as homework ("Homework: keep trying").
+        return "vague" if lx.HOMEWORK_FRAME.search(clause) else None
+    return "task" if (task or action) else "vague"
+
+
+def _sets_for_later(clause: str) -> bool:
+    return bool(lx.FOR_LATER.search(lx.PAST_REFERENCE.sub(" ", clause)))
+
+
+def _concrete(clause: str) -> bool:
+    stripped = lx.VAGUE.sub(" ", clause)
+    return bool(lx.TASK.search(stripped) or lx.ACTION.search(stripped))
+
+
+def _is_review_clause(clause: str) -> bool:
+    if lx.REVIEW_STRONG.search(clause):
+        return True
+    past = lx.PAST_REFERENCE.search(clause)
+    return bool(past) and bool(lx.REVIEW.search(clause))
+
+
+def _field(lower: str) -> tuple[str, str] | None:
+    match = lx.FIELD.match(lower)
+    if match is None:
+        return None
+    label = match.group("label").strip()
+    if len(label.split()) > 5:
+        return None
+    for criterion, pattern in lx.FIELD_LABELS:
+        if pattern.search(label):
+            return criterion, match.group("value").strip()
+    return None
+
+
+def _field_finding(read: _Read | None, criterion: str) -> Finding | None:
+    """The finding a template field states outright (yes/no), else None."""
+    if read is None or read.field is None or read.field[0] != criterion:
+        return None
+    value = read.field[1]
+    if lx.NO.match(value) or (
+        criterion == "homework_set" and lx.NEGATED_SETTING.search(read.lower)
+    ):
+        return Finding(False)
+    if lx.YES.match(value) and not (criterion == "homework_set" and value == "discussed"):
+        return Finding(True, read.sentence.text)
+    if criterion in HOMEWORK_CRITERIA and value and not lx.CRITERION_NEGATED.search(read.lower):
+        return Finding(True, read.sentence.text)
+    return None
+
+
+def _homework_block(reads: list[_Read]) -> list[_Read]:
+    """The sentences about the homework set today: the setting sentences, those about a
+    task that are not reviews, and up to two sentences following either."""
+    block: list[_Read] = []
+    follow = 0
+    for read in reads:
+        topic = _other_topic(read)
+        if read.sets or (read.about_task and not _is_review(read) and not topic):
+            block.append(read)
+            follow = 2
+        elif follow and not topic:
+            block.append(read)
+            follow = 2 if any(p.search(read.lower) for p in _FOLLOW_CUES) else follow - 1
+        else:
+            follow = 0
+    return block
+
+
+_FOLLOW_CUES = (lx.RATIONALE, lx.OBSTACLES, lx.MONITORING, lx.WRITTEN, lx.WHEN)
+
+
+def _other_topic(read: _Read) -> bool:
+    if read.field is not None and read.field[0] in (
+        "risk_discussed",
+        "goals_discussed",
+        "previous_homework_reviewed",
+    ):
+        return True
+    return bool(lx.REVIEW_STRONG.search(read.lower)) or _is_risk(read) or _is_goals(read)
+
+
+def _criterion(name: str, block: list[_Read]) -> Finding:
+    if name == "specific":
+        return _specific(block)
+    pattern = _PATTERNS[name]
+    for read in block:
+        for clause in read.clauses:
+            if pattern.search(clause) and not _criterion_negated(clause):
+                return Finding(True, read.sentence.text)
+    return Finding(False)
+
+
+def _criterion_negated(clause: str) -> bool:
+    return bool(lx.CRITERION_NEGATED.search(clause)) and not lx.CONSIDERED.search(clause)
+
+
+def _specific(block: list[_Read]) -> Finding:
+    """Specific: a concrete task (not only a vague one) with when or how often, said of
+    the task itself (not "she may struggle after work")."""
+    if not any(r.sets and not r.vague_only for r in block) and not any(
+        r.about_task and not r.sets for r in block
+    ):
+        return Finding(False)
+    for read in block:
+        if read.sets and read.vague_only:
+            continue
+        for clause in read.clauses:
+            if not lx.WHEN.search(clause) or lx.VAGUE.search(clause):
+                continue
+            other = lx.OBSTACLES.search(clause) or lx.RATIONALE.search(clause)
+            sets = _sets_homework(clause, False) is not None
+            if (
+                sets
+                or (_concrete(clause) and not other)
+                or not (other or lx.MONITORING.search(clause))
+            ):
+                return Finding(True, read.sentence.text)
+    return Finding(False)
+
+
+def _topic(
+    reads: list[_Read], fields: Mapping[str, _Read], name: str, test: Callable[[_Read], bool]
+) -> Finding:
+    """A topic found anywhere in the note; a template field's plain "no" stands unless a
+    sentence elsewhere shows the topic after all."""
+    stated = _field_finding(fields.get(name), name)
+    if stated is not None and (stated.value or not any(test(r) for r in reads if r.field is None)):
+        return stated
+    for read in reads:
+        if test(read):
+            return Finding(True, read.sentence.text)
+    return Finding(False)
+
+
+def _is_review(read: _Read) -> bool:
+    if read.field is not None and read.field[0] == "previous_homework_reviewed":
+        value = read.field[1]
+        return bool(value) and not lx.NO.match(value) and not lx.NEGATED_REVIEW.search(read.lower)
+    for clause in read.clauses:
+        if (
+            lx.NEGATED_REVIEW.search(clause)
+            or lx.FUTURE_REVIEW.search(clause)
+            or lx.PAST_TRIAL.search(clause)
+        ):
+            continue
+        if lx.REVIEW_STRONG.search(clause):
+            return True
+        mentions = lx.TASK.search(clause) or lx.ABBREVIATED_TASK.search(read.sentence.text)
+        if mentions and lx.REVIEW.search(clause) and not _sets_homework(clause, False):
+            if lx.IN_SESSION.search(clause) and not lx.PAST_REFERENCE.search(clause):
+                continue
+            return True
+    return False
+
+
+_DONE_LABEL = re.compile(
+    r"\b(?:agreed|set|discussed|reviewed|rated|assessed|explored|identified|asked|completed)\b"
+)
+
+
+def _field_value_clauses(read: _Read, criterion: str, label: re.Pattern[str]) -> list[str] | None:
+    """For a field of ``criterion``, the clauses to read: its value alone; None when the
+    label alone says the topic was covered ("Risk: low")."""
+    if read.field is None or read.field[0] != criterion:
+        return read.clauses
+    head = read.lower.split(":")[0].split(" -")[0].strip()
+    value = read.field[1]
+    stated = label.match(head) or _DONE_LABEL.search(head)
+    if stated and value and not lx.NO.match(value) and not lx.FUTURE_TOPIC.search(value):
+        return None
+    return [c for c in lx.CLAUSE.split(value) if c.strip()]
+
+
+def _is_risk(read: _Read) -> bool:
+    clauses = _field_value_clauses(read, "risk_discussed", lx.RISK_LABEL)
+    if clauses is None:
+        return not lx.NEGATED_RISK.search(read.lower) or bool(
+            re.search(r"\b(?:none|nil|no)\b", read.field[1] if read.field else "")
+        )
+    for clause in clauses:
+        cleaned = lx.NOT_RISK.sub(" ", clause)
+        if not lx.RISK.search(cleaned) or lx.NEGATED_RISK.search(cleaned):
+            continue
+        if lx.FUTURE_TOPIC.search(cleaned) or (
+            lx.SAFETY_PLAN.search(cleaned) and lx.FUTURE_TOPIC.search(clause)
+        ):
+            continue
+        return True
+    return False
+
+
+def _is_goals(read: _Read) -> bool:
+    clauses = _field_value_clauses(read, "goals_discussed", lx.GOALS_LABEL)
+    if clauses is None:
+        return not lx.NEGATED_GOALS.search(read.lower)
+    for clause in clauses:
+        if not lx.GOALS.search(clause) or lx.NEGATED_GOALS.search(clause):
+            continue
+        if lx.FUTURE_TOPIC.search(clause):
+            continue
+        return True
+    return False
