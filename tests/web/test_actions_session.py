@@ -12,8 +12,8 @@ from tests.web import factories as f
 from tests.web.conftest import Cast
 
 from ontrack.web.audit.models import AuditEvent
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus, Attendance
 from ontrack.web.records import actions
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus, Attendance
 from ontrack.web.records.models import (
     Alert,
     AllianceResponse,

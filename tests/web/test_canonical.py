@@ -12,8 +12,8 @@ from tests.web.tables import table, tiny_rows, tiny_tables
 from ontrack.dataset.schema import TABLES
 from ontrack.web.accounts.models import Service, Staff
 from ontrack.web.audit.models import AuditEvent, AuditKind
+from ontrack.web.common.codes import AlertKind
 from ontrack.web.records.canonical import ExportError, LoadError, export_tables, load_tables
-from ontrack.web.records.codes import AlertKind
 from ontrack.web.records.models import (
     Alert,
     Client,

@@ -16,8 +16,8 @@ from tests.web.conftest import ROLES, Cast, gad7, phq9
 
 from ontrack.measures.fhir import response_for
 from ontrack.web.audit.models import AuditEvent
+from ontrack.web.common.codes import AlertKind, AlertSeverity
 from ontrack.web.records import actions
-from ontrack.web.records.codes import AlertKind, AlertSeverity
 from ontrack.web.records.models import (
     Alert,
     Contact,

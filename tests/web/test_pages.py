@@ -15,8 +15,8 @@ from tests.web import factories as f
 from tests.web.conftest import ROLES, Cast, gad7, phq9
 
 from ontrack.web.audit.models import AuditEvent, AuditKind
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus, SignalStatus
 from ontrack.web.records import actions
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus, SignalStatus
 from ontrack.web.records.models import (
     Alert,
     AlertAction,

@@ -16,9 +16,9 @@ from tests.web import factories as f
 from tests.web.conftest import Cast, gad7, phq9
 
 from ontrack.web.audit.models import AuditEvent
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus, SignalStatus
 from ontrack.web.records import actions
 from ontrack.web.records.actions.signals import MANAGED_KINDS
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus, SignalStatus
 from ontrack.web.records.models import Alert, Contact, Episode
 
 pytestmark = pytest.mark.django_db

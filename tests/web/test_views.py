@@ -13,7 +13,7 @@ from tests.web import factories as f
 from tests.web.conftest import ROLES, Cast
 
 from ontrack.web.audit.models import AuditEvent, AuditKind
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records.models import Alert, Contact, Episode, QuestionnaireResponse
 from ontrack.web.records.scoping import scopes_disabled
 

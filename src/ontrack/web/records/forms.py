@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from ontrack.measures import Measure, MeasureError, get_measure, risk_answers, score
 from ontrack.measures.nhstt import anxiety_measure_for
-from ontrack.web.records.actions import ActionError, HomeworkPlan, HomeworkReview
-from ontrack.web.records.codes import (
+from ontrack.web.common.codes import (
     ATTENDED,
     AlertActionKind,
     AppType,
@@ -26,7 +25,8 @@ from ontrack.web.records.codes import (
     ReviewDecisionKind,
     Therapy,
 )
-from ontrack.web.records.forms_base import AccessibleFormMixin
+from ontrack.web.common.forms import AccessibleFormMixin
+from ontrack.web.records.actions import ActionError, HomeworkPlan, HomeworkReview
 from ontrack.web.records.models import Episode, Goal, Homework, OnlineSubmission
 from ontrack.web.records.models.measures import BECK_CRITERIA
 

@@ -6,7 +6,7 @@ appends an audit event (who, what, old and new values) in the same transaction. 
 never call ``.save()`` on clinical models; they call these.
 """
 
-from ontrack.web.records.actions._base import ActionError, ConcurrencyError
+from ontrack.web.common.actions import ActionError, ConcurrencyError
 from ontrack.web.records.actions.alerts import (
     acknowledge_alert,
     close_alert,

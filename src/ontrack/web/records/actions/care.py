@@ -9,15 +9,14 @@ from django.utils import timezone
 
 from ontrack.web.accounts.models import Staff, User
 from ontrack.web.audit.events import record_change, snapshot
-from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import (
+from ontrack.web.common.actions import (
     ActionError,
     check_choice,
     check_text,
     claim_version,
     new_external_id,
 )
-from ontrack.web.records.codes import (
+from ontrack.web.common.codes import (
     AppType,
     AssessmentOutcome,
     Attendance,
@@ -29,6 +28,7 @@ from ontrack.web.records.codes import (
     Step,
     Therapy,
 )
+from ontrack.web.records import permissions
 from ontrack.web.records.models import Assessment, Client, Contact, Episode, Referral
 from ontrack.web.records.scoping import ViewerKind
 

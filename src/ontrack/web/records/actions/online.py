@@ -29,11 +29,11 @@ from ontrack.measures.fhir import measure_for_response, response_answers
 from ontrack.measures.nhstt import anxiety_measure_for
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
+from ontrack.web.common.actions import ActionError
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus, EpisodeStatus
 from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import ActionError
 from ontrack.web.records.actions.alerts import open_alert
 from ontrack.web.records.actions.sessions import record_session
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus, EpisodeStatus
 from ontrack.web.records.models import (
     Alert,
     Contact,

@@ -11,10 +11,10 @@ from django.utils import timezone
 from ontrack.monitoring import Reason
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
+from ontrack.web.common.actions import ActionError, check_text
+from ontrack.web.common.codes import AlertActionKind, ReviewDecisionKind
 from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import ActionError, check_text
 from ontrack.web.records.actions.alerts import record_alert_action
-from ontrack.web.records.codes import AlertActionKind, ReviewDecisionKind
 from ontrack.web.records.models import Alert, Contact, Episode, ReviewDecision, SupervisionNote
 
 _DECISION_FIELDS = ("referral", "episode", "alert", "contact", "decisions", "reasons_agreed")

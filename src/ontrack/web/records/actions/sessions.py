@@ -21,18 +21,14 @@ from ontrack.measures import Measure, MeasureError, ScoreResult, get_measure, sc
 from ontrack.measures.definition import Kind
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
-from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import (
+from ontrack.web.common.actions import (
     ActionError,
     check_choice,
     check_text,
     claim_version,
     new_external_id,
 )
-from ontrack.web.records.actions.alerts import open_alert
-from ontrack.web.records.actions.homework import HomeworkPlan, check_plan, create_homework
-from ontrack.web.records.actions.signals import refresh_signal
-from ontrack.web.records.codes import (
+from ontrack.web.common.codes import (
     ATTENDED,
     TREATMENT_APP_TYPES,
     AlertKind,
@@ -44,6 +40,10 @@ from ontrack.web.records.codes import (
     HomeworkOutcome,
     Therapy,
 )
+from ontrack.web.records import permissions
+from ontrack.web.records.actions.alerts import open_alert
+from ontrack.web.records.actions.homework import HomeworkPlan, check_plan, create_homework
+from ontrack.web.records.actions.signals import refresh_signal
 from ontrack.web.records.models import (
     AllianceResponse,
     Contact,

@@ -21,8 +21,8 @@ from django.utils import timezone
 from ontrack import monitoring
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records.actions.alerts import open_alert
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records.models import Alert, Contact, Episode
 from ontrack.web.records.monitoring import Judgement, RecordRows, judge
 

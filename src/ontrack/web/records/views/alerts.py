@@ -14,15 +14,17 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
-from ontrack.web.records import actions, permissions
-from ontrack.web.records.codes import (
+from ontrack.web.common.codes import (
     AlertKind,
     AlertSeverity,
     AlertStatus,
     EpisodeStatus,
     ReviewDecisionKind,
 )
+from ontrack.web.common.http import safe_next
+from ontrack.web.records import actions, permissions
 from ontrack.web.records.forms import (
     AlertAcknowledgeForm,
     AlertActionForm,
@@ -33,13 +35,7 @@ from ontrack.web.records.forms import (
 from ontrack.web.records.models import Alert, Episode, ReviewDecision
 from ontrack.web.records.monitoring import ReviewResult, episode_history, review_for
 from ontrack.web.records.scoping import Viewer, ViewerKind
-from ontrack.web.records.views._common import (
-    AuthenticatedHttpRequest,
-    alert_for,
-    require_staff,
-    safe_next,
-    viewer_of,
-)
+from ontrack.web.records.views._common import alert_for, require_staff, viewer_of
 
 PAGE_SIZE = 50
 UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.ACTED_ON)

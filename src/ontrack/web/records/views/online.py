@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
 from ontrack.web.records import actions
 from ontrack.web.records.actions.online import (
@@ -28,7 +29,7 @@ from ontrack.web.records.actions.online import (
 from ontrack.web.records.forms import OnlineQuestionnaireForm, measure_key
 from ontrack.web.records.models import Client, OnlineSubmission, Referral
 from ontrack.web.records.scoping import ViewerKind
-from ontrack.web.records.views._common import AuthenticatedHttpRequest, viewer_of
+from ontrack.web.records.views._common import viewer_of
 
 RISK_MESSAGE = (
     "Thank you. One of your answers tells us you may be at risk, so your therapist's team "

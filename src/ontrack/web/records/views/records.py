@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.records import permissions
 from ontrack.web.records.models import (
     Alert,
@@ -19,12 +20,7 @@ from ontrack.web.records.models import (
     Referral,
 )
 from ontrack.web.records.scoping import ViewerKind
-from ontrack.web.records.views._common import (
-    STAFF_KINDS,
-    AuthenticatedHttpRequest,
-    client_for,
-    viewer_of,
-)
+from ontrack.web.records.views._common import STAFF_KINDS, client_for, viewer_of
 
 _COLUMN_ORDER = {"PHQ-9": 0, "GAD-7": 1}
 _SEVERITY_RANK = {"urgent": 0, "high": 1, "routine": 2}

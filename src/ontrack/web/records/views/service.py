@@ -21,11 +21,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import User
+from ontrack.web.common.codes import AlertKind, AlertSeverity
 from ontrack.web.records.canonical.export import ExportError, export_tables
-from ontrack.web.records.codes import AlertKind, AlertSeverity
 from ontrack.web.records.scoping import ViewerKind
-from ontrack.web.records.views._common import AuthenticatedHttpRequest, viewer_of
+from ontrack.web.records.views._common import viewer_of
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 600

@@ -14,17 +14,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ontrack.measures import Measure, MeasureError, get_measure
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
+from ontrack.web.common.codes import AlertKind, AlertStatus, Attendance, EpisodeStatus
 from ontrack.web.records import charts, permissions
-from ontrack.web.records.codes import AlertKind, AlertStatus, Attendance, EpisodeStatus
 from ontrack.web.records.models import Alert, Contact, Episode, Goal, Referral
 from ontrack.web.records.monitoring import Course, RecordRows, expected_course
 from ontrack.web.records.scoping import Viewer
-from ontrack.web.records.views._common import (
-    STAFF_KINDS,
-    AuthenticatedHttpRequest,
-    client_for,
-    viewer_of,
-)
+from ontrack.web.records.views._common import STAFF_KINDS, client_for, viewer_of
 
 MEASURE_ORDER = {"PHQ-9": 0, "GAD-7": 1}
 PROJECT_SESSIONS = 4  # how far the expected course is drawn beyond the latest session
