@@ -26,6 +26,14 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src"
 # The framework-free packages (DESIGN §3): they import neither Django nor ontrack.web.
 DOMAIN = ("measures", "monitoring", "matching", "analytics", "dataset", "synth", "fidelity")
+# The web packages, lowest first: each may import only those before it.
+WEB_LAYERS = (
+    "ontrack.web.common",
+    "ontrack.web.audit",
+    "ontrack.web.accounts",
+    "ontrack.web.records",
+    "ontrack.web.portal",
+)
 
 
 @dataclass(frozen=True)
@@ -226,9 +234,17 @@ def test_domain_package_imports_neither_django_nor_the_web(graph: Graph, name: s
     assert bad == []
 
 
-def test_web_apps_are_the_packages_the_graph_sees(graph: Graph) -> None:
+def test_web_packages_import_only_the_layers_below_them(graph: Graph) -> None:
     packages = {package_of(m) for m in graph.modules if m.startswith("ontrack.web.")}
-    assert {"ontrack.web.common", "ontrack.web.accounts", "ontrack.web.records"} <= packages
+    assert packages - {"ontrack.web"} == set(WEB_LAYERS), "place each web package in WEB_LAYERS"
+    edges = package_edges(graph)
+    upward = sorted(
+        f"{source} imports {target}"
+        for source in WEB_LAYERS
+        for target in edges[source]
+        if target in WEB_LAYERS and WEB_LAYERS.index(target) > WEB_LAYERS.index(source)
+    )
+    assert upward == []
 
 
 def _write(root: Path, files: Mapping[str, str]) -> None:

@@ -17,6 +17,7 @@ from tests.web.conftest import ROLES, Cast, gad7, phq9
 from ontrack.measures.fhir import response_for
 from ontrack.web.audit.models import AuditEvent
 from ontrack.web.common.codes import AlertKind, AlertSeverity
+from ontrack.web.portal import actions as portal
 from ontrack.web.records import actions
 from ontrack.web.records.models import (
     Alert,
@@ -41,7 +42,7 @@ def _browser(cast: Cast, role: str) -> Browser:
 
 
 def _submit(cast: Cast, measure: str = "PHQ-9", answers: Any = None, **kw: Any) -> Any:
-    return actions.submit_online_questionnaire(
+    return portal.submit_online_questionnaire(
         referral=kw.pop("referral", cast.referral),
         measure=measure,
         answers=phq9(12) if answers is None else answers,
@@ -163,7 +164,7 @@ def test_only_the_client_may_submit_their_answers(cast: Cast, role: str) -> None
 
 
 def test_fhir_questionnaire_response_is_a_submission(cast: Cast) -> None:
-    item = actions.submit_fhir_response(
+    item = portal.submit_fhir_response(
         referral=cast.referral, response=response_for("GAD-7", gad7(9)), by=cast.cara
     )
     assert (item.measure, item.items, item.total, item.source) == ("GAD-7", gad7(9), 9, "fhir")
@@ -178,7 +179,7 @@ def test_fhir_questionnaire_response_is_a_submission(cast: Cast) -> None:
 )
 def test_bad_fhir_response_changes_nothing(cast: Cast, response: Any, message: str) -> None:
     with pytest.raises(actions.ActionError, match=message):
-        actions.submit_fhir_response(referral=cast.referral, response=response, by=cast.cara)
+        portal.submit_fhir_response(referral=cast.referral, response=response, by=cast.cara)
     assert not OnlineSubmission.unscoped.exists()
 
 
@@ -370,7 +371,7 @@ def test_saving_the_session_attaches_the_submission_once(cast: Cast, today: dt.d
 
 
 def test_another_clients_submission_cannot_be_attached(cast: Cast, today: dt.date) -> None:
-    theirs = actions.submit_online_questionnaire(
+    theirs = portal.submit_online_questionnaire(
         referral=Referral.unscoped.get(client=cast.other_client),
         measure="PHQ-9",
         answers=phq9(5),
@@ -477,7 +478,7 @@ def test_total_for_a_measure_with_wording_is_refused_by_the_action(
 
 def test_online_submission_in_another_measure_is_pointed_out(cast: Cast) -> None:
     Referral.unscoped.filter(pk=cast.referral.pk).update(problem_descriptor="F43.1")
-    actions.submit_online_questionnaire(
+    portal.submit_online_questionnaire(
         referral=Referral.unscoped.get(pk=cast.referral.pk),
         measure="PCL-5",
         answers=[1] * 20,

@@ -13,4 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("ontrack.web.accounts.urls")),
     path("", include("ontrack.web.records.urls")),
+    path("", include("ontrack.web.portal.urls")),
 ]

@@ -3,6 +3,7 @@ fields for screen readers."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -75,3 +76,8 @@ class AccessibleFormMixin:
             else:
                 field.widget.attrs.pop("aria-describedby", None)
         self.style_widgets()
+
+
+def measure_key(code: str) -> str:
+    """Return a field-name-safe key for a measure code ("PHQ-9" → "phq9")."""
+    return re.sub(r"[^a-z0-9]", "", code.lower())

@@ -28,11 +28,7 @@ from ontrack.web.records.actions.homework import (
     set_homework,
     update_goal,
 )
-from ontrack.web.records.actions.online import (
-    record_session_with_online,
-    submit_fhir_response,
-    submit_online_questionnaire,
-)
+from ontrack.web.records.actions.online import record_session_with_online
 from ontrack.web.records.actions.reviews import add_supervision_note, record_review_decision
 from ontrack.web.records.actions.sessions import HomeworkReview, record_session
 from ontrack.web.records.actions.signals import refresh_signal
@@ -62,8 +58,6 @@ __all__ = [
     "refresh_signal",
     "register_client",
     "set_homework",
-    "submit_fhir_response",
-    "submit_online_questionnaire",
     "update_client",
     "update_goal",
 ]
