@@ -32,6 +32,7 @@ WEB_LAYERS = (
     "ontrack.web.audit",
     "ontrack.web.accounts",
     "ontrack.web.records",
+    "ontrack.web.canonical",
     "ontrack.web.portal",
 )
 

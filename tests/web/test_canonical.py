@@ -12,8 +12,9 @@ from tests.web.tables import table, tiny_rows, tiny_tables
 from ontrack.dataset.schema import TABLES
 from ontrack.web.accounts.models import Service, Staff
 from ontrack.web.audit.models import AuditEvent, AuditKind
+from ontrack.web.canonical.export import ExportError, export_tables
+from ontrack.web.canonical.load import LoadError, load_tables
 from ontrack.web.common.codes import AlertKind
-from ontrack.web.records.canonical import ExportError, LoadError, export_tables, load_tables
 from ontrack.web.records.models import (
     Alert,
     Client,

@@ -306,7 +306,7 @@ def test_record_session_bad_next_session_saves_nothing(
 
 
 def test_demo_evaluation_gives_every_open_episode_a_signal(cast: Cast, toy_models: Path) -> None:
-    from ontrack.web.records.demo import evaluate_open_episodes
+    from ontrack.web.canonical.demo import evaluate_open_episodes
     from ontrack.web.records.scoping import scopes_disabled
 
     contact = f.ContactFactory(

@@ -49,5 +49,4 @@ urlpatterns = [
         views.supervision_notes,
         name="supervision_notes",
     ),
-    path("service/", views.service_dashboard, name="service_dashboard"),
 ]

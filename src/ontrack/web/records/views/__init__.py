@@ -17,7 +17,6 @@ from ontrack.web.records.views.caseload import caseload, caseload_episodes
 from ontrack.web.records.views.goals import client_goals, goal_update
 from ontrack.web.records.views.homework import client_homework, homework_sheet, homework_sheet_pdf
 from ontrack.web.records.views.records import client_record, home
-from ontrack.web.records.views.service import service_dashboard
 from ontrack.web.records.views.sessions import contact_detail, record_session
 from ontrack.web.records.views.supervision import supervision_notes, supervision_queue
 from ontrack.web.records.views.timeline import client_timeline
@@ -40,7 +39,6 @@ __all__ = [
     "homework_sheet",
     "homework_sheet_pdf",
     "record_session",
-    "service_dashboard",
     "supervision_notes",
     "supervision_queue",
 ]

@@ -24,6 +24,7 @@ from ontrack.dataset.schema import ATTENDED, TABLES, TREATMENT_APP_TYPES, code_l
 from ontrack.measures import MeasureError, ScoreResult, get_measure, score
 from ontrack.web.accounts.models import Service, Staff, StaffRole, User
 from ontrack.web.audit.events import record_load
+from ontrack.web.canonical._items import Answer, parse_items
 from ontrack.web.common.codes import (
     AlertActionKind,
     AlertKind,
@@ -32,7 +33,6 @@ from ontrack.web.common.codes import (
     EpisodeStatus,
     Gender,
 )
-from ontrack.web.records.canonical._items import Answer, parse_items
 from ontrack.web.records.models import (
     Alert,
     AlertAction,

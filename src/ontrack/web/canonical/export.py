@@ -12,8 +12,8 @@ from django.db import models
 from ontrack.dataset.schema import TABLES
 from ontrack.web.accounts.models import Service, Staff, User
 from ontrack.web.audit.models import AuditEvent, AuditKind
+from ontrack.web.canonical._items import format_items
 from ontrack.web.common.codes import AlertActionKind, Qualification, TherapistRole
-from ontrack.web.records.canonical._items import format_items
 from ontrack.web.records.models import (
     Alert,
     AllianceResponse,

@@ -22,10 +22,9 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from ontrack.web.accounts.models import Service, Staff, StaffRole, Supervision, User
+from ontrack.web.canonical.load import LoadSummary, load_tables, refresh_planner_statistics
 from ontrack.web.common.codes import AlertActionKind, AlertKind, AlertStatus, EpisodeStatus
 from ontrack.web.records.actions.signals import refresh_signal
-from ontrack.web.records.canonical import LoadSummary, load_tables
-from ontrack.web.records.canonical.load import refresh_planner_statistics
 from ontrack.web.records.models import Alert, AlertAction, Client, Contact, Episode, Goal, Homework
 from ontrack.web.records.models.measures import BECK_CRITERIA
 from ontrack.web.records.scoping import scopes_disabled

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET
 
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import User
+from ontrack.web.canonical.export import ExportError, export_tables
 from ontrack.web.common.codes import AlertKind, AlertSeverity
-from ontrack.web.records.canonical.export import ExportError, export_tables
 from ontrack.web.records.scoping import ViewerKind
 from ontrack.web.records.views._common import viewer_of
 
@@ -108,4 +108,4 @@ def service_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"viewer": viewer, "error": error, "data": data}
     if data is not None:
         context.update(_rows(data))
-    return render(request, "records/service_dashboard.html", context)
+    return render(request, "canonical/service_dashboard.html", context)
