@@ -30,7 +30,13 @@ from ontrack.web.records.actions.homework import (
 )
 from ontrack.web.records.actions.online import record_session_with_online
 from ontrack.web.records.actions.reviews import add_supervision_note, record_review_decision
-from ontrack.web.records.actions.sessions import HomeworkReview, record_session
+from ontrack.web.records.actions.sessions import (
+    HomeworkReview,
+    Session,
+    SessionCheck,
+    record_session,
+    validate_session,
+)
 from ontrack.web.records.actions.signals import refresh_signal
 
 __all__ = [
@@ -38,6 +44,8 @@ __all__ = [
     "ConcurrencyError",
     "HomeworkPlan",
     "HomeworkReview",
+    "Session",
+    "SessionCheck",
     "acknowledge_alert",
     "add_supervision_note",
     "agree_goal",
@@ -60,4 +68,5 @@ __all__ = [
     "set_homework",
     "update_client",
     "update_goal",
+    "validate_session",
 ]

@@ -23,14 +23,14 @@ from ontrack.web.common.codes import (
     EpisodeStatus,
     ReviewDecisionKind,
 )
+from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.common.http import safe_next
 from ontrack.web.records import actions, permissions
-from ontrack.web.records.forms import (
+from ontrack.web.records.forms.alerts import (
     AlertAcknowledgeForm,
     AlertActionForm,
     AlertCloseForm,
     ReviewDecisionForm,
-    apply_action_errors,
 )
 from ontrack.web.records.models import Alert, Episode, ReviewDecision
 from ontrack.web.records.monitoring import ReviewResult, episode_history, review_for

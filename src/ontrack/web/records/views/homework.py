@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
 from ontrack.web.common.codes import ATTENDED, EpisodeStatus
+from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.records import actions, permissions
-from ontrack.web.records.forms import HomeworkForm, apply_action_errors
+from ontrack.web.records.forms.homework import HomeworkForm
 from ontrack.web.records.models import Contact, Episode, Homework, Referral
 from ontrack.web.records.models.measures import BECK_CRITERIA
 from ontrack.web.records.sheets import (

@@ -19,7 +19,7 @@ from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.common.codes import AlertKind, AlertStatus, GoalStatus
 from ontrack.web.records import actions
 from ontrack.web.records.actions.online import SESSION_MEASURES, adsm_for, pending_submissions
-from ontrack.web.records.forms import AdsmChoiceForm, SessionForm, adsm_choices
+from ontrack.web.records.forms.sessions import AdsmChoiceForm, SessionForm, adsm_choices
 from ontrack.web.records.models import (
     Alert,
     Contact,

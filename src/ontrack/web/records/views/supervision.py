@@ -18,8 +18,9 @@ from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
 from ontrack.web.audit.events import record_view
 from ontrack.web.common.codes import AlertKind, AlertStatus, EpisodeStatus, SignalStatus
+from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.records import actions, permissions
-from ontrack.web.records.forms import SupervisionNoteForm, apply_action_errors
+from ontrack.web.records.forms.supervision import SupervisionNoteForm
 from ontrack.web.records.models import Alert, Episode, SupervisionNote
 from ontrack.web.records.scoping import Viewer, ViewerKind
 from ontrack.web.records.views._common import require_staff, viewer_of
