@@ -18,7 +18,7 @@ from tests.web.conftest import Cast, gad7, phq9
 from ontrack.web.audit.models import AuditEvent
 from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus, SignalStatus
 from ontrack.web.records import actions
-from ontrack.web.records.actions.signals import MANAGED_KINDS
+from ontrack.web.records.alert_decisions import MANAGED_KINDS
 from ontrack.web.records.models import Alert, Contact, Episode
 
 pytestmark = pytest.mark.django_db
