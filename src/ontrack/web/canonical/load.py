@@ -1,6 +1,8 @@
 """Load canonical tables into the care records with bulk inserts.
 
-Everything is checked first (columns, types, missing values, codes, keys, references),
+Everything is checked first, by ``ontrack.dataset.checks`` (columns, types, missing values,
+codes, ranges, keys, references, session numbering, dates in order: the same rules and
+messages as ``ontrack check``) and then by the few rules the records add (below), and only
 then written in one transaction, so a bad table changes nothing. Questionnaire items are
 rescored by ``ontrack.measures`` to fill band, caseness and risk, and every positive risk
 answer without an imported risk alert at that contact opens an urgent risk alert — imports
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
@@ -20,7 +22,10 @@ import pyarrow as pa
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ontrack.dataset.schema import ATTENDED, TABLES, TREATMENT_APP_TYPES, code_lists
+from ontrack.dataset import Problem
+from ontrack.dataset.checks import check_tables
+from ontrack.dataset.conform import conform_strictly
+from ontrack.dataset.schema import TABLES
 from ontrack.measures import MeasureError, ScoreResult, get_measure, score
 from ontrack.web.accounts.models import Service, Staff, StaffRole, User
 from ontrack.web.audit.events import record_load
@@ -59,11 +64,26 @@ REQUIRED = (
     "homework",
 )
 Row = dict[str, Any]
+_SHOWN = 10  # problems named in a LoadError's message
 NameFor = Callable[[str], tuple[str, str]]
 
 
 class LoadError(ValueError):
-    """The tables cannot be loaded as they are; nothing was written."""
+    """The tables cannot be loaded as they are; nothing was written.
+
+    ``problems`` lists what ``ontrack.dataset.checks`` found, when that is the reason.
+    """
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+    @classmethod
+    def from_problems(cls, problems: Sequence[Problem]) -> LoadError:
+        shown = "; ".join(str(p) for p in problems[:_SHOWN])
+        more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+        noun = "problem" if len(problems) == 1 else "problems"
+        return cls(f"the tables have {len(problems)} {noun}: {shown}{more}", problems)
 
 
 @dataclass(frozen=True)
@@ -93,50 +113,96 @@ def pseudonymous_name(person_id: str) -> tuple[str, str]:
 # -- checking ---------------------------------------------------------------------------------
 
 
-def _rows(name: str, table: pa.Table) -> list[Row]:
-    spec = TABLES[name]
-    missing = [c.name for c in spec.columns if c.name not in table.column_names]
-    if missing:
-        raise LoadError(f"table {name!r} lacks column(s): {', '.join(missing)}")
-    try:
-        table = table.select([c.name for c in spec.columns]).cast(spec.arrow_schema)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise LoadError(f"table {name!r} does not match the canonical types: {exc}") from None
-    codes = code_lists()
-    for column in spec.columns:
-        values = table.column(column.name)
-        if not column.nullable and values.null_count:
-            raise LoadError(
-                f"table {name!r}: column {column.name!r} has {values.null_count} missing value(s)"
-            )
-        if column.codes is not None:
-            allowed = set(codes[column.codes])
-            bad = sorted({str(v) for v in values.to_pylist() if v is not None} - allowed)
-            if bad:
-                raise LoadError(
-                    f"table {name!r}: column {column.name!r} has unknown code(s) "
-                    f"{', '.join(bad[:5])} (see code list {column.codes!r})"
-                )
-    rows: list[Row] = table.to_pylist()
-    if spec.key is not None:
-        seen = Counter(row[spec.key] for row in rows)
-        duplicated = [k for k, n in seen.items() if n > 1]
-        if duplicated:
-            raise LoadError(
-                f"table {name!r}: {spec.key} {duplicated[0]!r} appears {seen[duplicated[0]]} times"
-            )
+def _check(tables: Mapping[str, pa.Table]) -> dict[str, list[Row]]:
+    """Check the tables (the dataset's rules, then the records'); return their rows."""
+    absent = [name for name in REQUIRED if name not in tables]
+    if absent:
+        raise LoadError(f"missing table(s): {', '.join(absent)}")
+    given = {name: tables[name] for name in (*REQUIRED, "alert") if name in tables}
+    problems = check_tables(given)
+    if problems:
+        raise LoadError.from_problems(problems)
+    rows = {name: _rows(name, table) for name, table in given.items()}
+    _check_referral_ends(rows["referral"])
+    _check_alerts(rows.get("alert", []))
+    _check_goal_ratings(rows["goal_rating"])
+    _check_homework_reviews(rows["homework"])
+    _check_not_loaded_yet(rows)
     return rows
 
 
-def _check_refs(
-    name: str, rows: list[Row], column: str, known: set[str], nullable: bool = False
-) -> None:
-    for row in rows:
-        value = row[column]
-        if value is None and nullable:
-            continue
-        if value not in known:
-            raise LoadError(f"table {name!r}: {column} {value!r} is not in the table it refers to")
+def _rows(name: str, table: pa.Table) -> list[Row]:
+    """A checked table's rows, in its canonical columns and types."""
+    spec = TABLES[name]
+    if table.schema != spec.arrow_schema:
+        table = conform_strictly(spec, table, source=f"table {name!r}")
+    rows: list[Row] = table.to_pylist()
+    return rows
+
+
+# What the records hold beyond the dataset's rules: an ended referral says how it ended,
+# alerts are of kinds OnTrack knows, a risk alert closes only after an action (the same
+# rule as ``close_alert``), a goal has one rating per contact, and reviewed homework has
+# its outcome.
+
+
+def _check_referral_ends(referrals: list[Row]) -> None:
+    for r in referrals:
+        if (r["end_date"] is None) != (r["end_code"] is None):
+            raise LoadError(
+                f"table 'referral': referral {r['referral_id']!r} needs both end_date and "
+                "end_code, or neither"
+            )
+
+
+def _check_alerts(alerts: list[Row]) -> None:
+    for r in alerts:
+        if r["kind"] not in AlertKind.values:
+            raise LoadError(f"table 'alert': unknown kind {r['kind']!r}")
+        if r["severity"] not in AlertSeverity.values:
+            raise LoadError(f"table 'alert': unknown severity {r['severity']!r}")
+        if r["kind"] == AlertKind.RISK and r["closed_at"] is not None and r["acted_at"] is None:
+            raise LoadError(
+                f"table 'alert': risk alert {r['alert_id']!r} was closed with no action recorded"
+            )
+
+
+def _check_goal_ratings(ratings: list[Row]) -> None:
+    seen = Counter((r["referral_id"], r["goal_number"], r["contact_id"]) for r in ratings)
+    for (_, number, contact), times in seen.items():
+        if times > 1:
+            raise LoadError(
+                f"table 'goal_rating': goal {number} rated twice at contact {contact!r}"
+            )
+
+
+def _check_homework_reviews(homework: list[Row]) -> None:
+    for r in homework:
+        if (r["reviewed_contact_id"] is None) != (r["outcome"] is None):
+            raise LoadError(
+                f"table 'homework': {r['homework_id']!r} needs both a review contact and an "
+                "outcome, or neither"
+            )
+
+
+def _check_not_loaded_yet(rows: Mapping[str, list[Row]]) -> None:
+    services = [r["service_id"] for r in rows["service"]]
+    existing = set(Service.objects.filter(code__in=services).values_list("code", flat=True))
+    if existing:
+        raise LoadError(f"service(s) already loaded: {', '.join(sorted(existing))}")
+    therapists = [r["therapist_id"] for r in rows["therapist"]]
+    taken = set(
+        Staff.objects.filter(practitioner_id__in=therapists).values_list(
+            "practitioner_id", flat=True
+        )
+    )
+    taken |= set(
+        User.objects.filter(username__in=[t.lower() for t in therapists]).values_list(
+            "username", flat=True
+        )
+    )
+    if taken:
+        raise LoadError(f"therapist(s) already present: {', '.join(sorted(taken)[:5])}")
 
 
 # -- rescoring --------------------------------------------------------------------------------
@@ -167,12 +233,7 @@ def load_tables(
 
     ``name_for(person_id)`` names each client; by default "Client <person_id>".
     """
-    absent = [name for name in REQUIRED if name not in tables]
-    if absent:
-        raise LoadError(f"missing table(s): {', '.join(absent)}")
-    rows = {name: _rows(name, tables[name]) for name in (*REQUIRED, "alert") if name in tables}
-    _check_all_refs(rows)
-    _add_preferences(rows["referral"], tables["referral"])
+    rows = _check(tables)
     with scopes_disabled(), transaction.atomic():
         summary = _write(rows, by=by, name_for=name_for)
     refresh_planner_statistics()
@@ -190,97 +251,6 @@ def refresh_planner_statistics() -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def _add_preferences(referral_rows: list[Row], referral: pa.Table) -> None:
-    """Carry the simulator's optional therapist-gender preference onto each referral row."""
-    column = "therapist_gender_preference"
-    values = (
-        referral.column(column).to_pylist()
-        if column in referral.column_names
-        else [None] * len(referral_rows)
-    )
-    for row, value in zip(referral_rows, values, strict=True):
-        row[column] = value if value in Gender.values else ""
-
-
-def _check_all_refs(rows: Mapping[str, list[Row]]) -> None:
-    services = {r["service_id"] for r in rows["service"]}
-    therapists = {r["therapist_id"] for r in rows["therapist"]}
-    referrals = {r["referral_id"] for r in rows["referral"]}
-    contacts = {r["contact_id"] for r in rows["contact"]}
-    _check_refs("therapist", rows["therapist"], "service_id", services)
-    _check_refs("referral", rows["referral"], "service_id", services)
-    _check_refs("contact", rows["contact"], "referral_id", referrals)
-    _check_refs("contact", rows["contact"], "therapist_id", therapists, nullable=True)
-    for name in ("score", "alliance", "goal_rating"):
-        _check_refs(name, rows[name], "contact_id", contacts)
-        _check_refs(name, rows[name], "referral_id", referrals)
-    _check_refs("homework", rows["homework"], "set_contact_id", contacts)
-    _check_refs("homework", rows["homework"], "reviewed_contact_id", contacts, nullable=True)
-    if "alert" in rows:
-        _check_refs("alert", rows["alert"], "referral_id", referrals)
-        _check_refs("alert", rows["alert"], "contact_id", contacts, nullable=True)
-    contact_referral = {r["contact_id"]: r["referral_id"] for r in rows["contact"]}
-    for name in ("score", "alliance", "goal_rating"):
-        for r in rows[name]:
-            if contact_referral[r["contact_id"]] != r["referral_id"]:
-                raise LoadError(
-                    f"table {name!r}: contact {r['contact_id']!r} belongs to another referral"
-                )
-    numbered: set[tuple[str, int]] = set()
-    for r in rows["contact"]:
-        n = r["session_number"]
-        if n is None:
-            continue
-        if r["attendance"] not in ATTENDED or r["app_type"] not in TREATMENT_APP_TYPES:
-            raise LoadError(
-                f"table 'contact': contact {r['contact_id']!r} has a session number but is not "
-                "an attended treatment contact"
-            )
-        if (r["referral_id"], n) in numbered:
-            raise LoadError(
-                f"table 'contact': session {n} appears twice in referral {r['referral_id']!r}"
-            )
-        numbered.add((r["referral_id"], n))
-    for r in rows["referral"]:
-        if (r["end_date"] is None) != (r["end_code"] is None):
-            raise LoadError(
-                f"table 'referral': referral {r['referral_id']!r} needs both end_date and "
-                "end_code, or neither"
-            )
-        if r["end_date"] is not None and r["end_date"] < r["referral_date"]:
-            raise LoadError(
-                f"table 'referral': referral {r['referral_id']!r} ends before it starts"
-            )
-    for r in rows.get("alert", []):
-        if r["kind"] not in AlertKind.values:
-            raise LoadError(f"table 'alert': unknown kind {r['kind']!r}")
-        if r["severity"] not in AlertSeverity.values:
-            raise LoadError(f"table 'alert': unknown severity {r['severity']!r}")
-        if r["kind"] == AlertKind.RISK and r["closed_at"] is not None and r["acted_at"] is None:
-            raise LoadError(
-                f"table 'alert': risk alert {r['alert_id']!r} was closed with no action recorded"
-            )
-    existing = set(
-        Service.objects.filter(code__in=[r["service_id"] for r in rows["service"]]).values_list(
-            "code", flat=True
-        )
-    )
-    if existing:
-        raise LoadError(f"service(s) already loaded: {', '.join(sorted(existing))}")
-    taken = set(
-        Staff.objects.filter(practitioner_id__in=therapists).values_list(
-            "practitioner_id", flat=True
-        )
-    )
-    taken |= set(
-        User.objects.filter(username__in=[t.lower() for t in therapists]).values_list(
-            "username", flat=True
-        )
-    )
-    if taken:
-        raise LoadError(f"therapist(s) already present: {', '.join(sorted(taken)[:5])}")
 
 
 def _most_common(values: list[Any]) -> Any:
@@ -330,7 +300,7 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
             gender=r["gender"] or Gender.NOT_KNOWN,
             ethnicity=r["ethnicity"],
             imd_decile=r["imd_decile"],
-            preferred_therapist_gender=r["therapist_gender_preference"],
+            preferred_therapist_gender=r["therapist_gender_preference"] or "",
         )
     _unique_person_ids(clients)
     Client.unscoped.bulk_create(clients.values())
@@ -405,7 +375,6 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
         )
         for r in rows["homework"]
     ]
-    _check_homework(homework)
     Homework.unscoped.bulk_create(homework, batch_size=2000)
 
     alerts, actions = _alerts(rows.get("alert", []), referrals, contacts)
@@ -505,19 +474,9 @@ def _goals(
 ) -> tuple[dict[tuple[str, int], Goal], list[GoalRating]]:
     goals: dict[tuple[str, int], Goal] = {}
     ratings: list[GoalRating] = []
-    seen: set[tuple[str, int, str]] = set()
     for r in sorted(rating_rows, key=lambda r: contacts[r["contact_id"]].contact_date):
         number = r["goal_number"]
-        if not 1 <= number <= 3:
-            raise LoadError(f"table 'goal_rating': goal_number {number} is not 1, 2 or 3")
-        if not 0 <= r["rating"] <= 10:
-            raise LoadError(f"table 'goal_rating': rating {r['rating']} is not 0 to 10")
         key = (r["referral_id"], number)
-        if (*key, r["contact_id"]) in seen:
-            raise LoadError(
-                f"table 'goal_rating': goal {number} rated twice at contact {r['contact_id']!r}"
-            )
-        seen.add((*key, r["contact_id"]))
         contact = contacts[r["contact_id"]]
         if key not in goals:
             goals[key] = Goal(
@@ -525,17 +484,6 @@ def _goals(
             )
         ratings.append(GoalRating(goal=goals[key], contact=contact, rating=r["rating"]))
     return goals, ratings
-
-
-def _check_homework(homework: list[Homework]) -> None:
-    for item in homework:
-        if (item.reviewed_contact is None) != (item.outcome == ""):
-            raise LoadError(
-                f"table 'homework': {item.external_id!r} needs both a review contact and an "
-                "outcome, or neither"
-            )
-        if not 0 <= item.criteria_met <= 6:
-            raise LoadError(f"table 'homework': {item.external_id!r} criteria_met must be 0 to 6")
 
 
 def _alerts(
