@@ -1,8 +1,7 @@
 """Load canonical tables into the care records with bulk inserts.
 
-Everything is checked first, by ``ontrack.dataset.checks`` (columns, types, missing values,
-codes, ranges, keys, references, session numbering, dates in order: the same rules and
-messages as ``ontrack check``) and then by the few rules the records add (below), and only
+Everything is checked first (``load_checks``: ``ontrack.dataset.checks`` with the same
+rules and messages as ``ontrack check``, then the few rules the records add), and only
 then written in one transaction, so a bad table changes nothing. Questionnaire items are
 rescored by ``ontrack.measures`` to fill band, caseness and risk, and every positive risk
 answer without an imported risk alert at that contact opens an urgent risk alert — imports
@@ -13,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
@@ -22,14 +21,11 @@ import pyarrow as pa
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ontrack.dataset import Problem
-from ontrack.dataset.checks import check_tables
-from ontrack.dataset.conform import conform_strictly
-from ontrack.dataset.schema import TABLES
 from ontrack.measures import MeasureError, ScoreResult, get_measure, score
 from ontrack.web.accounts.models import Service, Staff, StaffRole, User
 from ontrack.web.audit.events import record_load
 from ontrack.web.canonical._items import Answer, parse_items
+from ontrack.web.canonical.load_checks import LoadError, Row, check_for_load
 from ontrack.web.common.codes import (
     AlertActionKind,
     AlertKind,
@@ -53,37 +49,9 @@ from ontrack.web.records.models import (
 )
 from ontrack.web.records.scoping import scopes_disabled
 
-REQUIRED = (
-    "service",
-    "therapist",
-    "referral",
-    "contact",
-    "score",
-    "alliance",
-    "goal_rating",
-    "homework",
-)
-Row = dict[str, Any]
-_SHOWN = 10  # problems named in a LoadError's message
+__all__ = ["LoadError", "LoadSummary", "load_tables", "pseudonymous_name"]
+
 NameFor = Callable[[str], tuple[str, str]]
-
-
-class LoadError(ValueError):
-    """The tables cannot be loaded as they are; nothing was written.
-
-    ``problems`` lists what ``ontrack.dataset.checks`` found, when that is the reason.
-    """
-
-    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
-        super().__init__(message)
-        self.problems = list(problems)
-
-    @classmethod
-    def from_problems(cls, problems: Sequence[Problem]) -> LoadError:
-        shown = "; ".join(str(p) for p in problems[:_SHOWN])
-        more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
-        noun = "problem" if len(problems) == 1 else "problems"
-        return cls(f"the tables have {len(problems)} {noun}: {shown}{more}", problems)
 
 
 @dataclass(frozen=True)
@@ -108,101 +76,6 @@ class LoadSummary:
 def pseudonymous_name(person_id: str) -> tuple[str, str]:
     """Name a loaded client by their pseudonymous identifier (no names in the dataset)."""
     return "Client", person_id
-
-
-# -- checking ---------------------------------------------------------------------------------
-
-
-def _check(tables: Mapping[str, pa.Table]) -> dict[str, list[Row]]:
-    """Check the tables (the dataset's rules, then the records'); return their rows."""
-    absent = [name for name in REQUIRED if name not in tables]
-    if absent:
-        raise LoadError(f"missing table(s): {', '.join(absent)}")
-    given = {name: tables[name] for name in (*REQUIRED, "alert") if name in tables}
-    problems = check_tables(given)
-    if problems:
-        raise LoadError.from_problems(problems)
-    rows = {name: _rows(name, table) for name, table in given.items()}
-    _check_referral_ends(rows["referral"])
-    _check_alerts(rows.get("alert", []))
-    _check_goal_ratings(rows["goal_rating"])
-    _check_homework_reviews(rows["homework"])
-    _check_not_loaded_yet(rows)
-    return rows
-
-
-def _rows(name: str, table: pa.Table) -> list[Row]:
-    """A checked table's rows, in its canonical columns and types."""
-    spec = TABLES[name]
-    if table.schema != spec.arrow_schema:
-        table = conform_strictly(spec, table, source=f"table {name!r}")
-    rows: list[Row] = table.to_pylist()
-    return rows
-
-
-# What the records hold beyond the dataset's rules: an ended referral says how it ended,
-# alerts are of kinds OnTrack knows, a risk alert closes only after an action (the same
-# rule as ``close_alert``), a goal has one rating per contact, and reviewed homework has
-# its outcome.
-
-
-def _check_referral_ends(referrals: list[Row]) -> None:
-    for r in referrals:
-        if (r["end_date"] is None) != (r["end_code"] is None):
-            raise LoadError(
-                f"table 'referral': referral {r['referral_id']!r} needs both end_date and "
-                "end_code, or neither"
-            )
-
-
-def _check_alerts(alerts: list[Row]) -> None:
-    for r in alerts:
-        if r["kind"] not in AlertKind.values:
-            raise LoadError(f"table 'alert': unknown kind {r['kind']!r}")
-        if r["severity"] not in AlertSeverity.values:
-            raise LoadError(f"table 'alert': unknown severity {r['severity']!r}")
-        if r["kind"] == AlertKind.RISK and r["closed_at"] is not None and r["acted_at"] is None:
-            raise LoadError(
-                f"table 'alert': risk alert {r['alert_id']!r} was closed with no action recorded"
-            )
-
-
-def _check_goal_ratings(ratings: list[Row]) -> None:
-    seen = Counter((r["referral_id"], r["goal_number"], r["contact_id"]) for r in ratings)
-    for (_, number, contact), times in seen.items():
-        if times > 1:
-            raise LoadError(
-                f"table 'goal_rating': goal {number} rated twice at contact {contact!r}"
-            )
-
-
-def _check_homework_reviews(homework: list[Row]) -> None:
-    for r in homework:
-        if (r["reviewed_contact_id"] is None) != (r["outcome"] is None):
-            raise LoadError(
-                f"table 'homework': {r['homework_id']!r} needs both a review contact and an "
-                "outcome, or neither"
-            )
-
-
-def _check_not_loaded_yet(rows: Mapping[str, list[Row]]) -> None:
-    services = [r["service_id"] for r in rows["service"]]
-    existing = set(Service.objects.filter(code__in=services).values_list("code", flat=True))
-    if existing:
-        raise LoadError(f"service(s) already loaded: {', '.join(sorted(existing))}")
-    therapists = [r["therapist_id"] for r in rows["therapist"]]
-    taken = set(
-        Staff.objects.filter(practitioner_id__in=therapists).values_list(
-            "practitioner_id", flat=True
-        )
-    )
-    taken |= set(
-        User.objects.filter(username__in=[t.lower() for t in therapists]).values_list(
-            "username", flat=True
-        )
-    )
-    if taken:
-        raise LoadError(f"therapist(s) already present: {', '.join(sorted(taken)[:5])}")
 
 
 # -- rescoring --------------------------------------------------------------------------------
@@ -233,7 +106,7 @@ def load_tables(
 
     ``name_for(person_id)`` names each client; by default "Client <person_id>".
     """
-    rows = _check(tables)
+    rows = check_for_load(tables)
     with scopes_disabled(), transaction.atomic():
         summary = _write(rows, by=by, name_for=name_for)
     refresh_planner_statistics()
@@ -261,12 +134,59 @@ def _most_common(values: list[Any]) -> Any:
 
 
 def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor) -> LoadSummary:
+    """Write checked rows, table by table, with bulk inserts; audit the load per service."""
+    services, staff = _write_services_and_staff(rows)
+    clients = _write_clients(rows["referral"], services, name_for)
+    referrals, episodes = _write_referrals(rows, clients, staff)
+    contacts = _write_contacts(rows["contact"], referrals, episodes, staff)
+    scores = [_questionnaire(r, contacts) for r in rows["score"]]
+    QuestionnaireResponse.unscoped.bulk_create(scores, batch_size=2000)
+    alliance = [
+        AllianceResponse(
+            contact=contacts[r["contact_id"]],
+            measure=r["measure"],
+            items=parse_items(r["items"]),
+            total=r["total"],
+        )
+        for r in rows["alliance"]
+    ]
+    AllianceResponse.unscoped.bulk_create(alliance, batch_size=2000)
+    goals, ratings = _goals(rows["goal_rating"], referrals, contacts)
+    Goal.unscoped.bulk_create(goals.values())
+    GoalRating.unscoped.bulk_create(ratings, batch_size=2000)
+    homework = _write_homework(rows["homework"], referrals, contacts)
+    alerts, actions = _alerts(rows.get("alert", []), referrals, contacts)
+    risk_alerts = _risk_alerts(scores, {(a.contact_id, a.kind) for a in alerts})
+    Alert.unscoped.bulk_create([*alerts, *risk_alerts], batch_size=2000)
+    AlertAction.unscoped.bulk_create(actions)
+    summary = LoadSummary(
+        services=len(services),
+        therapists=len(staff),
+        clients=len(clients),
+        referrals=len(referrals),
+        episodes=len(episodes),
+        contacts=len(contacts),
+        scores=len(scores),
+        alliance=len(alliance),
+        goals=len(goals),
+        goal_ratings=len(ratings),
+        homework=homework,
+        alerts=len(alerts),
+        risk_alerts_opened=len(risk_alerts),
+    )
+    for service in services.values():
+        record_load(by=by, action="load_tables", target=service, summary=asdict(summary))
+    return summary
+
+
+def _write_services_and_staff(
+    rows: Mapping[str, list[Row]],
+) -> tuple[dict[str, Service], dict[str, Staff]]:
     services = {
         r["service_id"]: Service(code=r["service_id"], name=r["name"], region=r["region"] or "")
         for r in rows["service"]
     }
     Service.objects.bulk_create(services.values())
-
     users = {
         r["therapist_id"]: User(username=r["therapist_id"].lower(), password="!")  # unusable
         for r in rows["therapist"]
@@ -286,13 +206,17 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
         for r in rows["therapist"]
     }
     Staff.objects.bulk_create(staff.values())
+    return services, staff
 
-    # One client per person and service, described by their latest referral.
+
+def _write_clients(
+    referral_rows: list[Row], services: Mapping[str, Service], name_for: NameFor
+) -> dict[tuple[str, str], Client]:
+    """One client per person and service, described by their latest referral."""
     clients: dict[tuple[str, str], Client] = {}
-    for r in sorted(rows["referral"], key=lambda r: r["referral_date"]):
-        key = (r["service_id"], r["person_id"])
+    for r in sorted(referral_rows, key=lambda r: r["referral_date"]):
         given, family = name_for(r["person_id"])
-        clients[key] = Client(
+        clients[(r["service_id"], r["person_id"])] = Client(
             service=services[r["service_id"]],
             person_id=r["person_id"],
             given_name=given,
@@ -304,7 +228,14 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
         )
     _unique_person_ids(clients)
     Client.unscoped.bulk_create(clients.values())
+    return clients
 
+
+def _write_referrals(
+    rows: Mapping[str, list[Row]],
+    clients: Mapping[tuple[str, str], Client],
+    staff: Mapping[str, Staff],
+) -> tuple[dict[str, Referral], dict[str, Episode]]:
     referrals = {
         r["referral_id"]: Referral(
             client=clients[(r["service_id"], r["person_id"])],
@@ -319,13 +250,20 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
         )
         for r in rows["referral"]
     }
-
     episodes = _episodes(rows["contact"], referrals, staff)
     for referral_id, episode in episodes.items():
         referrals[referral_id].step = episode.step
     Referral.unscoped.bulk_create(referrals.values())
     Episode.unscoped.bulk_create(episodes.values())
+    return referrals, episodes
 
+
+def _write_contacts(
+    contact_rows: list[Row],
+    referrals: Mapping[str, Referral],
+    episodes: Mapping[str, Episode],
+    staff: Mapping[str, Staff],
+) -> dict[str, Contact]:
     contacts = {
         r["contact_id"]: Contact(
             referral=referrals[r["referral_id"]],
@@ -341,27 +279,15 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
             step=r["step"],
             session_number=r["session_number"],
         )
-        for r in rows["contact"]
+        for r in contact_rows
     }
     Contact.unscoped.bulk_create(contacts.values(), batch_size=2000)
+    return contacts
 
-    scores = [_questionnaire(r, contacts) for r in rows["score"]]
-    QuestionnaireResponse.unscoped.bulk_create(scores, batch_size=2000)
-    alliance = [
-        AllianceResponse(
-            contact=contacts[r["contact_id"]],
-            measure=r["measure"],
-            items=parse_items(r["items"]),
-            total=r["total"],
-        )
-        for r in rows["alliance"]
-    ]
-    AllianceResponse.unscoped.bulk_create(alliance, batch_size=2000)
 
-    goals, ratings = _goals(rows["goal_rating"], referrals, contacts)
-    Goal.unscoped.bulk_create(goals.values())
-    GoalRating.unscoped.bulk_create(ratings, batch_size=2000)
-
+def _write_homework(
+    homework_rows: list[Row], referrals: Mapping[str, Referral], contacts: Mapping[str, Contact]
+) -> int:
     homework = [
         Homework(
             referral=referrals[r["referral_id"]],
@@ -373,33 +299,10 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
             criteria_met=r["criteria_met"],
             outcome=r["outcome"] or "",
         )
-        for r in rows["homework"]
+        for r in homework_rows
     ]
     Homework.unscoped.bulk_create(homework, batch_size=2000)
-
-    alerts, actions = _alerts(rows.get("alert", []), referrals, contacts)
-    risk_alerts = _risk_alerts(scores, {(a.contact_id, a.kind) for a in alerts})
-    Alert.unscoped.bulk_create([*alerts, *risk_alerts], batch_size=2000)
-    AlertAction.unscoped.bulk_create(actions)
-
-    summary = LoadSummary(
-        services=len(services),
-        therapists=len(staff),
-        clients=len(clients),
-        referrals=len(referrals),
-        episodes=len(episodes),
-        contacts=len(contacts),
-        scores=len(scores),
-        alliance=len(alliance),
-        goals=len(goals),
-        goal_ratings=len(ratings),
-        homework=len(homework),
-        alerts=len(alerts),
-        risk_alerts_opened=len(risk_alerts),
-    )
-    for service in services.values():
-        record_load(by=by, action="load_tables", target=service, summary=asdict(summary))
-    return summary
+    return len(homework)
 
 
 def _unique_person_ids(clients: Mapping[tuple[str, str], Client]) -> None:
