@@ -25,8 +25,7 @@ from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import User
 from ontrack.web.canonical.export import ExportError, export_tables
 from ontrack.web.common.codes import AlertKind, AlertSeverity
-from ontrack.web.records.scoping import ViewerKind
-from ontrack.web.records.views._common import viewer_of
+from ontrack.web.records.scoping import ViewerKind, viewer_for
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 600
@@ -85,7 +84,7 @@ def _rows(data: dict[str, Any]) -> dict[str, Any]:
 @login_required
 def service_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show the service's key measures (managers and supervisors)."""
-    viewer = viewer_of(request)
+    viewer = viewer_for(request.user)
     if viewer.kind not in (ViewerKind.MANAGER, ViewerKind.SUPERVISOR) or viewer.staff is None:
         raise PermissionDenied("The service dashboard is for managers and supervisors.")
     key = f"ontrack:service-dashboard:{viewer.staff.service_id}"

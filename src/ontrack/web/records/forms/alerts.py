@@ -66,10 +66,8 @@ class ReviewDecisionForm(AccessibleFormMixin, forms.Form):
         label="What did you decide together?",
         choices=ReviewDecisionKind.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": "Choose at least one decision (choose 'Carry on as planned' if "
-            "nothing changes)."
-        },
+        # At least one decision is the action's rule (record_review_decision).
+        required=False,
     )
     note = forms.CharField(
         label="Notes on the decision",

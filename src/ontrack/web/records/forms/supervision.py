@@ -12,9 +12,10 @@ class SupervisionNoteForm(AccessibleFormMixin, forms.Form):
 
     note = forms.CharField(
         label="What was discussed",
-        widget=forms.Textarea(attrs={"rows": 4}),
+        # Whether it says anything is the action's rule (add_supervision_note).
+        widget=forms.Textarea(attrs={"rows": 4, "required": True}),
         max_length=10000,
-        error_messages={"required": "Write what was discussed."},
+        required=False,
     )
     agreed_actions = forms.CharField(
         label="What was agreed",
