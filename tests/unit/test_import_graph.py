@@ -9,9 +9,9 @@ Two graphs are built from the source with ``ast`` (nothing is imported):
   ties the two packages together, and a cycle between apps is a cycle even when one side
   defers its import to call time.
 
-The intended order of the web apps, lowest first, is common < audit < accounts < records
-< canonical < portal (pathway and api will sit above records); a package may import only
-those below it.
+The web packages are layered, lowest first (``WEB_LAYERS``): common < audit < accounts
+< records < canonical < portal (pathway and api will sit above records); each may import
+only those below it.
 """
 
 from __future__ import annotations
@@ -231,6 +231,17 @@ def test_domain_package_imports_neither_django_nor_the_web(graph: Graph, name: s
         for module in modules
         for target in graph.any_level[module]
         if target.split(".")[0] == "django" or target.startswith("ontrack.web")
+    )
+    assert bad == []
+
+
+def test_alert_decisions_stay_pure(graph: Graph) -> None:
+    # refresh_signal's decision is tested on plain values: it must not reach Django.
+    module = "ontrack.web.records.alert_decisions"
+    bad = sorted(
+        t
+        for t in graph.any_level[module]
+        if t.split(".")[0] == "django" or t.startswith("ontrack.web")
     )
     assert bad == []
 
