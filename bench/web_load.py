@@ -115,7 +115,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         "django.setup();"
         "from django.core.management import call_command;"
         "call_command('migrate', verbosity=0);"
-        "from ontrack.web.records.demo import build_demo;"
+        "from ontrack.web.canonical.demo import build_demo;"
         "t = time.perf_counter();"
         f"d = build_demo(referrals={referrals}, seed={args.seed}, therapists={args.therapists});"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'clients': d.summary.clients,"

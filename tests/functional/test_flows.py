@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from tests.functional.conftest import Clinic, check_accessibility, screenshot, sign_in
 
-from ontrack.web.records.codes import AlertKind, AlertStatus
+from ontrack.web.common.codes import AlertKind, AlertStatus
 from ontrack.web.records.models import (
     Alert,
     AlertAction,

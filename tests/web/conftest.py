@@ -13,12 +13,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client as Browser
+from django.urls import reverse
 from django.utils import timezone
 from tests.web import factories as f
 
@@ -29,6 +31,21 @@ from ontrack.web.records.models import Client, Episode, Referral
 from ontrack.web.records.scoping import scopes_disabled
 
 ROLES = ("anonymous", "alice", "bob", "charlie", "sue", "mo", "oscar", "adam", "cara", "dan")
+LOGIN = "/accounts/sign-in/"
+# Who may open the session form of Cara's episode: Alice holds it, Sue supervises Alice; Mo
+# manages the service but records no sessions; Cara is the client.
+RECORD_SESSION = {
+    "anonymous": "login",
+    "alice": 200,
+    "bob": 404,
+    "charlie": 404,
+    "sue": 200,
+    "mo": 403,
+    "oscar": 404,
+    "adam": 404,
+    "cara": 403,
+    "dan": 404,
+}
 
 
 @dataclass
@@ -100,6 +117,64 @@ def cast(db: None) -> Cast:
         episode=episode,
         other_client=other_client,
     )
+
+
+# -- pages as each member of the cast ---------------------------------------------------------
+
+
+def browser_as(cast: Cast, role: str) -> Browser:
+    """A test browser signed in as ``role`` (not signed in for "anonymous")."""
+    browser = Browser()
+    user = cast.user(role)
+    if user is not None:
+        browser.force_login(user)
+    return browser
+
+
+def is_sign_in_redirect(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def status_matches(response: Any, expected: int | str) -> bool:
+    """Whether a response has the expected status; "login" means a redirect to sign in."""
+    if expected == "login":
+        return is_sign_in_redirect(response)
+    return bool(response.status_code == expected)
+
+
+def check_status(response: Any, expected: int | str) -> None:
+    assert status_matches(response, expected), (response.status_code, expected)
+
+
+def wrong_statuses(
+    browser: Browser, pages: Mapping[str, tuple[str, Mapping[str, int | str]]], role: str
+) -> list[str]:
+    """Visit each page as ``role``; name every one whose status is not the expected one."""
+    wrong = []
+    for name, (url, expected) in pages.items():
+        response = browser.get(url)
+        if not status_matches(response, expected[role]):
+            wrong.append(f"{name}: got {response.status_code}, expected {expected[role]}")
+    return wrong
+
+
+def record_session_url(cast: Cast) -> str:
+    return reverse("record_session", args=[cast.client.pk, cast.episode.pk])
+
+
+def session_post(cast: Cast, today: dt.date, **extra: Any) -> dict[str, Any]:
+    """The session form's fields for an attended treatment session today, nothing measured."""
+    data: dict[str, Any] = {
+        "version": Episode.unscoped.get(pk=cast.episode.pk).version,
+        "contact_date": today.isoformat(),
+        "attendance": "5",
+        "app_type": "02",
+        "cons_mechanism": "01",
+        "therapy": "",
+        "notes": "",
+    }
+    data.update(extra)
+    return data
 
 
 @pytest.fixture

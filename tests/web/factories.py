@@ -10,7 +10,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from ontrack.web.accounts.models import Service, Staff, StaffRole, Supervision, Team, User
-from ontrack.web.records import codes
+from ontrack.web.common import codes
 from ontrack.web.records.models import (
     Alert,
     AllianceResponse,

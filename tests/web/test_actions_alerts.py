@@ -10,8 +10,8 @@ from tests.web import factories as f
 from tests.web.conftest import Cast
 
 from ontrack.web.audit.models import AuditEvent
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records import actions
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records.models import Alert, AlertAction
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from tests.web import factories as f
 from tests.web.conftest import Cast
 
 from ontrack.web.audit.models import AuditEvent
+from ontrack.web.common.codes import ConcernStage, EpisodeStatus, GoalStatus
 from ontrack.web.records import actions
-from ontrack.web.records.codes import ConcernStage, EpisodeStatus, GoalStatus
 from ontrack.web.records.models import (
     Assessment,
     Client,

@@ -12,8 +12,8 @@ from tests.web import factories as f
 from tests.web.conftest import Cast
 
 from ontrack.web.audit.models import AuditEvent
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus, Attendance
 from ontrack.web.records import actions
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus, Attendance
 from ontrack.web.records.models import (
     Alert,
     AllianceResponse,
@@ -305,3 +305,32 @@ def test_record_session_rolls_back_when_risk_alert_cannot_open(
 def test_record_session_has_no_way_to_skip_the_risk_alert(cast: Cast, today: dt.date) -> None:
     with pytest.raises(TypeError):
         _record(cast, today, open_risk_alerts=False)
+
+
+def test_validate_session_gives_the_errors_record_session_raises_and_writes_nothing(
+    cast: Cast, today: dt.date
+) -> None:
+    episode = Episode.unscoped.get(pk=cast.episode.pk)
+    session = actions.Session(
+        contact_date=today + dt.timedelta(days=1),
+        attendance=Attendance.ATTENDED_ON_TIME,
+        questionnaires={"PHQ-9": [1, 1, 1]},
+        new_homework=actions.HomeworkPlan(behaviour=""),
+    )
+    before = _counts()
+
+    check = actions.validate_session(episode=episode, session=session)
+    with pytest.raises(actions.ActionError) as caught:
+        _record(
+            cast,
+            today,
+            contact_date=session.contact_date,
+            questionnaires=session.questionnaires,
+            new_homework=session.new_homework,
+            alliance={},
+            notes="",
+        )
+
+    assert set(check.errors) == {"contact_date", "questionnaire:PHQ-9", "new_homework.behaviour"}
+    assert caught.value.errors == check.errors
+    assert _counts() == before

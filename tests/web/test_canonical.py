@@ -12,8 +12,9 @@ from tests.web.tables import table, tiny_rows, tiny_tables
 from ontrack.dataset.schema import TABLES
 from ontrack.web.accounts.models import Service, Staff
 from ontrack.web.audit.models import AuditEvent, AuditKind
-from ontrack.web.records.canonical import ExportError, LoadError, export_tables, load_tables
-from ontrack.web.records.codes import AlertKind
+from ontrack.web.canonical.export import ExportError, export_tables
+from ontrack.web.canonical.load import LoadError, load_tables
+from ontrack.web.common.codes import AlertKind
 from ontrack.web.records.models import (
     Alert,
     Client,
@@ -159,18 +160,26 @@ def _with(name: str, index: int, **changes: Any) -> dict[str, pa.Table]:
             lambda: {k: v for k, v in tiny_tables().items() if k != "contact"},
             "missing table(s): contact",
         ),
-        (lambda: _without_column("referral", "age"), "lacks column(s): age"),
-        (lambda: _with("contact", 1, attendance="8"), "unknown code(s) 8"),
-        (lambda: _with("referral", 0, ethnicity="Q"), "unknown code(s) Q"),
-        (lambda: _with("contact", 1, contact_id="C1"), "appears 2 times"),
-        (lambda: _with("contact", 1, referral_id="R9"), "referral_id 'R9'"),
-        (lambda: _with("score", 0, contact_id="C5"), "belongs to another referral"),
+        (lambda: _without_column("referral", "age"), "referral, column age: missing column"),
+        (lambda: _with("contact", 1, attendance="8"), "'8' is not a code in attendance"),
+        (lambda: _with("referral", 0, ethnicity="Q"), "'Q' is not a code in ethnicity"),
+        (lambda: _with("contact", 1, contact_id="C1"), "duplicate contact_id 'C1'"),
+        (lambda: _with("contact", 1, referral_id="R9"), "'R9' is not a referral_id in referral"),
+        (
+            lambda: _with("score", 0, contact_id="C5"),
+            "referral_id differs from that of its contact",
+        ),
         (lambda: _with("contact", 2, session_number=5), "not an attended treatment contact"),
-        (lambda: _with("score", 0, items="2,2,2,2,2,2,2,1,7"), "out of range"),
+        (lambda: _with("score", 0, items="2,2,2,2,2,2,2,1,7"), "answer 9 is 7"),
         (lambda: _with("score", 0, measure="NOPE"), "NOPE"),
         (lambda: _with("referral", 1, end_code="46"), "both end_date and end_code"),
-        (lambda: _with("goal_rating", 0, rating=11), "rating 11"),
-        (lambda: _with("homework", 1, outcome="done"), "both a review contact and an outcome"),
+        (lambda: _with("goal_rating", 0, rating=11), "11 is not between 0 and 10"),
+        (
+            lambda: _with("homework", 1, outcome="done"),
+            "recorded but the homework was never reviewed",
+        ),
+        (lambda: _with("homework", 0, outcome=None), "both a review contact and an outcome"),
+        (lambda: _with("goal_rating", 1, goal_number=1, contact_id="C2"), "rated twice"),
         (lambda: _with("alert", 0, acted_at=None), "closed with no action"),
         (lambda: _with("alert", 1, kind="bored"), "unknown kind"),
     ],

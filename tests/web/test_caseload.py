@@ -19,7 +19,7 @@ from django.urls import reverse
 from tests.web import factories as f
 from tests.web.conftest import Cast
 
-from ontrack.web.records.codes import (
+from ontrack.web.common.codes import (
     AlertKind,
     AlertSeverity,
     AlertStatus,

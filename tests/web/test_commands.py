@@ -10,7 +10,8 @@ from tests.web.tables import tiny_tables
 
 from ontrack.dataset import read_dataset, write_dataset
 from ontrack.dataset.checks import check_tables
-from ontrack.web.records.canonical import export_tables, load_tables
+from ontrack.web.canonical.export import export_tables
+from ontrack.web.canonical.load import load_tables
 from ontrack.web.records.models import Referral
 from ontrack.web.records.scoping import scopes_disabled
 

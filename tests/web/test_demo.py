@@ -15,9 +15,9 @@ from tests.web.tables import tiny_tables
 
 from ontrack.dataset.checks import check_tables
 from ontrack.web.accounts.models import Staff, Supervision
-from ontrack.web.records.canonical import export_tables
-from ontrack.web.records.codes import AlertKind, AlertStatus, EpisodeStatus
-from ontrack.web.records.demo import DEMO_PASSWORD, build_demo, cut_at
+from ontrack.web.canonical.demo import DEMO_PASSWORD, build_demo, cut_at
+from ontrack.web.canonical.export import export_tables
+from ontrack.web.common.codes import AlertKind, AlertStatus, EpisodeStatus
 from ontrack.web.records.models import Alert, Contact, Episode
 from ontrack.web.records.scoping import scopes_disabled
 

@@ -9,14 +9,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.test import Client as Browser
 from django.urls import reverse
 from tests.web import factories as f
-from tests.web.conftest import ROLES, Cast, gad7, phq9
+from tests.web.conftest import (
+    ROLES,
+    Cast,
+    browser_as,
+    check_status,
+    gad7,
+    phq9,
+    session_post,
+    wrong_statuses,
+)
 
 from ontrack.web.audit.models import AuditEvent, AuditKind
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus, SignalStatus
 from ontrack.web.records import actions
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus, SignalStatus
 from ontrack.web.records.models import (
     Alert,
     AlertAction,
@@ -33,24 +41,6 @@ pytestmark = [
     # ibis's DuckDB backend (the service dashboard) calls a DuckDB method DuckDB deprecated.
     pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning"),
 ]
-
-LOGIN = "/accounts/sign-in/"
-
-
-def _browser(cast: Cast, role: str) -> Browser:
-    browser = Browser()
-    user = cast.user(role)
-    if user is not None:
-        browser.force_login(user)
-    return browser
-
-
-def _check(response: Any, expected: int | str) -> None:
-    if expected == "login":
-        assert response.status_code == 302, response
-        assert response["Location"].startswith(LOGIN)
-    else:
-        assert response.status_code == expected, (response.status_code, expected)
 
 
 def _matrix(**statuses: int | str) -> dict[str, int | str]:
@@ -143,17 +133,8 @@ PAGES = (
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_as_each_role(cast: Cast, things: Things, role: str) -> None:
     # One test per role, every page in it: the cast is built once instead of 13 times.
-    browser = _browser(cast, role)
-    wrong = []
-    for page in PAGES:
-        url, expected = _pages(cast, things)[page]
-        response = browser.get(url)
-        if expected[role] == "login":
-            ok = response.status_code == 302 and response["Location"].startswith(LOGIN)
-        else:
-            ok = response.status_code == expected[role]
-        if not ok:
-            wrong.append(f"{page}: got {response.status_code}, expected {expected[role]}")
+    pages = _pages(cast, things)
+    wrong = wrong_statuses(browser_as(cast, role), {p: pages[p] for p in PAGES}, role)
     assert wrong == [], f"{role}: " + "; ".join(wrong)
 
 
@@ -162,7 +143,7 @@ def test_every_page_as_each_role(cast: Cast, things: Things, role: str) -> None:
 )
 def test_page_of_a_client_logs_the_view(cast: Cast, things: Things, page: str) -> None:
     url, _ = _pages(cast, things)[page]
-    assert _browser(cast, "alice").get(url).status_code == 200
+    assert browser_as(cast, "alice").get(url).status_code == 200
     views = AuditEvent.objects.filter(kind=AuditKind.VIEW, client_id=cast.client.pk)
     assert list(views.values_list("actor", flat=True).distinct()) == ["alice"]
 
@@ -187,8 +168,8 @@ POST_NOTE = _matrix(
 def test_agree_goal_as_each_role(cast: Cast, role: str, today: dt.date) -> None:
     url = reverse("client_goals", args=[cast.client.pk])
     data = {"description": "See friends weekly", "agreed_on": today.isoformat()}
-    response = _browser(cast, role).post(url, data)
-    _check(response, POST_GOAL[role])
+    response = browser_as(cast, role).post(url, data)
+    check_status(response, POST_GOAL[role])
     assert Goal.unscoped.exists() == (POST_GOAL[role] == 302)
 
 
@@ -196,8 +177,8 @@ def test_agree_goal_as_each_role(cast: Cast, role: str, today: dt.date) -> None:
 def test_update_goal_as_each_role(cast: Cast, things: Things, role: str) -> None:
     url = reverse("goal_update", args=[things.goal.pk])
     data = {"version": 1, "status": "achieved", "description": "Sleep most nights"}
-    response = _browser(cast, role).post(url, data)
-    _check(response, POST_GOAL[role])
+    response = browser_as(cast, role).post(url, data)
+    check_status(response, POST_GOAL[role])
     things.goal.refresh_from_db()
     assert (things.goal.status == "achieved") == (POST_GOAL[role] == 302)
 
@@ -206,8 +187,8 @@ def test_update_goal_as_each_role(cast: Cast, things: Things, role: str) -> None
 def test_set_homework_as_each_role(cast: Cast, things: Things, role: str) -> None:
     url = reverse("client_homework", args=[cast.client.pk])
     data = {"contact": things.contact.pk, "behaviour": "Walk after lunch", "rationale": "Mood"}
-    response = _browser(cast, role).post(url, data)
-    _check(response, POST_HOMEWORK[role])
+    response = browser_as(cast, role).post(url, data)
+    check_status(response, POST_HOMEWORK[role])
     assert Homework.unscoped.count() == (2 if POST_HOMEWORK[role] == 302 else 1)
     if POST_HOMEWORK[role] == 302:
         new = Homework.unscoped.latest("pk")
@@ -227,16 +208,16 @@ def test_review_decision_as_each_role(
         "reasons_agreed": ["wrong_focus"],
         "note": "Anxiety first.",
     }
-    response = _browser(cast, role).post(url, data)
-    _check(response, POST_DECISION[role])
+    response = browser_as(cast, role).post(url, data)
+    check_status(response, POST_DECISION[role])
     assert ReviewDecision.unscoped.exists() == (POST_DECISION[role] == 302)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_supervision_note_as_each_role(cast: Cast, role: str) -> None:
     url = reverse("supervision_notes", args=[cast.episode.pk])
-    response = _browser(cast, role).post(url, {"note": "Discussed pace.", "agreed_actions": ""})
-    _check(response, POST_NOTE[role])
+    response = browser_as(cast, role).post(url, {"note": "Discussed pace.", "agreed_actions": ""})
+    check_status(response, POST_NOTE[role])
     assert SupervisionNote.unscoped.exists() == (POST_NOTE[role] == 302)
 
 
@@ -258,7 +239,7 @@ def _assert_error(response: Any, message: str) -> None:
     ],
 )
 def test_agree_goal_bad_input_saves_nothing(cast: Cast, data: dict[str, str], message: str) -> None:
-    response = _browser(cast, "alice").post(reverse("client_goals", args=[cast.client.pk]), data)
+    response = browser_as(cast, "alice").post(reverse("client_goals", args=[cast.client.pk]), data)
     _assert_error(response, message)
     assert not Goal.unscoped.exists()
 
@@ -267,9 +248,9 @@ def test_agree_goal_fourth_is_refused(cast: Cast, today: dt.date) -> None:
     for number in (1, 2, 3):
         f.GoalFactory(referral=cast.referral, number=number)
     url = reverse("client_goals", args=[cast.client.pk])
-    page = _browser(cast, "alice").get(url).content.decode()
+    page = browser_as(cast, "alice").get(url).content.decode()
     assert "the most allowed" in page
-    response = _browser(cast, "alice").post(
+    response = browser_as(cast, "alice").post(
         url, {"description": "One more", "agreed_on": today.isoformat()}
     )
     _assert_error(response, "already has 3 goals")
@@ -288,7 +269,7 @@ def test_agree_goal_fourth_is_refused(cast: Cast, today: dt.date) -> None:
 def test_update_goal_bad_input_saves_nothing(
     cast: Cast, things: Things, data: dict[str, Any], message: str
 ) -> None:
-    response = _browser(cast, "alice").post(reverse("goal_update", args=[things.goal.pk]), data)
+    response = browser_as(cast, "alice").post(reverse("goal_update", args=[things.goal.pk]), data)
     _assert_error(response, message)
     things.goal.refresh_from_db()
     assert (things.goal.status, things.goal.version) == ("active", 1)
@@ -307,7 +288,9 @@ def test_set_homework_bad_input_saves_nothing(
     cast: Cast, things: Things, data: dict[str, str], message: str
 ) -> None:
     data = {k: v.replace("{contact}", str(things.contact.pk)) for k, v in data.items()}
-    response = _browser(cast, "alice").post(reverse("client_homework", args=[cast.client.pk]), data)
+    response = browser_as(cast, "alice").post(
+        reverse("client_homework", args=[cast.client.pk]), data
+    )
     _assert_error(response, message)
     assert Homework.unscoped.count() == 1
 
@@ -327,7 +310,7 @@ def test_review_decision_bad_input_saves_nothing(
     cast: Cast, things: Things, data: dict[str, Any], message: str, toy_models: Any
 ) -> None:
     payload: dict[str, Any] = {"as_of": things.contact.pk, "alert_version": 1, **data}
-    response = _browser(cast, "alice").post(
+    response = browser_as(cast, "alice").post(
         reverse("alert_review", args=[things.alert.pk]), payload
     )
     _assert_error(response, message)
@@ -346,7 +329,7 @@ def test_review_decision_bad_input_saves_nothing(
 def test_supervision_note_bad_input_saves_nothing(
     cast: Cast, data: dict[str, str], message: str
 ) -> None:
-    response = _browser(cast, "sue").post(
+    response = browser_as(cast, "sue").post(
         reverse("supervision_notes", args=[cast.episode.pk]), data
     )
     _assert_error(response, message)
@@ -360,12 +343,12 @@ def test_review_decision_is_recorded_with_the_review_and_acts_on_the_alert(
     cast: Cast, things: Things, toy_models: Any
 ) -> None:
     url = reverse("alert_review", args=[things.alert.pk])
-    page = _browser(cast, "alice").get(url).content.decode()
+    page = browser_as(cast, "alice").get(url).content.decode()
     assert "Why might therapy not be working?" in page
     assert "Questions to talk through" in page
     assert "Ask the client" in page
 
-    response = _browser(cast, "alice").post(
+    response = browser_as(cast, "alice").post(
         url,
         {
             "as_of": things.contact.pk,
@@ -390,18 +373,18 @@ def test_review_decision_is_recorded_with_the_review_and_acts_on_the_alert(
     assert action.kind == "why_review"
     assert "Change the focus" in action.note
     assert AuditEvent.objects.filter(action="record_review_decision", actor="alice").exists()
-    detail = _browser(cast, "alice").get(reverse("alert_detail", args=[things.alert.pk]))
+    detail = browser_as(cast, "alice").get(reverse("alert_detail", args=[things.alert.pk]))
     assert "Change the focus; Agree goals together" in detail.content.decode()
 
 
 def test_review_of_risk_alert_does_not_exist(cast: Cast, things: Things) -> None:
     risk = f.AlertFactory(referral=cast.referral, kind=AlertKind.RISK, severity="urgent")
-    response = _browser(cast, "alice").get(reverse("alert_review", args=[risk.pk]))
+    response = browser_as(cast, "alice").get(reverse("alert_review", args=[risk.pk]))
     assert response.status_code == 404
 
 
 def test_review_without_scores_says_why_it_cannot_be_made(cast: Cast, toy_models: Any) -> None:
-    response = _browser(cast, "alice").get(reverse("episode_review", args=[cast.episode.pk]))
+    response = browser_as(cast, "alice").get(reverse("episode_review", args=[cast.episode.pk]))
     assert response.status_code == 200
     assert "Review not available" in response.content.decode()
 
@@ -416,19 +399,19 @@ def test_alerts_inbox_lists_risk_first_with_age(cast: Cast, things: Things) -> N
         severity=AlertSeverity.URGENT,
         reasons=["PHQ-9 item 9 answered 2."],
     )
-    page = _browser(cast, "alice").get(reverse("alerts_inbox")).content.decode()
+    page = browser_as(cast, "alice").get(reverse("alerts_inbox")).content.decode()
     assert page.index(f"/alerts/{risk.pk}/") < page.index(f"/alerts/{things.alert.pk}/")
     assert "1 day" in page
     assert "Cara Client" in page
 
 
 def test_alerts_inbox_hides_other_caseloads(cast: Cast, things: Things) -> None:
-    page = _browser(cast, "bob").get(reverse("alerts_inbox")).content.decode()
+    page = browser_as(cast, "bob").get(reverse("alerts_inbox")).content.decode()
     assert "Cara Client" not in page
 
 
 def test_alerts_inbox_filters_by_status_and_kind(cast: Cast, things: Things) -> None:
-    browser = _browser(cast, "alice")
+    browser = browser_as(cast, "alice")
     assert (
         "Cara Client"
         not in browser.get(reverse("alerts_inbox") + "?status=closed").content.decode()
@@ -442,7 +425,7 @@ def test_alerts_inbox_filters_by_status_and_kind(cast: Cast, things: Things) -> 
 
 
 def test_alert_lifecycle_steps_are_timed_and_attributed(cast: Cast, things: Things) -> None:
-    browser = _browser(cast, "alice")
+    browser = browser_as(cast, "alice")
     alert = things.alert
     assert (
         browser.post(reverse("alert_acknowledge", args=[alert.pk]), {"version": 1}).status_code
@@ -467,14 +450,16 @@ def test_alert_step_error_shows_the_detail_page_with_the_message(
     cast: Cast, things: Things
 ) -> None:
     risk = f.AlertFactory(referral=cast.referral, kind=AlertKind.RISK, severity="urgent")
-    response = _browser(cast, "alice").post(reverse("alert_close", args=[risk.pk]), {"version": 1})
+    response = browser_as(cast, "alice").post(
+        reverse("alert_close", args=[risk.pk]), {"version": 1}
+    )
     _assert_error(response, "cannot be closed until")
     risk.refresh_from_db()
     assert risk.status == AlertStatus.OPEN
 
 
 def test_alert_step_next_must_stay_on_this_site(cast: Cast, things: Things) -> None:
-    response = _browser(cast, "alice").post(
+    response = browser_as(cast, "alice").post(
         reverse("alert_acknowledge", args=[things.alert.pk]),
         {"version": 1, "next": "https://evil.example/"},
     )
@@ -487,7 +472,7 @@ def test_alert_step_next_must_stay_on_this_site(cast: Cast, things: Things) -> N
 def test_timeline_shows_charts_tables_and_item_answers(
     cast: Cast, things: Things, toy_models: Any
 ) -> None:
-    page = _browser(cast, "alice").get(reverse("client_timeline", args=[cast.client.pk]))
+    page = browser_as(cast, "alice").get(reverse("client_timeline", args=[cast.client.pk]))
     html = page.content.decode()
     assert html.count('<svg class="app-chart') >= 4  # PHQ-9, GAD-7, alliance, goals, strip
     assert 'role="img"' in html
@@ -495,7 +480,7 @@ def test_timeline_shows_charts_tables_and_item_answers(
     # Item answers on demand: each score links to its contact, which lists the answers.
     answers = reverse("contact_detail", args=[cast.client.pk, things.contact.pk])
     assert f'href="{answers}#answers-phq-9"' in html
-    detail = _browser(cast, "alice").get(answers).content.decode()
+    detail = browser_as(cast, "alice").get(answers).content.decode()
     assert 'id="answers-phq-9"' in detail
     assert "Little interest or pleasure in doing things" in detail
     assert "Sleep through the night" in html
@@ -518,7 +503,7 @@ def test_timeline_draws_expected_course_and_failure_boundary(
             questionnaires={"PHQ-9": phq9(phq), "GAD-7": gad7(gad)},
             by=cast.alice,
         )
-    html = _browser(cast, "alice").get(reverse("client_timeline", args=[cast.client.pk]))
+    html = browser_as(cast, "alice").get(reverse("client_timeline", args=[cast.client.pk]))
     page = html.content.decode()
     for css in ("c-band", "c-expected", "c-boundary", "c-caseness", "c-rc"):
         assert f'class="{css}' in page, css
@@ -530,7 +515,7 @@ def test_timeline_draws_expected_course_and_failure_boundary(
 def test_timeline_for_the_client_hides_signals_alerts_and_boundaries(
     cast: Cast, things: Things, toy_models: Any
 ) -> None:
-    page = _browser(cast, "cara").get(reverse("client_timeline", args=[cast.client.pk]))
+    page = browser_as(cast, "cara").get(reverse("client_timeline", args=[cast.client.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     assert "My progress" in html
@@ -556,7 +541,7 @@ def test_contact_detail_after_saving_shows_signal_and_new_alerts(
         by=cast.alice,
     )
     url = reverse("contact_detail", args=[cast.client.pk, contact.pk]) + "?saved=1"
-    page = _browser(cast, "alice").get(url).content.decode()
+    page = browser_as(cast, "alice").get(url).content.decode()
     assert "Session recorded" in page
     assert "Signal now" in page
     assert "Intake only" in page
@@ -568,7 +553,7 @@ def test_contact_detail_after_saving_shows_signal_and_new_alerts(
 
 
 def test_homework_sheet_is_printable_and_has_beck_headings(cast: Cast, things: Things) -> None:
-    page = _browser(cast, "cara").get(reverse("homework_sheet", args=[things.homework.pk]))
+    page = browser_as(cast, "cara").get(reverse("homework_sheet", args=[things.homework.pk]))
     html = page.content.decode()
     assert "What I will do (when, where, how often)" in html
     assert "10-minute walk" in html
@@ -578,7 +563,9 @@ def test_homework_sheet_is_printable_and_has_beck_headings(cast: Cast, things: T
 
 
 def test_homework_sheet_pdf_is_a_pdf(cast: Cast, things: Things) -> None:
-    response = _browser(cast, "alice").get(reverse("homework_sheet_pdf", args=[things.homework.pk]))
+    response = browser_as(cast, "alice").get(
+        reverse("homework_sheet_pdf", args=[things.homework.pk])
+    )
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert len(response.content) > 1000
@@ -591,7 +578,7 @@ def test_supervision_queue_lists_off_track_and_unacknowledged_with_age(
     cast: Cast, things: Things
 ) -> None:
     Episode.unscoped.filter(pk=cast.episode.pk).update(signal=SignalStatus.OFF_TRACK)
-    page = _browser(cast, "sue").get(reverse("supervision_queue")).content.decode()
+    page = browser_as(cast, "sue").get(reverse("supervision_queue")).content.decode()
     assert "Cara Client" in page
     assert "1 not acknowledged" in page
     assert "1 day unacknowledged" in page
@@ -601,12 +588,12 @@ def test_supervision_queue_lists_off_track_and_unacknowledged_with_age(
 
 
 def test_supervision_queue_leaves_out_cases_that_need_nothing(cast: Cast) -> None:
-    page = _browser(cast, "sue").get(reverse("supervision_queue")).content.decode()
+    page = browser_as(cast, "sue").get(reverse("supervision_queue")).content.decode()
     assert "No cases need discussing right now." in page
 
 
 def test_supervision_note_is_saved_with_audit(cast: Cast) -> None:
-    response = _browser(cast, "sue").post(
+    response = browser_as(cast, "sue").post(
         reverse("supervision_notes", args=[cast.episode.pk]),
         {"note": "Discussed pace.", "agreed_actions": "Review goals next session."},
     )
@@ -614,12 +601,12 @@ def test_supervision_note_is_saved_with_audit(cast: Cast) -> None:
     note = SupervisionNote.unscoped.get()
     assert (note.written_by_id, note.note) == (cast.sue.pk, "Discussed pace.")
     assert AuditEvent.objects.filter(action="add_supervision_note", actor="sue").exists()
-    page = _browser(cast, "alice").get(reverse("supervision_notes", args=[cast.episode.pk]))
+    page = browser_as(cast, "alice").get(reverse("supervision_notes", args=[cast.episode.pk]))
     assert "Review goals next session." in page.content.decode()
 
 
 def test_service_dashboard_shows_key_measures(cast: Cast, things: Things) -> None:
-    page = _browser(cast, "mo").get(reverse("service_dashboard") + "?refresh=1")
+    page = browser_as(cast, "mo").get(reverse("service_dashboard") + "?refresh=1")
     html = page.content.decode()
     assert page.status_code == 200
     assert "From referral to recovery" in html
@@ -631,26 +618,12 @@ def test_service_dashboard_shows_key_measures(cast: Cast, things: Things) -> Non
 # -- the session form's quick entry ------------------------------------------------------------
 
 
-def _post(cast: Cast, today: dt.date, **extra: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "version": Episode.unscoped.get(pk=cast.episode.pk).version,
-        "contact_date": today.isoformat(),
-        "attendance": "5",
-        "app_type": "02",
-        "cons_mechanism": "01",
-        "therapy": "",
-        "notes": "",
-    }
-    data.update(extra)
-    return data
-
-
 def test_quick_entry_records_the_typed_answers(cast: Cast, today: dt.date) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
-    data = _post(
+    data = session_post(
         cast, today, phq9_quick="210110000", gad7_quick="1 1 0 0 1 2 -", osr_quick="9 8 9 10"
     )
-    response = _browser(cast, "alice").post(url, data)
+    response = browser_as(cast, "alice").post(url, data)
     assert response.status_code == 302
     from ontrack.web.records.models import AllianceResponse, QuestionnaireResponse
 
@@ -676,15 +649,15 @@ def test_quick_entry_bad_input_saves_nothing(
     cast: Cast, today: dt.date, extra: dict[str, str], message: str
 ) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
-    response = _browser(cast, "alice").post(url, _post(cast, today, **extra))
+    response = browser_as(cast, "alice").post(url, session_post(cast, today, **extra))
     _assert_error(response, message)
     assert not Contact.unscoped.exists()
 
 
 def test_quick_entry_risk_item_shows_the_risk_banner_on_error(cast: Cast, today: dt.date) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
-    data = _post(cast, today, phq9_quick="000000002", contact_date="")
-    page = _browser(cast, "alice").post(url, data).content.decode()
+    data = session_post(cast, today, phq9_quick="000000002", contact_date="")
+    page = browser_as(cast, "alice").post(url, data).content.decode()
     assert "PHQ-9 item 9 answered positively" in page
     assert not Alert.unscoped.exists()
 
@@ -719,7 +692,7 @@ def test_timeline_query_count_does_not_grow_with_history(
     _history(cast, contacts)
     latest = Contact.unscoped.filter(referral=cast.referral).order_by("contact_date").last()
     Episode.unscoped.filter(pk=cast.episode.pk).update(signal_contact=latest)
-    browser = _browser(cast, "alice")
+    browser = browser_as(cast, "alice")
     # session, user, staff, client, audit, the referrals (with the choice), the record rows
     # (5), episode (its signal's contact comes from the rows), goals, alerts: the same for
     # 1 contact or 25.
@@ -735,7 +708,7 @@ def test_alerts_inbox_query_count_does_not_grow_with_alerts(
 ) -> None:
     for _ in range(alerts):
         f.AlertFactory(referral=cast.referral)
-    browser = _browser(cast, role)
+    browser = browser_as(cast, role)
     # session, user, staff, (supervisees), count, page.
     with django_assert_max_num_queries(6):
         response = browser.get(reverse("alerts_inbox"))
@@ -750,7 +723,7 @@ def test_supervision_queue_query_count_does_not_grow_with_cases(
         referral = f.ReferralFactory(client=f.ClientFactory(service=cast.service))
         f.EpisodeFactory(referral=referral, therapist=cast.alice_staff, signal="off_track")
         f.AlertFactory(referral=referral)
-    browser = _browser(cast, "sue")
+    browser = browser_as(cast, "sue")
     # session, user, staff, supervisees, therapists, queue, caseload counts, unacknowledged.
     with django_assert_max_num_queries(8):
         response = browser.get(reverse("supervision_queue"))
@@ -764,7 +737,7 @@ def test_alert_detail_query_count_is_small(
         AlertAction.unscoped.create(
             alert=things.alert, kind="supervision", at=things.alert.opened_at
         )
-    browser = _browser(cast, "alice")
+    browser = browser_as(cast, "alice")
     # session, user, staff, alert, may-act check, audit, episode, actions, decisions.
     with django_assert_max_num_queries(9):
         response = browser.get(reverse("alert_detail", args=[things.alert.pk]))

@@ -12,8 +12,8 @@ from tests.web import factories as f
 from tests.web.conftest import Cast
 
 from ontrack.web.audit.models import AuditEvent
+from ontrack.web.canonical._items import format_items, parse_items
 from ontrack.web.records import actions
-from ontrack.web.records.canonical._items import format_items, parse_items
 from ontrack.web.records.models import Alert, Contact, QuestionnaireResponse
 
 answers = st.one_of(st.none(), st.integers(min_value=0, max_value=10))

@@ -16,9 +16,9 @@ from tests.web import factories as f
 from tests.web.conftest import Cast, gad7, phq9
 
 from ontrack.web.audit.models import AuditEvent
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus, SignalStatus
 from ontrack.web.records import actions
-from ontrack.web.records.actions.signals import MANAGED_KINDS
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus, SignalStatus
+from ontrack.web.records.alert_decisions import MANAGED_KINDS
 from ontrack.web.records.models import Alert, Contact, Episode
 
 pytestmark = pytest.mark.django_db
@@ -306,7 +306,7 @@ def test_record_session_bad_next_session_saves_nothing(
 
 
 def test_demo_evaluation_gives_every_open_episode_a_signal(cast: Cast, toy_models: Path) -> None:
-    from ontrack.web.records.demo import evaluate_open_episodes
+    from ontrack.web.canonical.demo import evaluate_open_episodes
     from ontrack.web.records.scoping import scopes_disabled
 
     contact = f.ContactFactory(

@@ -10,29 +10,22 @@ import pytest
 from django.test import Client as Browser
 from django.urls import reverse
 from tests.web import factories as f
-from tests.web.conftest import ROLES, Cast
+from tests.web.conftest import (
+    LOGIN,
+    RECORD_SESSION,
+    ROLES,
+    Cast,
+    browser_as,
+    check_status,
+    session_post,
+)
 
 from ontrack.web.audit.models import AuditEvent, AuditKind
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus
+from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records.models import Alert, Contact, Episode, QuestionnaireResponse
 from ontrack.web.records.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
-
-LOGIN = "/accounts/sign-in/"
-
-
-def _browser(cast: Cast, role: str) -> Browser:
-    browser = Browser()
-    user = cast.user(role)
-    if user is not None:
-        browser.force_login(user)
-    return browser
-
-
-def _is_sign_in_redirect(response: Any) -> bool:
-    return response.status_code == 302 and response["Location"].startswith(LOGIN)
-
 
 # -- the matrix: every view as every role -----------------------------------------------------
 
@@ -66,18 +59,6 @@ CLIENT_RECORD = {
     "cara": 200,
     "dan": 404,
 }
-RECORD_SESSION = {
-    "anonymous": "login",
-    "alice": 200,
-    "bob": 404,
-    "charlie": 404,
-    "sue": 200,
-    "mo": 403,
-    "oscar": 404,
-    "adam": 404,
-    "cara": 403,
-    "dan": 404,
-}
 ALERT_STEP = {
     "anonymous": "login",
     "alice": 302,
@@ -92,17 +73,10 @@ ALERT_STEP = {
 }
 
 
-def _check(response: Any, expected: int | str) -> None:
-    if expected == "login":
-        assert _is_sign_in_redirect(response), response
-    else:
-        assert response.status_code == expected, (response.status_code, expected)
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_home_as_each_role(cast: Cast, role: str) -> None:
-    response = _browser(cast, role).get("/")
-    _check(response, HOME[role])
+    response = browser_as(cast, role).get("/")
+    check_status(response, HOME[role])
     if role == "cara":
         assert response["Location"] == reverse("client_timeline", args=[cast.client.pk])
     if role in ("alice", "sue", "mo"):
@@ -111,8 +85,8 @@ def test_home_as_each_role(cast: Cast, role: str) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_caseload_as_each_role(cast: Cast, role: str) -> None:
-    response = _browser(cast, role).get(reverse("caseload"))
-    _check(response, CASELOAD[role])
+    response = browser_as(cast, role).get(reverse("caseload"))
+    check_status(response, CASELOAD[role])
     if response.status_code == 200:
         page = response.content.decode()
         shows_cara = "Cara Client" in page
@@ -122,8 +96,8 @@ def test_caseload_as_each_role(cast: Cast, role: str) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_client_record_as_each_role(cast: Cast, role: str) -> None:
-    response = _browser(cast, role).get(reverse("client_record", args=[cast.client.pk]))
-    _check(response, CLIENT_RECORD[role])
+    response = browser_as(cast, role).get(reverse("client_record", args=[cast.client.pk]))
+    check_status(response, CLIENT_RECORD[role])
     views = AuditEvent.objects.filter(kind=AuditKind.VIEW, client_id=cast.client.pk)
     if response.status_code == 200:
         assert list(views.values_list("actor", flat=True)) == [role]
@@ -134,15 +108,15 @@ def test_client_record_as_each_role(cast: Cast, role: str) -> None:
 @pytest.mark.parametrize("role", ROLES)
 def test_record_session_page_as_each_role(cast: Cast, role: str) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
-    _check(_browser(cast, role).get(url), RECORD_SESSION[role])
+    check_status(browser_as(cast, role).get(url), RECORD_SESSION[role])
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_record_session_post_as_each_role(cast: Cast, role: str, today: dt.date) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
-    response = _browser(cast, role).post(url, _session_post(cast, today))
+    response = browser_as(cast, role).post(url, _session_post(cast, today))
     expected = RECORD_SESSION[role]
-    _check(response, 302 if expected == 200 else expected)
+    check_status(response, 302 if expected == 200 else expected)
     assert Contact.unscoped.exists() == (expected == 200)
 
 
@@ -151,8 +125,8 @@ def test_record_session_post_as_each_role(cast: Cast, role: str, today: dt.date)
 def test_alert_steps_as_each_role(cast: Cast, role: str, step: str) -> None:
     alert = f.AlertFactory(referral=cast.referral)
     data = {"version": alert.version, "kind": "supervision", "note": "Talked it through."}
-    response = _browser(cast, role).post(reverse(f"alert_{step}", args=[alert.pk]), data)
-    _check(response, ALERT_STEP[role])
+    response = browser_as(cast, role).post(reverse(f"alert_{step}", args=[alert.pk]), data)
+    check_status(response, ALERT_STEP[role])
     alert.refresh_from_db()
     changed = alert.version != 1
     assert changed == (ALERT_STEP[role] == 302)
@@ -160,10 +134,11 @@ def test_alert_steps_as_each_role(cast: Cast, role: str, step: str) -> None:
 
 def test_record_of_client_in_another_service_is_404_for_its_manager(cast: Cast) -> None:
     foreign = f.ClientFactory(service=cast.other_service)
-    response = _browser(cast, "mo").get(reverse("client_record", args=[foreign.pk]))
+    response = browser_as(cast, "mo").get(reverse("client_record", args=[foreign.pk]))
     assert response.status_code == 404
     assert (
-        _browser(cast, "oscar").get(reverse("client_record", args=[foreign.pk])).status_code == 200
+        browser_as(cast, "oscar").get(reverse("client_record", args=[foreign.pk])).status_code
+        == 200
     )
 
 
@@ -172,7 +147,7 @@ def test_record_session_for_someone_elses_episode_in_url_is_404(cast: Cast) -> N
     with scopes_disabled():
         dans_episode = Episode.objects.get(referral__client=cast.other_client)
     url = reverse("record_session", args=[cast.client.pk, dans_episode.pk])
-    assert _browser(cast, "mo").get(url).status_code == 404
+    assert browser_as(cast, "mo").get(url).status_code == 404
 
 
 # -- pages: content, accessibility hooks ------------------------------------------------------
@@ -215,12 +190,14 @@ def test_client_record_shows_scores_goals_homework_and_alerts(cast: Cast, today:
     )
 
     staff_page = (
-        _browser(cast, "alice")
+        browser_as(cast, "alice")
         .get(reverse("client_record", args=[cast.client.pk]))
         .content.decode()
     )
     client_page = (
-        _browser(cast, "cara").get(reverse("client_record", args=[cast.client.pk])).content.decode()
+        browser_as(cast, "cara")
+        .get(reverse("client_record", args=[cast.client.pk]))
+        .content.decode()
     )
 
     for text in (
@@ -242,7 +219,7 @@ def test_client_record_shows_scores_goals_homework_and_alerts(cast: Cast, today:
 
 def test_record_session_form_shows_questionnaires_and_alliance_provenance(cast: Cast) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
-    page = _browser(cast, "alice").get(url).content.decode()
+    page = browser_as(cast, "alice").get(url).content.decode()
     assert "Little interest or pleasure in doing things" in page
     assert "OnTrack Session Rating" in page
     assert "Not a validated instrument" in page
@@ -255,25 +232,18 @@ def test_record_session_form_shows_questionnaires_and_alliance_provenance(cast: 
 
 
 def _session_post(cast: Cast, today: dt.date, **extra: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "version": Episode.unscoped.get(pk=cast.episode.pk).version,
-        "contact_date": today.isoformat(),
-        "attendance": "5",
-        "app_type": "02",
-        "cons_mechanism": "01",
-        "therapy": "",
-        "notes": "Good session.",
+    """A session with PHQ-9, GAD-7 and OSR answered, and a note."""
+    answers = {
+        **{f"phq9_{i}": v for i, v in enumerate([1, 1, 1, 1, 1, 1, 1, 1, 0], 1)},
+        **{f"gad7_{i}": v for i, v in enumerate([1, 1, 1, 1, 1, 1, 1], 1)},
+        **{f"osr_{i}": v for i, v in enumerate([9, 9, 8, 9], 1)},
     }
-    data.update({f"phq9_{i}": v for i, v in enumerate([1, 1, 1, 1, 1, 1, 1, 1, 0], 1)})
-    data.update({f"gad7_{i}": v for i, v in enumerate([1, 1, 1, 1, 1, 1, 1], 1)})
-    data.update({f"osr_{i}": v for i, v in enumerate([9, 9, 8, 9], 1)})
-    data.update(extra)
-    return data
+    return session_post(cast, today, **{"notes": "Good session.", **answers, **extra})
 
 
 def test_record_session_form_saves_and_redirects(cast: Cast, today: dt.date) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
-    response = _browser(cast, "alice").post(url, _session_post(cast, today), follow=True)
+    response = browser_as(cast, "alice").post(url, _session_post(cast, today), follow=True)
     contact = Contact.unscoped.get()
     assert response.redirect_chain[-1][0] == (
         reverse("contact_detail", args=[cast.client.pk, contact.pk]) + "?saved=1"
@@ -289,7 +259,7 @@ def test_record_session_form_blank_questionnaire_is_not_recorded(
 ) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
     data = {k: v for k, v in _session_post(cast, today).items() if not k.startswith("gad7_")}
-    assert _browser(cast, "alice").post(url, data).status_code == 302
+    assert browser_as(cast, "alice").post(url, data).status_code == 302
     assert list(QuestionnaireResponse.unscoped.values_list("measure", flat=True)) == ["PHQ-9"]
 
 
@@ -315,7 +285,7 @@ def test_record_session_form_bad_input_shows_error_and_saves_nothing(
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
     audit_before = AuditEvent.objects.filter(kind=AuditKind.CHANGE).count()
 
-    response = _browser(cast, "alice").post(url, _session_post(cast, today, **extra))
+    response = browser_as(cast, "alice").post(url, _session_post(cast, today, **extra))
 
     page = response.content.decode()
     assert response.status_code == 400
@@ -338,7 +308,7 @@ def test_record_session_form_bad_input_shows_error_and_saves_nothing(
 def test_record_session_form_invalid_field_has_aria_invalid(cast: Cast, today: dt.date) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
     page = (
-        _browser(cast, "alice")
+        browser_as(cast, "alice")
         .post(url, _session_post(cast, today, contact_date=""))
         .content.decode()
     )
@@ -353,14 +323,14 @@ def test_record_session_form_keeps_risk_visible_when_form_has_errors(
 ) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
     data = _session_post(cast, today, phq9_9="2", contact_date="")
-    page = _browser(cast, "alice").post(url, data).content.decode()
+    page = browser_as(cast, "alice").post(url, data).content.decode()
     assert "PHQ-9 item 9 answered positively" in page
     assert Alert.unscoped.count() == 0
 
 
 def test_record_session_form_risk_opens_urgent_alert(cast: Cast, today: dt.date) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
-    response = _browser(cast, "alice").post(
+    response = browser_as(cast, "alice").post(
         url, _session_post(cast, today, phq9_9="1"), follow=True
     )
     assert b"An urgent risk alert was opened" in response.content
@@ -371,9 +341,9 @@ def test_record_session_form_risk_opens_urgent_alert(cast: Cast, today: dt.date)
 def test_record_session_form_conflict_saves_nothing_and_says_so(cast: Cast, today: dt.date) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
     stale = _session_post(cast, today)
-    assert _browser(cast, "sue").post(url, _session_post(cast, today)).status_code == 302
+    assert browser_as(cast, "sue").post(url, _session_post(cast, today)).status_code == 302
 
-    response = _browser(cast, "alice").post(url, stale)
+    response = browser_as(cast, "alice").post(url, stale)
 
     assert response.status_code == 400
     assert b"changed by someone else" in response.content
@@ -384,7 +354,9 @@ def test_alert_close_risk_without_action_shows_the_rule(cast: Cast) -> None:
     alert = f.AlertFactory(
         referral=cast.referral, kind=AlertKind.RISK, severity=AlertSeverity.URGENT
     )
-    response = _browser(cast, "alice").post(reverse("alert_close", args=[alert.pk]), {"version": 1})
+    response = browser_as(cast, "alice").post(
+        reverse("alert_close", args=[alert.pk]), {"version": 1}
+    )
     assert response.status_code == 400
     assert b"cannot be closed until" in response.content
     alert.refresh_from_db()
@@ -393,7 +365,7 @@ def test_alert_close_risk_without_action_shows_the_rule(cast: Cast) -> None:
 
 def test_alert_action_without_kind_shows_field_error(cast: Cast) -> None:
     alert = f.AlertFactory(referral=cast.referral)
-    response = _browser(cast, "alice").post(
+    response = browser_as(cast, "alice").post(
         reverse("alert_action", args=[alert.pk]), {"version": 1}
     )
     assert response.status_code == 400
@@ -401,7 +373,7 @@ def test_alert_action_without_kind_shows_field_error(cast: Cast) -> None:
 
 
 def test_pages_refuse_wrong_methods(cast: Cast) -> None:
-    browser = _browser(cast, "alice")
+    browser = browser_as(cast, "alice")
     assert browser.post(reverse("caseload")).status_code == 405
     assert browser.get(reverse("alert_close", args=[1])).status_code == 405
 
@@ -425,7 +397,7 @@ def test_caseload_query_count_does_not_grow_with_rows(
     cast: Cast, role: str, rows: int, django_assert_max_num_queries: Any
 ) -> None:
     _caseload_of(cast, rows)
-    browser = _browser(cast, role)
+    browser = browser_as(cast, role)
     # session, user, staff, (supervisees), the open episodes, their columns (one statement),
     # (therapists for the filter): the same for 2 rows or 40.
     with django_assert_max_num_queries(7):
@@ -451,7 +423,7 @@ def test_client_record_query_count_does_not_grow_with_history(
 
             GoalRating.unscoped.create(goal=goal, contact=contact, rating=n)
             f.HomeworkFactory(referral=cast.referral, set_contact=contact)
-    browser = _browser(cast, "alice")
+    browser = browser_as(cast, "alice")
     # A fixed set of prefetches plus the view's audit row: the same for 1 contact or 25.
     with django_assert_max_num_queries(17):
         response = browser.get(reverse("client_record", args=[cast.client.pk]))
@@ -476,12 +448,12 @@ ADMIN_PAGES = [
 def test_admin_pages_open_for_an_administrator(cast: Cast, page: str) -> None:
     cast.adam.is_superuser = True
     cast.adam.save()
-    assert _browser(cast, "adam").get(page).status_code == 200
+    assert browser_as(cast, "adam").get(page).status_code == 200
 
 
 @pytest.mark.parametrize("role", ["anonymous", "alice", "mo", "cara"])
 def test_admin_is_closed_to_everyone_else(cast: Cast, role: str) -> None:
-    response = _browser(cast, role).get("/admin/accounts/staff/")
+    response = browser_as(cast, role).get("/admin/accounts/staff/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
 

@@ -130,7 +130,7 @@ def run_demo(args: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
 
-    from ontrack.web.records.demo import DEMO_PASSWORD, build_demo
+    from ontrack.web.canonical.demo import DEMO_PASSWORD, build_demo
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "ontrack.web.accounts",
     "ontrack.web.audit",
     "ontrack.web.records",
+    "ontrack.web.canonical",
+    "ontrack.web.portal",
 ]
 
 MIDDLEWARE = [

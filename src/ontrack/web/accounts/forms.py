@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.forms import AuthenticationForm
 
-from ontrack.web.records.forms_base import AccessibleFormMixin
+from ontrack.web.common.forms import AccessibleFormMixin
 
 
 class SignInForm(AccessibleFormMixin, AuthenticationForm):

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from ontrack.web.records.codes import Ethnicity, Gender, Qualification, TherapistRole, Therapy
+from ontrack.web.common.codes import Ethnicity, Gender, Qualification, TherapistRole, Therapy
 
 
 class User(AbstractUser):

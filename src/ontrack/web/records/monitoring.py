@@ -20,7 +20,7 @@ from django.db.models import Count
 
 from ontrack import monitoring
 from ontrack.measures import MeasureError, get_measure
-from ontrack.web.records.codes import EpisodeStatus, SignalStatus
+from ontrack.web.common.codes import EpisodeStatus, SignalStatus
 from ontrack.web.records.models import (
     AllianceResponse,
     Contact,

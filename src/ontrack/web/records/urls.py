@@ -49,16 +49,4 @@ urlpatterns = [
         views.supervision_notes,
         name="supervision_notes",
     ),
-    path("service/", views.service_dashboard, name="service_dashboard"),
-    path("my/questionnaires/", views.my_questionnaires, name="my_questionnaires"),
-    path(
-        "my/questionnaires/fhir/",
-        views.fhir_questionnaire_response,
-        name="fhir_questionnaire_response",
-    ),
-    path(
-        "my/questionnaires/<slug:key>/",
-        views.complete_questionnaire,
-        name="complete_questionnaire",
-    ),
 ]

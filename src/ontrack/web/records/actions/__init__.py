@@ -6,7 +6,7 @@ appends an audit event (who, what, old and new values) in the same transaction. 
 never call ``.save()`` on clinical models; they call these.
 """
 
-from ontrack.web.records.actions._base import ActionError, ConcurrencyError
+from ontrack.web.common.actions import ActionError, ConcurrencyError
 from ontrack.web.records.actions.alerts import (
     acknowledge_alert,
     close_alert,
@@ -28,13 +28,15 @@ from ontrack.web.records.actions.homework import (
     set_homework,
     update_goal,
 )
-from ontrack.web.records.actions.online import (
-    record_session_with_online,
-    submit_fhir_response,
-    submit_online_questionnaire,
-)
+from ontrack.web.records.actions.online import record_session_with_online
 from ontrack.web.records.actions.reviews import add_supervision_note, record_review_decision
-from ontrack.web.records.actions.sessions import HomeworkReview, record_session
+from ontrack.web.records.actions.sessions import (
+    HomeworkReview,
+    Session,
+    SessionCheck,
+    record_session,
+    validate_session,
+)
 from ontrack.web.records.actions.signals import refresh_signal
 
 __all__ = [
@@ -42,6 +44,8 @@ __all__ = [
     "ConcurrencyError",
     "HomeworkPlan",
     "HomeworkReview",
+    "Session",
+    "SessionCheck",
     "acknowledge_alert",
     "add_supervision_note",
     "agree_goal",
@@ -62,8 +66,7 @@ __all__ = [
     "refresh_signal",
     "register_client",
     "set_homework",
-    "submit_fhir_response",
-    "submit_online_questionnaire",
     "update_client",
     "update_goal",
+    "validate_session",
 ]

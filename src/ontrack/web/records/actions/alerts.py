@@ -13,15 +13,15 @@ from django.utils import timezone
 
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
-from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import (
+from ontrack.web.common.actions import (
     ActionError,
     check_choice,
     check_text,
     claim_version,
     new_external_id,
 )
-from ontrack.web.records.codes import AlertActionKind, AlertKind, AlertSeverity, AlertStatus
+from ontrack.web.common.codes import AlertActionKind, AlertKind, AlertSeverity, AlertStatus
+from ontrack.web.records import permissions
 from ontrack.web.records.models import Alert, AlertAction, Contact, Referral
 
 _ALERT_FIELDS = ("referral", "contact", "kind", "severity", "reasons", "status", "opened_at")

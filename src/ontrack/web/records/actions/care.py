@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from ontrack.web.accounts.models import Staff, User
 from ontrack.web.audit.events import record_change, snapshot
-from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import (
+from ontrack.web.common.actions import (
     ActionError,
     check_choice,
     check_text,
     claim_version,
     new_external_id,
 )
-from ontrack.web.records.codes import (
+from ontrack.web.common.codes import (
     AppType,
     AssessmentOutcome,
     Attendance,
@@ -29,6 +29,7 @@ from ontrack.web.records.codes import (
     Step,
     Therapy,
 )
+from ontrack.web.records import permissions
 from ontrack.web.records.models import Assessment, Client, Contact, Episode, Referral
 from ontrack.web.records.scoping import ViewerKind
 
@@ -136,56 +137,42 @@ def record_assessment(
         "assess this client",
     )
     assert viewer.staff is not None
-    errors: dict[str, str] = {}
-    day = _check_date(errors, "assessed_on", assessed_on, "assessment date")
-    if day is not None and day < referral.referral_date:
-        errors["assessed_on"] = "The assessment cannot be before the referral date."
-    outcome = check_choice(errors, "outcome", outcome, AssessmentOutcome, "assessment outcome")
-    problem = check_choice(
-        errors,
-        "problem_descriptor",
-        problem_descriptor,
-        ProblemDescriptor,
-        "problem descriptor",
-        required=False,
-    )
-    if recommended_step is not None and recommended_step not in Step.values:
-        errors["recommended_step"] = "The step of care is 2 or 3."
-    attendance = check_choice(errors, "attendance", attendance, Attendance, "attendance")
-    cons = check_choice(
-        errors, "cons_mechanism", cons_mechanism, ConsMechanism, "consultation mechanism"
-    )
-    risk_summary = check_text(errors, "risk_summary", risk_summary, limit=5000)
-    notes = check_text(errors, "notes", notes, limit=20000)
-    if not referral.is_open:
-        errors["__all__"] = "This referral has ended."
-    if errors or day is None:
-        raise ActionError(errors)
-    claim_version(referral, expected_version)
-    contact = Contact.unscoped.create(
-        referral=referral,
-        external_id=new_external_id("C"),
-        contact_date=day,
-        app_type=AppType.ASSESSMENT,
-        attendance=attendance,
-        cons_mechanism=cons,
-        therapist=viewer.staff,
-        recorded_by=by,
-    )
-    assessment = Assessment.unscoped.create(
-        referral=referral,
-        contact=contact,
-        assessed_on=day,
-        assessor=viewer.staff,
+    checked = _check_assessment(
+        referral,
+        assessed_on=assessed_on,
         outcome=outcome,
-        problem_descriptor=problem,
+        problem_descriptor=problem_descriptor,
         recommended_step=recommended_step,
+        attendance=attendance,
+        cons_mechanism=cons_mechanism,
         risk_summary=risk_summary,
         notes=notes,
     )
+    claim_version(referral, expected_version)
+    return _write_assessment(referral, checked, viewer.staff, by)
+
+
+def _write_assessment(
+    referral: Referral, checked: dict[str, Any], assessor: Staff, by: User
+) -> Assessment:
+    """Write the assessment, its contact and what it changes on the referral, audited."""
+    recommended_step = checked["recommended_step"]
+    contact = Contact.unscoped.create(
+        referral=referral,
+        external_id=new_external_id("C"),
+        contact_date=checked["assessed_on"],
+        app_type=AppType.ASSESSMENT,
+        attendance=checked.pop("attendance"),
+        cons_mechanism=checked.pop("cons_mechanism"),
+        therapist=assessor,
+        recorded_by=by,
+    )
+    assessment = Assessment.unscoped.create(
+        referral=referral, contact=contact, assessor=assessor, **checked
+    )
     old = snapshot(referral, ("problem_descriptor", "step"))
-    if problem:
-        referral.problem_descriptor = problem
+    if assessment.problem_descriptor:
+        referral.problem_descriptor = assessment.problem_descriptor
     if recommended_step is not None:
         referral.step = recommended_step
     referral.save(update_fields=["problem_descriptor", "step", "version"])
@@ -193,18 +180,65 @@ def record_assessment(
         by=by,
         action="record_assessment",
         target=assessment,
-        client_id=client.pk,
+        client_id=referral.client_id,
         old=old,
         new={
             **snapshot(
                 assessment,
                 ("referral", "contact", "assessed_on", "outcome", "recommended_step", "notes"),
             ),
-            "problem_descriptor": problem,
-            "risk_summary": risk_summary,
+            "problem_descriptor": assessment.problem_descriptor,
+            "risk_summary": assessment.risk_summary,
         },
     )
     return assessment
+
+
+def _check_assessment(
+    referral: Referral,
+    *,
+    assessed_on: dt.date,
+    outcome: str,
+    problem_descriptor: str,
+    recommended_step: int | None,
+    attendance: str,
+    cons_mechanism: str,
+    risk_summary: str,
+    notes: str,
+) -> dict[str, Any]:
+    """Check an assessment's inputs; return them cleaned, or raise ``ActionError``."""
+    errors: dict[str, str] = {}
+    day = _check_date(errors, "assessed_on", assessed_on, "assessment date")
+    if day is not None and day < referral.referral_date:
+        errors["assessed_on"] = "The assessment cannot be before the referral date."
+    checked = {
+        "assessed_on": day,
+        "outcome": check_choice(
+            errors, "outcome", outcome, AssessmentOutcome, "assessment outcome"
+        ),
+        "problem_descriptor": check_choice(
+            errors,
+            "problem_descriptor",
+            problem_descriptor,
+            ProblemDescriptor,
+            "problem descriptor",
+            required=False,
+        ),
+        "recommended_step": recommended_step,
+        "attendance": check_choice(errors, "attendance", attendance, Attendance, "attendance"),
+        "cons_mechanism": check_choice(
+            errors, "cons_mechanism", cons_mechanism, ConsMechanism, "consultation mechanism"
+        ),
+        "risk_summary": check_text(errors, "risk_summary", risk_summary, limit=5000),
+        "notes": check_text(errors, "notes", notes, limit=20000),
+    }
+    if recommended_step is not None and recommended_step not in Step.values:
+        errors["recommended_step"] = "The step of care is 2 or 3."
+    if not referral.is_open:
+        errors["__all__"] = "This referral has ended."
+    if errors or day is None:
+        raise ActionError(errors)
+    return checked
 
 
 @transaction.atomic

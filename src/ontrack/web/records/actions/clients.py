@@ -13,9 +13,9 @@ from django.db import transaction
 
 from ontrack.web.accounts.models import Service, User
 from ontrack.web.audit.events import record_change, snapshot
+from ontrack.web.common.actions import ActionError, claim_version
+from ontrack.web.common.codes import ContactPreference, Ethnicity, Gender, ImdDecile
 from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import ActionError, claim_version
-from ontrack.web.records.codes import ContactPreference, Ethnicity, Gender, ImdDecile
 from ontrack.web.records.models import Client
 from ontrack.web.records.models.clients import CLIENT_EDITABLE_FIELDS
 

@@ -7,14 +7,14 @@ from django.utils import timezone
 
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
-from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import ActionError, check_choice, check_text, claim_version
-from ontrack.web.records.codes import (
+from ontrack.web.common.actions import ActionError, check_choice, check_text, claim_version
+from ontrack.web.common.codes import (
     CONCERN_CLOSED_STAGES,
     CONCERN_NEXT_STAGE,
     ConcernKind,
     ConcernStage,
 )
+from ontrack.web.records import permissions
 from ontrack.web.records.models import Client, Concern, ConcernStep, Referral
 from ontrack.web.records.scoping import ViewerKind
 

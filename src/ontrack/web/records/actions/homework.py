@@ -10,16 +10,16 @@ from django.utils import timezone
 
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
-from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import (
+from ontrack.web.common.actions import (
     ActionError,
     check_choice,
     check_text,
     claim_version,
     new_external_id,
 )
+from ontrack.web.common.codes import EpisodeStatus, GoalStatus
+from ontrack.web.records import permissions
 from ontrack.web.records.actions.signals import refresh_signal
-from ontrack.web.records.codes import EpisodeStatus, GoalStatus
 from ontrack.web.records.models import Contact, Episode, Goal, Homework, Referral
 
 MAX_GOALS = 3  # Goal Based Outcomes: up to three goals

@@ -11,10 +11,10 @@ from django.utils import timezone
 from ontrack.monitoring import Reason
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
+from ontrack.web.common.actions import ActionError, check_text
+from ontrack.web.common.codes import AlertActionKind, ReviewDecisionKind
 from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import ActionError, check_text
 from ontrack.web.records.actions.alerts import record_alert_action
-from ontrack.web.records.codes import AlertActionKind, ReviewDecisionKind
 from ontrack.web.records.models import Alert, Contact, Episode, ReviewDecision, SupervisionNote
 
 _DECISION_FIELDS = ("referral", "episode", "alert", "contact", "decisions", "reasons_agreed")
@@ -30,6 +30,37 @@ def _check_codes(
     if unknown:
         errors[name] = f"{', '.join(repr(v) for v in unknown)} is not a known {what}."
     return list(dict.fromkeys(values))
+
+
+def _check_decision(
+    episode: Episode,
+    review: Mapping[str, Any],
+    decisions: Sequence[str],
+    reasons_agreed: Sequence[str],
+    note: str,
+    alert: Alert | None,
+) -> tuple[list[str], list[str], str]:
+    """Check a why-review decision; return the decisions, reasons and note, or raise."""
+    errors: dict[str, str] = {}
+    chosen = _check_codes(errors, "decisions", decisions, ReviewDecisionKind.values, "decision")
+    if not chosen and "decisions" not in errors:
+        errors["decisions"] = (
+            "Choose at least one decision (choose 'Carry on as planned' if nothing changes)."
+        )
+    agreed = _check_codes(
+        errors, "reasons_agreed", reasons_agreed, [r.value for r in Reason], "reason"
+    )
+    note = check_text(errors, "note", note, limit=5000)
+    if not isinstance(review, Mapping) or "reasons" not in review:
+        errors["__all__"] = "The review to record is missing; reload the page."
+    if alert is not None:
+        if alert.referral_id != episode.referral_id:
+            errors["__all__"] = "That alert belongs to another referral."
+        elif alert.is_closed:
+            errors["__all__"] = "That alert is closed; record the review from the episode."
+    if errors:
+        raise ActionError(errors)
+    return chosen, agreed, note
 
 
 @transaction.atomic
@@ -54,25 +85,7 @@ def record_review_decision(
     permissions.require(
         permissions.can_record_session(viewer, episode), "record a review for this episode"
     )
-    errors: dict[str, str] = {}
-    chosen = _check_codes(errors, "decisions", decisions, ReviewDecisionKind.values, "decision")
-    if not chosen and "decisions" not in errors:
-        errors["decisions"] = (
-            "Choose at least one decision (choose 'Carry on as planned' if nothing changes)."
-        )
-    agreed = _check_codes(
-        errors, "reasons_agreed", reasons_agreed, [r.value for r in Reason], "reason"
-    )
-    note = check_text(errors, "note", note, limit=5000)
-    if not isinstance(review, Mapping) or "reasons" not in review:
-        errors["__all__"] = "The review to record is missing; reload the page."
-    if alert is not None:
-        if alert.referral_id != episode.referral_id:
-            errors["__all__"] = "That alert belongs to another referral."
-        elif alert.is_closed:
-            errors["__all__"] = "That alert is closed; record the review from the episode."
-    if errors:
-        raise ActionError(errors)
+    chosen, agreed, note = _check_decision(episode, review, decisions, reasons_agreed, note, alert)
     contact_id = review.get("contact_id")
     contact = Contact.unscoped.filter(pk=int(contact_id)).first() if contact_id else None
     decision = ReviewDecision.unscoped.create(

@@ -1,9 +1,12 @@
 """Record a session: the contact, its questionnaires, alliance, goals, homework and notes.
 
-Everything is checked before anything is written, and everything is written in one
-transaction, so a bad answer anywhere leaves no half-saved session and no orphan score.
-A positive answer on a risk item opens an urgent risk alert in the same transaction; there
-is no argument, setting or code path that skips it.
+Three steps, each its own function: ``validate_session`` checks every input and returns
+every message (the session form shows them too, so the rule is written once, here);
+``_write_session`` writes the contact and everything measured and agreed at it, with its
+audit rows; then the episode is evaluated (``refresh_signal``). All in one transaction,
+so a bad answer anywhere leaves no half-saved session and no orphan score. A positive
+answer on a risk item opens an urgent risk alert in the same transaction; there is no
+argument, setting or code path that skips it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 
 from django.db import transaction
 from django.db.models import Max
@@ -21,18 +24,14 @@ from ontrack.measures import Measure, MeasureError, ScoreResult, get_measure, sc
 from ontrack.measures.definition import Kind
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
-from ontrack.web.records import permissions
-from ontrack.web.records.actions._base import (
+from ontrack.web.common.actions import (
     ActionError,
     check_choice,
     check_text,
     claim_version,
     new_external_id,
 )
-from ontrack.web.records.actions.alerts import open_alert
-from ontrack.web.records.actions.homework import HomeworkPlan, check_plan, create_homework
-from ontrack.web.records.actions.signals import refresh_signal
-from ontrack.web.records.codes import (
+from ontrack.web.common.codes import (
     ATTENDED,
     TREATMENT_APP_TYPES,
     AlertKind,
@@ -44,6 +43,10 @@ from ontrack.web.records.codes import (
     HomeworkOutcome,
     Therapy,
 )
+from ontrack.web.records import permissions
+from ontrack.web.records.actions.alerts import open_alert
+from ontrack.web.records.actions.homework import HomeworkPlan, check_plan, create_homework
+from ontrack.web.records.actions.signals import refresh_signal
 from ontrack.web.records.models import (
     AllianceResponse,
     Contact,
@@ -57,6 +60,18 @@ from ontrack.web.records.models import (
 Answers = Sequence[int | float | None]
 _WHAT = {Kind.OUTCOME: "an outcome", Kind.ALLIANCE: "an alliance", Kind.GOALS: "a goals"}
 NOT_ATTENDED = "Answers can only be recorded for a session the client attended."
+_CONTACT_FIELDS = (
+    "episode",
+    "contact_date",
+    "app_type",
+    "attendance",
+    "cons_mechanism",
+    "therapist",
+    "therapy",
+    "session_number",
+    "notes",
+)
+_REVIEW_FIELDS = ("reviewed_contact", "outcome", "progress_summary")
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,124 @@ class HomeworkReview:
 
     outcome: str
     progress_summary: str = ""
+
+
+@dataclass(frozen=True)
+class Session:
+    """What was recorded at one contact, as given (``record_session`` documents each)."""
+
+    contact_date: dt.date | None
+    attendance: str
+    app_type: str = AppType.TREATMENT
+    cons_mechanism: str = ConsMechanism.FACE_TO_FACE
+    therapy: str | None = None
+    questionnaires: Mapping[str, Answers] = field(default_factory=dict)
+    totals: Mapping[str, float] = field(default_factory=dict)
+    alliance: Mapping[str, Answers] = field(default_factory=dict)
+    goal_ratings: Mapping[int, int] = field(default_factory=dict)
+    homework_reviews: Mapping[int, HomeworkReview] = field(default_factory=dict)
+    new_homework: HomeworkPlan | None = None
+    notes: str = ""
+    next_session_on: dt.date | None = None
+
+    @property
+    def attended(self) -> bool:
+        return self.attendance in ATTENDED
+
+
+@dataclass
+class SessionCheck:
+    """What ``validate_session`` found: every message, and the checked session to write."""
+
+    session: Session
+    errors: dict[str, str] = field(default_factory=dict)
+    scored: list[_Scored] = field(default_factory=list)
+    totalled: list[tuple[Measure, float]] = field(default_factory=list)
+    rated: list[_Scored] = field(default_factory=list)
+    homework: dict[int, Homework] = field(default_factory=dict)
+
+
+def validate_session(*, episode: Episode, session: Session) -> SessionCheck:
+    """Check everything recorded at a session of ``episode``; write nothing.
+
+    The result's ``errors`` maps each bad input to its message: ``contact_date``,
+    ``questionnaire:PHQ-9``, ``alliance:OSR``, ``goal:<id>``, ``homework:<id>``,
+    ``new_homework.<criterion>``, or ``__all__``. ``record_session`` raises them as an
+    ``ActionError``; the session form shows them beside its fields.
+    """
+    errors: dict[str, str] = {}
+    session = _check_contact(errors, episode, session)
+    if session.attendance and not session.attended:
+        _refuse_unattended(errors, session)
+        scored, totalled, rated = [], [], []
+    else:
+        scored = _score_all(errors, session.questionnaires, Kind.OUTCOME, "questionnaire")
+        totalled = _check_totals(errors, session.totals, session.questionnaires)
+        rated = _score_all(errors, session.alliance, Kind.ALLIANCE, "alliance")
+    _check_goal_ratings(errors, episode, session.goal_ratings)
+    homework = _check_homework_reviews(errors, episode, session.homework_reviews)
+    if session.new_homework is not None:
+        check_plan(errors, session.new_homework)
+    return SessionCheck(session, errors, scored, totalled, rated, homework)
+
+
+def _check_contact(errors: dict[str, str], episode: Episode, session: Session) -> Session:
+    """Check the contact's own fields; return the session with its codes cleaned."""
+    when = session.contact_date
+    if not isinstance(when, dt.date) or isinstance(when, dt.datetime):
+        errors["contact_date"] = "Enter the date of the session."
+    elif when > timezone.localdate():
+        errors["contact_date"] = "The session date cannot be in the future."
+    elif when < episode.started_on:
+        errors["contact_date"] = (
+            "The session date cannot be before the episode started "
+            f"({episode.started_on:%d %b %Y})."
+        )
+    planned = episode.therapy if session.therapy is None else session.therapy
+    cleaned = replace(
+        session,
+        attendance=check_choice(errors, "attendance", session.attendance, Attendance, "attendance"),
+        app_type=check_choice(errors, "app_type", session.app_type, AppType, "kind of contact"),
+        cons_mechanism=check_choice(
+            errors,
+            "cons_mechanism",
+            session.cons_mechanism,
+            ConsMechanism,
+            "consultation mechanism",
+        ),
+        therapy=check_choice(errors, "therapy", planned, Therapy, "therapy", required=False),
+        notes=check_text(errors, "notes", session.notes, limit=20000),
+    )
+    _check_next_session(errors, cleaned)
+    if not episode.referral.is_open:
+        errors["__all__"] = "This referral has ended; sessions can no longer be recorded."
+    return cleaned
+
+
+def _check_next_session(errors: dict[str, str], session: Session) -> None:
+    booked, when = session.next_session_on, session.contact_date
+    if booked is None:
+        return
+    if not isinstance(booked, dt.date) or isinstance(booked, dt.datetime):
+        errors["next_session_on"] = "Enter the date of the next session."
+    elif isinstance(when, dt.date) and booked <= when:
+        errors["next_session_on"] = "The next session must be after this one."
+    elif booked > timezone.localdate() + dt.timedelta(days=366):
+        errors["next_session_on"] = "Book the next session within a year."
+
+
+def _refuse_unattended(errors: dict[str, str], session: Session) -> None:
+    """Nothing is measured, rated, reviewed or set at a session the client missed."""
+    for code in (*session.questionnaires, *session.totals):
+        errors[f"questionnaire:{code}"] = NOT_ATTENDED
+    for code in session.alliance:
+        errors[f"alliance:{code}"] = NOT_ATTENDED
+    for goal_id in session.goal_ratings:
+        errors[f"goal:{goal_id}"] = NOT_ATTENDED
+    for homework_id in session.homework_reviews:
+        errors[f"homework:{homework_id}"] = "Homework is reviewed at an attended session."
+    if session.new_homework is not None:
+        errors["new_homework"] = "Homework is set at an attended session."
 
 
 @dataclass(frozen=True)
@@ -123,15 +256,42 @@ def _check_totals(
     return checked
 
 
-def _risk_reasons(scored: _Scored, contact_date: dt.date) -> list[str]:
-    reasons = [
-        f"{scored.code} item {item} answered {scored.answers[item - 1]:g} "
-        f"at the session on {contact_date:%d %b %Y}."
-        for item in scored.result.risk_items
-    ]
-    reasons += [note for note in scored.result.notes if note.lower().startswith("risk")]
-    reasons.append("Review risk with the client today, whatever the total score.")
-    return reasons
+def _check_goal_ratings(
+    errors: dict[str, str], episode: Episode, ratings: Mapping[int, int]
+) -> None:
+    goals = {g.pk: g for g in Goal.unscoped.filter(referral=episode.referral, pk__in=list(ratings))}
+    for goal_id, rating in ratings.items():
+        name = f"goal:{goal_id}"
+        if name in errors:
+            continue
+        if goal_id not in goals:
+            errors[name] = "That goal belongs to another referral."
+        elif goals[goal_id].status != GoalStatus.ACTIVE:
+            errors[name] = "That goal is no longer being worked on."
+        elif isinstance(rating, bool) or not isinstance(rating, int) or not 0 <= rating <= 10:
+            errors[name] = "Rate progress as a whole number from 0 to 10."
+
+
+def _check_homework_reviews(
+    errors: dict[str, str], episode: Episode, reviews: Mapping[int, HomeworkReview]
+) -> dict[int, Homework]:
+    """Check each review; return the homework reviewed, by id."""
+    homework = {
+        h.pk: h for h in Homework.unscoped.filter(referral=episode.referral, pk__in=list(reviews))
+    }
+    for homework_id, review in reviews.items():
+        name = f"homework:{homework_id}"
+        if name in errors:
+            continue
+        if homework_id not in homework:
+            errors[name] = "That homework belongs to another referral."
+        elif homework[homework_id].is_reviewed:
+            errors[name] = "That homework has already been reviewed."
+        elif review.outcome not in HomeworkOutcome.values:
+            errors[name] = "Say whether the homework was done, partly done or not done."
+        else:
+            check_text(errors, name, review.progress_summary, limit=5000)
+    return homework
 
 
 @transaction.atomic
@@ -165,120 +325,111 @@ def record_session(
     Raises ``ActionError`` (nothing saved) on bad input and ``ConcurrencyError`` when
     someone else recorded a session first.
     """
-    questionnaires = questionnaires or {}
-    totals = totals or {}
-    alliance = alliance or {}
-    goal_ratings = goal_ratings or {}
-    homework_reviews = homework_reviews or {}
     viewer = permissions.actor(by)
     permissions.require(
         permissions.can_record_session(viewer, episode), "record sessions for this episode"
     )
-    referral = episode.referral
-    errors: dict[str, str] = {}
-
-    if not isinstance(contact_date, dt.date) or isinstance(contact_date, dt.datetime):
-        errors["contact_date"] = "Enter the date of the session."
-    elif contact_date > timezone.localdate():
-        errors["contact_date"] = "The session date cannot be in the future."
-    elif contact_date < episode.started_on:
-        errors["contact_date"] = (
-            "The session date cannot be before the episode started "
-            f"({episode.started_on:%d %b %Y})."
-        )
-    attendance = check_choice(errors, "attendance", attendance, Attendance, "attendance")
-    app_type = check_choice(errors, "app_type", app_type, AppType, "kind of contact")
-    cons_mechanism = check_choice(
-        errors, "cons_mechanism", cons_mechanism, ConsMechanism, "consultation mechanism"
-    )
-    therapy = check_choice(
-        errors,
-        "therapy",
-        episode.therapy if therapy is None else therapy,
-        Therapy,
-        "therapy",
-        required=False,
-    )
-    notes = check_text(errors, "notes", notes, limit=20000)
-    if next_session_on is not None:
-        if not isinstance(next_session_on, dt.date) or isinstance(next_session_on, dt.datetime):
-            errors["next_session_on"] = "Enter the date of the next session."
-        elif isinstance(contact_date, dt.date) and next_session_on <= contact_date:
-            errors["next_session_on"] = "The next session must be after this one."
-        elif next_session_on > timezone.localdate() + dt.timedelta(days=366):
-            errors["next_session_on"] = "Book the next session within a year."
-    if not referral.is_open:
-        errors["__all__"] = "This referral has ended; sessions can no longer be recorded."
-
-    attended = attendance in ATTENDED
-    if attendance and not attended:
-        for code in (*questionnaires, *totals):
-            errors[f"questionnaire:{code}"] = NOT_ATTENDED
-        for code in alliance:
-            errors[f"alliance:{code}"] = NOT_ATTENDED
-        for goal_id in goal_ratings:
-            errors[f"goal:{goal_id}"] = NOT_ATTENDED
-        for homework_id in homework_reviews:
-            errors[f"homework:{homework_id}"] = "Homework is reviewed at an attended session."
-        if new_homework is not None:
-            errors["new_homework"] = "Homework is set at an attended session."
-    scored = _score_all(errors, questionnaires, Kind.OUTCOME, "questionnaire")
-    totalled = _check_totals(errors, totals, questionnaires)
-    rated = _score_all(errors, alliance, Kind.ALLIANCE, "alliance")
-
-    goals = {g.pk: g for g in Goal.unscoped.filter(referral=referral, pk__in=list(goal_ratings))}
-    for goal_id, rating in goal_ratings.items():
-        if goal_id not in goals:
-            errors[f"goal:{goal_id}"] = "That goal belongs to another referral."
-        elif goals[goal_id].status != GoalStatus.ACTIVE:
-            errors[f"goal:{goal_id}"] = "That goal is no longer being worked on."
-        elif isinstance(rating, bool) or not isinstance(rating, int) or not 0 <= rating <= 10:
-            errors[f"goal:{goal_id}"] = "Rate progress as a whole number from 0 to 10."
-
-    homework = {
-        h.pk: h for h in Homework.unscoped.filter(referral=referral, pk__in=list(homework_reviews))
-    }
-    for homework_id, review in homework_reviews.items():
-        name = f"homework:{homework_id}"
-        if homework_id not in homework:
-            errors[name] = "That homework belongs to another referral."
-        elif homework[homework_id].is_reviewed:
-            errors[name] = "That homework has already been reviewed."
-        elif review.outcome not in HomeworkOutcome.values:
-            errors[name] = "Say whether the homework was done, partly done or not done."
-        else:
-            check_text(errors, name, review.progress_summary, limit=5000)
-    if new_homework is not None:
-        check_plan(errors, new_homework)
-
-    if errors:
-        raise ActionError(errors)
+    session = Session(
+        contact_date, attendance, app_type, cons_mechanism, therapy,
+        questionnaires or {}, totals or {}, alliance or {}, goal_ratings or {},
+        homework_reviews or {}, new_homework, notes, next_session_on,
+    )  # fmt: skip
+    check = validate_session(episode=episode, session=session)
+    if check.errors:
+        raise ActionError(check.errors)
     claim_version(episode, expected_version)
+    contact = _write_session(episode, check, by)
+    # Clinical safety: every positive risk answer opens an urgent alert, here, in the same
+    # transaction; if it cannot be opened the whole session is rolled back.
+    for scored in check.scored:
+        if scored.result.risk:
+            open_alert(
+                referral=episode.referral,
+                contact=contact,
+                kind=AlertKind.RISK,
+                severity=AlertSeverity.URGENT,
+                reasons=_risk_reasons(scored, contact.contact_date),
+                by=None,
+            )
+    refresh_signal(episode=episode, by=by)
+    return contact
+
+
+def _write_session(episode: Episode, check: SessionCheck, by: User) -> Contact:
+    """Write a checked session: the contact, its measures, reviews, homework, audit rows."""
+    session = check.session
+    when = session.contact_date
+    assert when is not None  # validate_session refuses a session without a date
+    _book_next(episode, when, session.next_session_on)
+    contact = _create_contact(episode, session, when, by)
+    _store_measures(contact, check)
+    GoalRating.unscoped.bulk_create(
+        GoalRating(goal_id=goal_id, contact=contact, rating=rating)
+        for goal_id, rating in session.goal_ratings.items()
+    )
+    for homework_id, review in session.homework_reviews.items():
+        _review_homework(check.homework[homework_id], review, contact, by)
+    set_homework = (
+        create_homework(referral=episode.referral, contact=contact, plan=plan, by=by)
+        if (plan := session.new_homework) is not None
+        else None
+    )
+    record_change(
+        by=by,
+        action="record_session",
+        target=contact,
+        client_id=episode.referral.client_id,
+        new={
+            **snapshot(contact, _CONTACT_FIELDS),
+            "next_session_on": session.next_session_on,
+            "questionnaires": {
+                s.code: {"items": s.answers, "total": s.result.total, "risk": s.result.risk}
+                for s in check.scored
+            },
+            "totals": {measure.code: total for measure, total in check.totalled},
+            "alliance": {
+                s.code: {"items": s.answers, "total": s.result.total} for s in check.rated
+            },
+            "goal_ratings": {str(k): v for k, v in session.goal_ratings.items()},
+            "homework_reviews": {str(k): asdict(v) for k, v in session.homework_reviews.items()},
+            "new_homework": set_homework.pk if set_homework is not None else None,
+        },
+    )
+    return contact
+
+
+def _book_next(episode: Episode, contact_date: dt.date, next_session_on: dt.date | None) -> None:
+    """A new booking replaces the old one; a booking on or before this contact is used up."""
     booked = episode.next_session_on
     if next_session_on is not None or (booked is not None and booked <= contact_date):
-        # A new booking replaces the old one; a booking on or before this contact is used up.
         episode.next_session_on = next_session_on
         Episode.unscoped.filter(pk=episode.pk).update(next_session_on=next_session_on)
 
+
+def _create_contact(episode: Episode, session: Session, when: dt.date, by: User) -> Contact:
+    referral = episode.referral
     session_number = None
-    if attended and app_type in TREATMENT_APP_TYPES:
+    if session.attended and session.app_type in TREATMENT_APP_TYPES:
         last = Contact.unscoped.filter(referral=referral).aggregate(n=Max("session_number"))["n"]
         session_number = (last or 0) + 1
-    contact = Contact.unscoped.create(
+    return Contact.unscoped.create(
         referral=referral,
         episode=episode,
         external_id=new_external_id("C"),
-        contact_date=contact_date,
-        app_type=app_type,
-        attendance=attendance,
-        cons_mechanism=cons_mechanism,
+        contact_date=when,
+        app_type=session.app_type,
+        attendance=session.attendance,
+        cons_mechanism=session.cons_mechanism,
         therapist=episode.therapist,
-        therapy=therapy if attended else "",
+        therapy=(session.therapy or "") if session.attended else "",
         step=episode.step,
         session_number=session_number,
-        notes=notes,
+        notes=session.notes,
         recorded_by=by,
     )
+
+
+def _store_measures(contact: Contact, check: SessionCheck) -> None:
     QuestionnaireResponse.unscoped.bulk_create(
         QuestionnaireResponse(
             contact=contact,
@@ -291,7 +442,7 @@ def record_session(
             prorated=s.result.prorated,
             missing=s.result.missing,
         )
-        for s in scored
+        for s in check.scored
     )
     QuestionnaireResponse.unscoped.bulk_create(
         QuestionnaireResponse(
@@ -302,83 +453,37 @@ def record_session(
             band=measure.band(total) or "",
             caseness=measure.is_case(total),
         )
-        for measure, total in totalled
+        for measure, total in check.totalled
     )
     AllianceResponse.unscoped.bulk_create(
         AllianceResponse(contact=contact, measure=s.code, items=s.answers, total=s.result.total)
-        for s in rated
-    )
-    GoalRating.unscoped.bulk_create(
-        GoalRating(goal_id=goal_id, contact=contact, rating=rating)
-        for goal_id, rating in goal_ratings.items()
-    )
-    client_id = referral.client_id
-    for homework_id, review in homework_reviews.items():
-        item = homework[homework_id]
-        old = snapshot(item, ("reviewed_contact", "outcome", "progress_summary"))
-        item.reviewed_contact = contact
-        item.outcome = review.outcome
-        item.progress_summary = review.progress_summary.strip()
-        item.version += 1
-        item.save(update_fields=["reviewed_contact", "outcome", "progress_summary", "version"])
-        record_change(
-            by=by,
-            action="review_homework",
-            target=item,
-            client_id=client_id,
-            old=old,
-            new=snapshot(item, ("reviewed_contact", "outcome", "progress_summary")),
-        )
-    set_homework = (
-        create_homework(referral=referral, contact=contact, plan=new_homework, by=by)
-        if new_homework is not None
-        else None
+        for s in check.rated
     )
 
+
+def _review_homework(item: Homework, review: HomeworkReview, contact: Contact, by: User) -> None:
+    old = snapshot(item, _REVIEW_FIELDS)
+    item.reviewed_contact = contact
+    item.outcome = review.outcome
+    item.progress_summary = review.progress_summary.strip()
+    item.version += 1
+    item.save(update_fields=[*_REVIEW_FIELDS, "version"])
     record_change(
         by=by,
-        action="record_session",
-        target=contact,
-        client_id=client_id,
-        new={
-            **snapshot(
-                contact,
-                (
-                    "episode",
-                    "contact_date",
-                    "app_type",
-                    "attendance",
-                    "cons_mechanism",
-                    "therapist",
-                    "therapy",
-                    "session_number",
-                    "notes",
-                ),
-            ),
-            "next_session_on": next_session_on,
-            "questionnaires": {
-                s.code: {"items": s.answers, "total": s.result.total, "risk": s.result.risk}
-                for s in scored
-            },
-            "totals": {measure.code: total for measure, total in totalled},
-            "alliance": {s.code: {"items": s.answers, "total": s.result.total} for s in rated},
-            "goal_ratings": {str(k): v for k, v in goal_ratings.items()},
-            "homework_reviews": {str(k): asdict(v) for k, v in homework_reviews.items()},
-            "new_homework": set_homework.pk if set_homework is not None else None,
-        },
+        action="review_homework",
+        target=item,
+        client_id=contact.referral.client_id,
+        old=old,
+        new=snapshot(item, _REVIEW_FIELDS),
     )
 
-    # Clinical safety: every positive risk answer opens an urgent alert, here, in the same
-    # transaction; if it cannot be opened the whole session is rolled back.
-    for s in scored:
-        if s.result.risk:
-            open_alert(
-                referral=referral,
-                contact=contact,
-                kind=AlertKind.RISK,
-                severity=AlertSeverity.URGENT,
-                reasons=_risk_reasons(s, contact_date),
-                by=None,
-            )
-    refresh_signal(episode=episode, by=by)
-    return contact
+
+def _risk_reasons(scored: _Scored, contact_date: dt.date) -> list[str]:
+    reasons = [
+        f"{scored.code} item {item} answered {scored.answers[item - 1]:g} "
+        f"at the session on {contact_date:%d %b %Y}."
+        for item in scored.result.risk_items
+    ]
+    reasons += [note for note in scored.result.notes if note.lower().startswith("risk")]
+    reasons.append("Review risk with the client today, whatever the total score.")
+    return reasons

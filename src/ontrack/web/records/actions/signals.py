@@ -2,12 +2,13 @@
 
 ``refresh_signal`` runs after every recorded session (inside ``record_session``'s
 transaction), after goals are agreed and homework set, and for every open episode when
-the demo is loaded. It stores the signal on the episode and, for each kind of alert the
-engine manages, opens an alert, updates its reasons, or closes it when the kind is no
-longer seen. Every change is audited with the system as the actor.
+the demo is loaded. It is one pipeline, read top to bottom:
 
-What it never does: close or soften a risk alert (people close those, after recording
-an action), or touch an alert a person opened by hand. Risk signals only ever add alerts.
+1. load the referral's rows (``RecordRows.load``) and the alerts the engine looks after;
+2. evaluate them with ``ontrack.monitoring`` (``judge``);
+3. decide which alerts open, change or close (``alert_decisions.decide_alerts``, a pure
+   function: the rules are there);
+4. write the signal and those changes, each with its audit row, the system as the actor.
 """
 
 from __future__ import annotations
@@ -15,48 +16,107 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from ontrack import monitoring
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
+from ontrack.web.common.codes import AlertKind, AlertStatus
 from ontrack.web.records.actions.alerts import open_alert
-from ontrack.web.records.codes import AlertKind, AlertSeverity, AlertStatus
-from ontrack.web.records.models import Alert, Contact, Episode
+from ontrack.web.records.alert_decisions import (
+    MANAGED_KINDS,
+    AlertChange,
+    AlertState,
+    ContactSeen,
+    OpenAlert,
+    UpdateAlert,
+    decide_alerts,
+)
+from ontrack.web.records.models import Alert, Contact, Episode, Referral
 from ontrack.web.records.monitoring import Judgement, RecordRows, judge
 
-# Kinds the engine opens, updates and closes by itself. ``caseload`` is about the
-# therapist, not the client: it is shown on the supervisor's queue (caseload against
-# limit), not raised on every client of a busy therapist. ``risk`` only ever opens.
-MANAGED_KINDS = (
-    AlertKind.OFF_TRACK,
-    AlertKind.RUPTURE,
-    AlertKind.DROPOUT,
-    AlertKind.STALLED,
-    AlertKind.FOCUS,
-    AlertKind.NO_GOALS,
-    AlertKind.NO_HOMEWORK,
-)
-_SEVERITY_RANK = {AlertSeverity.URGENT: 0, AlertSeverity.HIGH: 1, AlertSeverity.ROUTINE: 2}
 _SIGNAL_FIELDS = ("signal", "signal_reasons", "signal_contact")
 
 
-def _severity(signals: Sequence[monitoring.Signal]) -> str:
-    severities = [AlertSeverity(s.severity.value) for s in signals]
-    return min(severities, key=_SEVERITY_RANK.__getitem__).value
+@transaction.atomic
+def refresh_signal(*, episode: Episode, by: User | None) -> Judgement:
+    """Evaluate ``episode`` from its record and bring its signal and alerts up to date.
+
+    ``by`` is who caused the evaluation (for the record of the session); the changes
+    themselves are made by the system. A risk alert is never closed or changed here.
+    When progress cannot be judged, managed alerts are left as they are (nothing is
+    closed on the strength of an evaluation that did not happen).
+    """
+    del by  # The engine, not the person, opens and closes these alerts.
+    referral = episode.referral
+    rows = RecordRows.load(referral)
+    judgement = judge(rows.history())
+    evaluation = judgement.evaluation
+    alerts = _engine_alerts(referral) if judgement.risk or evaluation is not None else []
+    changes = decide_alerts(
+        risk=judgement.risk,
+        signals=evaluation.alerts if evaluation is not None else None,
+        alerts=[_state(a) for a in alerts],
+        contacts=[ContactSeen(c.pk, c.contact_date) for c in rows.contacts],
+    )
+    _store_signal(episode, judgement)
+    _apply(changes, referral, {c.pk: c for c in rows.contacts}, {a.pk: a for a in alerts})
+    return judgement
 
 
-def _reasons(signals: Sequence[monitoring.Signal]) -> list[str]:
-    return list(dict.fromkeys(r for s in signals for r in s.reasons))
+def _engine_alerts(referral: Referral) -> list[Alert]:
+    """The referral's risk alerts, and the managed ones the engine opened and has not closed."""
+    managed = Q(kind__in=MANAGED_KINDS, opened_by__isnull=True) & ~Q(status=AlertStatus.CLOSED)
+    alerts = list(
+        Alert.unscoped.filter(referral=referral)
+        .filter(Q(kind=AlertKind.RISK) | managed)
+        .order_by("opened_at", "pk")
+    )
+    for alert in alerts:
+        alert.referral = referral  # for the audit record, without reading it again
+    return alerts
 
 
-def _contact(contact_id: str | int | None, loaded: dict[int, Contact]) -> Contact | None:
-    """Return the contact a signal names: the one already read with the record if it is."""
-    if contact_id is None:
-        return None
-    known = loaded.get(int(contact_id))
-    return known if known is not None else Contact.unscoped.filter(pk=int(contact_id)).first()
+def _state(alert: Alert) -> AlertState:
+    return AlertState(
+        id=alert.pk,
+        kind=alert.kind,
+        severity=alert.severity,
+        reasons=tuple(alert.reasons),
+        contact_id=alert.contact_id,
+        opened_by_engine=alert.opened_by_id is None,
+        closed=alert.status == AlertStatus.CLOSED,
+    )
+
+
+def _apply(
+    changes: Sequence[AlertChange],
+    referral: Referral,
+    contacts: dict[int, Contact],
+    alerts: dict[int, Alert],
+) -> None:
+    """Write each change with its audit row, the system as the actor."""
+    for change in changes:
+        if isinstance(change, OpenAlert):
+            open_alert(
+                referral=referral,
+                contact=contacts.get(change.contact_id) if change.contact_id else None,
+                kind=change.kind,
+                severity=change.severity,
+                reasons=list(change.reasons),
+                by=None,
+                risk_item_unanswered=change.risk_item_unanswered,
+            )
+        elif isinstance(change, UpdateAlert):
+            contact = contacts.get(change.contact_id) if change.contact_id else None
+            _update_alert(
+                alerts[change.alert_id],
+                severity=change.severity,
+                reasons=list(change.reasons),
+                contact=contact,
+            )
+        else:
+            _close_alert(alerts[change.alert_id], change.note)
 
 
 def _store_signal(episode: Episode, judgement: Judgement) -> None:
@@ -127,98 +187,3 @@ def _close_alert(alert: Alert, note: str) -> None:
         old=old,
         new=snapshot(alert, ("status", "closed_at", "closed_by", "close_note")),
     )
-
-
-def _ensure_risk_alerts(
-    episode: Episode, judgement: Judgement, loaded: dict[int, Contact]
-) -> list[Alert]:
-    """Open a risk alert for each risk signal whose contact has none (never closes any)."""
-    opened: list[Alert] = []
-    referral = episode.referral
-    if not judgement.risk:
-        return opened
-    # One query for every contact that already carries a risk alert, not one per signal.
-    alerted = set(
-        Alert.unscoped.filter(referral=referral, kind=AlertKind.RISK).values_list(
-            "contact_id", flat=True
-        )
-    )
-    for signal in judgement.risk:
-        contact = _contact(signal.contact_id, loaded)
-        if contact is None or contact.pk in alerted:
-            continue
-        alerted.add(contact.pk)
-        opened.append(
-            open_alert(
-                referral=referral,
-                contact=contact,
-                kind=AlertKind.RISK,
-                severity=AlertSeverity.URGENT,
-                reasons=list(signal.reasons),
-                by=None,
-                # A positive answer is urgent; an unanswered risk item ("ask about it
-                # directly") opens a high alert. Neither can be switched off.
-                risk_item_unanswered=signal.severity is not monitoring.Severity.URGENT,
-            )
-        )
-    return opened
-
-
-def _when(contact: Contact | None) -> str:
-    return f"the contact on {contact.contact_date:%d %b %Y}" if contact else "the latest contact"
-
-
-@transaction.atomic
-def refresh_signal(*, episode: Episode, by: User | None) -> Judgement:
-    """Evaluate ``episode`` from its record and bring its signal and alerts up to date.
-
-    ``by`` is who caused the evaluation (for the record of the session); the changes
-    themselves are made by the system. A risk alert is never closed or changed here.
-    When progress cannot be judged, managed alerts are left as they are (nothing is
-    closed on the strength of an evaluation that did not happen).
-    """
-    del by  # The engine, not the person, opens and closes these alerts.
-    referral = episode.referral
-    rows = RecordRows.load(referral)
-    loaded = {c.pk: c for c in rows.contacts}
-    judgement = judge(rows.history())
-    _store_signal(episode, judgement)
-    _ensure_risk_alerts(episode, judgement, loaded)
-    if judgement.evaluation is None:
-        return judgement
-    latest = _contact(judgement.contact_id, loaded)
-    wanted: dict[str, list[monitoring.Signal]] = {}
-    for signal in judgement.evaluation.alerts:
-        if signal.kind.value in MANAGED_KINDS:
-            wanted.setdefault(signal.kind.value, []).append(signal)
-    current = {
-        a.kind: a
-        for a in Alert.unscoped.filter(
-            referral=referral, kind__in=MANAGED_KINDS, opened_by__isnull=True
-        )
-        .exclude(status=AlertStatus.CLOSED)
-        .order_by("opened_at", "pk")
-    }
-    for managed in current.values():
-        managed.referral = referral  # for the audit record, without reading it again
-    for kind in MANAGED_KINDS:
-        signals, alert = wanted.get(kind), current.get(kind)
-        if signals and alert is None:
-            open_alert(
-                referral=referral,
-                contact=latest,
-                kind=kind,
-                severity=_severity(signals),
-                reasons=_reasons(signals),
-                by=None,
-            )
-        elif signals and alert is not None:
-            severity, reasons = _severity(signals), _reasons(signals)
-            if (alert.severity, alert.reasons) != (severity, reasons):
-                _update_alert(alert, severity=severity, reasons=reasons, contact=latest)
-        elif alert is not None:
-            _close_alert(
-                alert,
-                f"Closed by the early-warning checks: no longer seen after {_when(latest)}.",
-            )
-    return judgement

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from ontrack.web.records.codes import AlertActionKind, AlertKind, AlertSeverity, AlertStatus
+from ontrack.web.common.codes import AlertActionKind, AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records.scoping import ScopedModel
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from ontrack.web.records.codes import (
+from ontrack.web.common.codes import (
     AppType,
     AssessmentOutcome,
     Attendance,

@@ -8,7 +8,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
-from ontrack.web.records.codes import ContactPreference, Ethnicity, Gender, ImdDecile
+from ontrack.web.common.codes import ContactPreference, Ethnicity, Gender, ImdDecile
 from ontrack.web.records.scoping import ScopedModel
 
 # Fields an editor may change through ``update_client``; each is audited old → new.

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from ontrack.web.records.codes import ConcernKind, ConcernStage
+from ontrack.web.common.codes import ConcernKind, ConcernStage
 from ontrack.web.records.scoping import ScopedModel
 
 

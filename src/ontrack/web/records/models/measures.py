@@ -7,7 +7,7 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 
-from ontrack.web.records.codes import GoalStatus, HomeworkOutcome
+from ontrack.web.common.codes import GoalStatus, HomeworkOutcome
 from ontrack.web.records.scoping import ScopedModel
 
 

@@ -61,7 +61,7 @@ class ReviewDecision(ScopedModel):
     @property
     def decision_labels(self) -> list[str]:
         """Return what was decided, in words."""
-        from ontrack.web.records.codes import ReviewDecisionKind
+        from ontrack.web.common.codes import ReviewDecisionKind
 
         labels = dict(ReviewDecisionKind.choices)
         return [str(labels.get(code, code)) for code in self.decisions]

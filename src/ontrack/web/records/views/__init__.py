@@ -16,13 +16,7 @@ from ontrack.web.records.views.alerts import (
 from ontrack.web.records.views.caseload import caseload, caseload_episodes
 from ontrack.web.records.views.goals import client_goals, goal_update
 from ontrack.web.records.views.homework import client_homework, homework_sheet, homework_sheet_pdf
-from ontrack.web.records.views.online import (
-    complete_questionnaire,
-    fhir_questionnaire_response,
-    my_questionnaires,
-)
 from ontrack.web.records.views.records import client_record, home
-from ontrack.web.records.views.service import service_dashboard
 from ontrack.web.records.views.sessions import contact_detail, record_session
 from ontrack.web.records.views.supervision import supervision_notes, supervision_queue
 from ontrack.web.records.views.timeline import client_timeline
@@ -38,17 +32,13 @@ __all__ = [
     "client_homework",
     "client_record",
     "client_timeline",
-    "complete_questionnaire",
     "contact_detail",
     "episode_review",
-    "fhir_questionnaire_response",
     "goal_update",
     "home",
     "homework_sheet",
     "homework_sheet_pdf",
-    "my_questionnaires",
     "record_session",
-    "service_dashboard",
     "supervision_notes",
     "supervision_queue",
 ]

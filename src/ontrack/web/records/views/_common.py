@@ -8,24 +8,16 @@ an audit event.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils.http import url_has_allowed_host_and_scheme
 
-from ontrack.web.accounts.models import User
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
+from ontrack.web.common.codes import EpisodeStatus
 from ontrack.web.records import permissions
-from ontrack.web.records.codes import EpisodeStatus
 from ontrack.web.records.models import Alert, Client, Episode, Referral
 from ontrack.web.records.scoping import Viewer, ViewerKind, viewer_for
 
 STAFF_KINDS = (ViewerKind.THERAPIST, ViewerKind.SUPERVISOR, ViewerKind.MANAGER)
-
-
-class AuthenticatedHttpRequest(HttpRequest):
-    """A request behind ``login_required``: its user is signed in."""
-
-    user: User
 
 
 def viewer_of(request: AuthenticatedHttpRequest) -> Viewer:
@@ -90,13 +82,3 @@ def current_referral(client: Client, referral_id: str | None) -> Referral | None
         "-referral_date", "-pk"
     )
     return with_open.first() or referrals.order_by("-referral_date", "-pk").first()
-
-
-def safe_next(request: HttpRequest, default: str) -> str:
-    """Return the ``next`` address if it is on this site, else ``default``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default

@@ -14,32 +14,28 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
-from ontrack.web.records import actions, permissions
-from ontrack.web.records.codes import (
+from ontrack.web.common.codes import (
     AlertKind,
     AlertSeverity,
     AlertStatus,
     EpisodeStatus,
     ReviewDecisionKind,
 )
-from ontrack.web.records.forms import (
+from ontrack.web.common.forms import apply_action_errors
+from ontrack.web.common.http import safe_next
+from ontrack.web.records import actions, permissions
+from ontrack.web.records.forms.alerts import (
     AlertAcknowledgeForm,
     AlertActionForm,
     AlertCloseForm,
     ReviewDecisionForm,
-    apply_action_errors,
 )
 from ontrack.web.records.models import Alert, Episode, ReviewDecision
 from ontrack.web.records.monitoring import ReviewResult, episode_history, review_for
 from ontrack.web.records.scoping import Viewer, ViewerKind
-from ontrack.web.records.views._common import (
-    AuthenticatedHttpRequest,
-    alert_for,
-    require_staff,
-    safe_next,
-    viewer_of,
-)
+from ontrack.web.records.views._common import alert_for, require_staff, viewer_of
 
 PAGE_SIZE = 50
 UNRESOLVED = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.ACTED_ON)
@@ -220,36 +216,14 @@ def _review_page(
     if request.method == "POST":
         if not can_decide:
             raise PermissionDenied("Only the episode's therapist or their supervisor records it.")
-        if form.is_valid() and result.review is not None:
-            as_of = form.cleaned_data["as_of"]
-            if as_of != (result.contact_id or 0):
-                form.add_error(
-                    None,
-                    "A contact was recorded after you opened this review, so its evidence "
-                    "may have changed. Nothing was saved: read the review again, then decide.",
-                )
-            else:
-                try:
-                    actions.record_review_decision(
-                        episode=episode,
-                        review=result.review.to_json(),
-                        decisions=form.cleaned_data["decisions"],
-                        reasons_agreed=form.cleaned_data["reasons_agreed"],
-                        note=form.cleaned_data["note"],
-                        alert=alert,
-                        alert_version=form.cleaned_data.get("alert_version"),
-                        by=request.user,
-                    )
-                except actions.ActionError as error:
-                    apply_action_errors(form, error)
-                else:
-                    messages.success(request, "The review and what you decided are recorded.")
-                    target = (
-                        reverse("alert_detail", args=[alert.pk])
-                        if alert is not None
-                        else reverse("client_timeline", args=[client.pk])
-                    )
-                    return HttpResponseRedirect(target)
+        if _decide(request, form, episode, alert, result):
+            messages.success(request, "The review and what you decided are recorded.")
+            target = (
+                reverse("alert_detail", args=[alert.pk])
+                if alert is not None
+                else reverse("client_timeline", args=[client.pk])
+            )
+            return HttpResponseRedirect(target)
         status = 400
     decisions = ReviewDecision.objects.filter(episode=episode).select_related("decided_by")
     return render(
@@ -270,6 +244,40 @@ def _review_page(
         },
         status=status,
     )
+
+
+def _decide(
+    request: AuthenticatedHttpRequest,
+    form: ReviewDecisionForm,
+    episode: Episode,
+    alert: Alert | None,
+    result: ReviewResult,
+) -> bool:
+    """Record the decision the form holds; False (with the form's errors) if it was not."""
+    if not form.is_valid() or result.review is None:
+        return False
+    if form.cleaned_data["as_of"] != (result.contact_id or 0):
+        form.add_error(
+            None,
+            "A contact was recorded after you opened this review, so its evidence "
+            "may have changed. Nothing was saved: read the review again, then decide.",
+        )
+        return False
+    try:
+        actions.record_review_decision(
+            episode=episode,
+            review=result.review.to_json(),
+            decisions=form.cleaned_data["decisions"],
+            reasons_agreed=form.cleaned_data["reasons_agreed"],
+            note=form.cleaned_data["note"],
+            alert=alert,
+            alert_version=form.cleaned_data.get("alert_version"),
+            by=request.user,
+        )
+    except actions.ActionError as error:
+        apply_action_errors(form, error)
+        return False
+    return True
 
 
 @require_http_methods(["GET", "POST"])

@@ -32,8 +32,9 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
-from ontrack.web.records.codes import (
+from ontrack.web.common.codes import (
     AlertKind,
     AlertSeverity,
     AlertStatus,
@@ -53,7 +54,7 @@ from ontrack.web.records.models import (
     Referral,
 )
 from ontrack.web.records.scoping import Viewer, ViewerKind
-from ontrack.web.records.views._common import AuthenticatedHttpRequest, require_staff
+from ontrack.web.records.views._common import require_staff
 
 PAGE_SIZE = 100
 # Worst first. "Not judged" sits before on track so that a missing intake score is seen.

@@ -13,17 +13,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
+from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.records import actions, permissions
 from ontrack.web.records.actions.homework import MAX_GOALS
-from ontrack.web.records.forms import GoalForm, GoalUpdateForm, apply_action_errors
+from ontrack.web.records.forms.goals import GoalForm, GoalUpdateForm
 from ontrack.web.records.models import Episode, Goal, GoalRating
-from ontrack.web.records.views._common import (
-    STAFF_KINDS,
-    AuthenticatedHttpRequest,
-    client_for,
-    current_referral,
-    viewer_of,
-)
+from ontrack.web.records.views._common import STAFF_KINDS, client_for, current_referral, viewer_of
 
 
 def _context(request: AuthenticatedHttpRequest, client: Any, referral: Any) -> dict[str, Any]:

@@ -12,10 +12,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
+from ontrack.web.common.codes import ATTENDED, EpisodeStatus
+from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.records import actions, permissions
-from ontrack.web.records.codes import ATTENDED, EpisodeStatus
-from ontrack.web.records.forms import HomeworkForm, apply_action_errors
+from ontrack.web.records.forms.homework import HomeworkForm
 from ontrack.web.records.models import Contact, Episode, Homework, Referral
 from ontrack.web.records.models.measures import BECK_CRITERIA
 from ontrack.web.records.sheets import (
@@ -25,13 +27,7 @@ from ontrack.web.records.sheets import (
     homework_pdf,
     sheet_text,
 )
-from ontrack.web.records.views._common import (
-    STAFF_KINDS,
-    AuthenticatedHttpRequest,
-    client_for,
-    current_referral,
-    viewer_of,
-)
+from ontrack.web.records.views._common import STAFF_KINDS, client_for, current_referral, viewer_of
 
 
 def _open_episode(referral: Referral) -> Episode | None:

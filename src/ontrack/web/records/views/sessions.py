@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ontrack.measures import Measure, MeasureError, get_measure
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
+from ontrack.web.common.codes import AlertKind, AlertStatus, GoalStatus
 from ontrack.web.records import actions
 from ontrack.web.records.actions.online import SESSION_MEASURES, adsm_for, pending_submissions
-from ontrack.web.records.codes import AlertKind, AlertStatus, GoalStatus
-from ontrack.web.records.forms import AdsmChoiceForm, SessionForm, adsm_choices
+from ontrack.web.records.forms.sessions import AdsmChoiceForm, SessionForm, adsm_choices
 from ontrack.web.records.models import (
     Alert,
     Contact,
@@ -27,11 +28,7 @@ from ontrack.web.records.models import (
     Homework,
     OnlineSubmission,
 )
-from ontrack.web.records.views._common import (
-    AuthenticatedHttpRequest,
-    episode_for,
-    staff_client_for,
-)
+from ontrack.web.records.views._common import episode_for, staff_client_for
 
 # The alliance measure every session form asks (its wording ships under CC BY 4.0; see its
 # provenance on the form). The questionnaires are PHQ-9, GAD-7 and the chosen ADSM.

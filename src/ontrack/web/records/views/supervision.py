@@ -14,14 +14,16 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
 from ontrack.web.audit.events import record_view
+from ontrack.web.common.codes import AlertKind, AlertStatus, EpisodeStatus, SignalStatus
+from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.records import actions, permissions
-from ontrack.web.records.codes import AlertKind, AlertStatus, EpisodeStatus, SignalStatus
-from ontrack.web.records.forms import SupervisionNoteForm, apply_action_errors
+from ontrack.web.records.forms.supervision import SupervisionNoteForm
 from ontrack.web.records.models import Alert, Episode, SupervisionNote
 from ontrack.web.records.scoping import Viewer, ViewerKind
-from ontrack.web.records.views._common import AuthenticatedHttpRequest, require_staff, viewer_of
+from ontrack.web.records.views._common import require_staff, viewer_of
 from ontrack.web.records.views.alerts import UNRESOLVED
 
 

@@ -14,17 +14,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ontrack.measures import Measure, MeasureError, get_measure
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
+from ontrack.web.common.codes import AlertKind, AlertStatus, Attendance, EpisodeStatus
 from ontrack.web.records import charts, permissions
-from ontrack.web.records.codes import AlertKind, AlertStatus, Attendance, EpisodeStatus
 from ontrack.web.records.models import Alert, Contact, Episode, Goal, Referral
 from ontrack.web.records.monitoring import Course, RecordRows, expected_course
 from ontrack.web.records.scoping import Viewer
-from ontrack.web.records.views._common import (
-    STAFF_KINDS,
-    AuthenticatedHttpRequest,
-    client_for,
-    viewer_of,
-)
+from ontrack.web.records.views._common import STAFF_KINDS, client_for, viewer_of
 
 MEASURE_ORDER = {"PHQ-9": 0, "GAD-7": 1}
 PROJECT_SESSIONS = 4  # how far the expected course is drawn beyond the latest session
@@ -116,57 +112,65 @@ def _panels(
         courses[code] = (course, placed)
         axis_dates += [day for _, day, *_ in placed]
     axis = charts.DateAxis.spanning(axis_dates)
-    panels = []
-    for code in codes:
-        measure = _measure(code)
-        course, placed = courses[code]
-        by_session = {s: (e, b) for s, _, e, _, b in placed}
-        table_rows = tuple(
-            ScoreRow(
-                contact=q.contact,
-                total=q.total,
-                band=q.band,
-                session=q.contact.session_number,
-                expected=by_session.get(q.contact.session_number or -1, (None, None))[0],
-                boundary=by_session.get(q.contact.session_number or -1, (None, None))[1],
-                risk=q.risk,
-                has_items=bool(q.items),
-            )
-            for q in rows.questionnaires
-            if q.measure == code
-        )
-        low = measure.min if measure else 0.0
-        high = measure.max if measure else max(r.total for r in table_rows)
-        chart = charts.score_chart(
-            ident=f"chart-{code.lower().replace('-', '')}",
-            measure=code,
-            low=low,
-            high=high,
-            axis=axis,
-            scores=[
-                charts.ScorePoint(r.contact.contact_date, r.total, r.session, r.risk and staff)
-                for r in table_rows
-            ],
-            course=charts.CourseLine(tuple((d, e, s, b) for _, d, e, s, b in placed))
-            if course is not None
-            else None,
-            caseness=course.caseness if course else (measure.clinical_cutoff if measure else None),
-            reliable_change=course.reliable_change if course else None,
-            intake=course.intake if course else None,
-            higher_is_better=course.higher_is_better if course else False,
-            description=_describe(code, table_rows, course),
-        )
-        panels.append(
-            MeasurePanel(
-                code=code,
-                name=measure.name if measure else code,
-                chart=chart,
-                rows=table_rows,
-                course=course,
-                projection=tuple(p for p in placed if p[0] > last_session),
-            )
-        )
+    panels = [_panel(code, rows, *courses[code], axis, staff, last_session) for code in codes]
     return panels, axis
+
+
+def _panel(
+    code: str,
+    rows: RecordRows,
+    course: Course | None,
+    placed: tuple[Any, ...],
+    axis: charts.DateAxis,
+    staff: bool,
+    last_session: int,
+) -> MeasurePanel:
+    """One measure's chart and table, with its expected course where staff see it."""
+    measure = _measure(code)
+    by_session = {s: (e, b) for s, _, e, _, b in placed}
+    table_rows = tuple(
+        ScoreRow(
+            contact=q.contact,
+            total=q.total,
+            band=q.band,
+            session=q.contact.session_number,
+            expected=by_session.get(q.contact.session_number or -1, (None, None))[0],
+            boundary=by_session.get(q.contact.session_number or -1, (None, None))[1],
+            risk=q.risk,
+            has_items=bool(q.items),
+        )
+        for q in rows.questionnaires
+        if q.measure == code
+    )
+    low = measure.min if measure else 0.0
+    high = measure.max if measure else max(r.total for r in table_rows)
+    chart = charts.score_chart(
+        ident=f"chart-{code.lower().replace('-', '')}",
+        measure=code,
+        low=low,
+        high=high,
+        axis=axis,
+        scores=[
+            charts.ScorePoint(r.contact.contact_date, r.total, r.session, r.risk and staff)
+            for r in table_rows
+        ],
+        course=charts.CourseLine(tuple((d, e, s, b) for _, d, e, s, b in placed))
+        if course is not None
+        else None,
+        caseness=course.caseness if course else (measure.clinical_cutoff if measure else None),
+        reliable_change=course.reliable_change if course else None,
+        intake=course.intake if course else None,
+        higher_is_better=course.higher_is_better if course else False,
+        description=_describe(code, table_rows, course),
+    )
+    return MeasurePanel(
+        code=code,
+        name=measure.name if measure else code,
+        chart=chart,
+        rows=table_rows,
+        course=course,
+        projection=tuple(p for p in placed if p[0] > last_session),
+    )
 
 
 _GLYPH = {
@@ -293,6 +297,27 @@ def _choose(referrals: list[Any], asked: str | None) -> Referral | None:
     return (open_now or referrals or [None])[0]  # type: ignore[no-any-return]
 
 
+def _record(referral: Referral) -> tuple[RecordRows, Episode | None]:
+    """Read the referral's rows once, each tied to its contact, and its latest episode."""
+    # Every query below reads through RecordRows or the scoped managers, after the
+    # client_for() check in the view has confirmed the viewer may see this client.
+    rows = RecordRows.load(referral, caseload_now=False)
+    # Contacts carry select_related therapist; questionnaire rows need their contact.
+    contacts = {c.pk: c for c in rows.contacts}
+    for item in (*rows.questionnaires, *rows.alliance, *rows.goal_ratings):
+        item.contact = contacts[item.contact_id]  # type: ignore[attr-defined]
+    episode = (
+        Episode.objects.filter(referral=referral)
+        .select_related("therapist__user")
+        .order_by("-status", "-started_on", "-pk")
+        .first()
+    )
+    if episode is not None and episode.signal_contact_id in contacts:
+        # The page names the contact the signal was judged after: it is already loaded.
+        episode.signal_contact = contacts[episode.signal_contact_id]
+    return rows, episode
+
+
 @require_GET
 @login_required
 def client_timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpResponse:
@@ -309,22 +334,7 @@ def client_timeline(request: AuthenticatedHttpRequest, client_id: int) -> HttpRe
     if referral is None:
         raise Http404("This client has no referrals.")
     referral.client = client
-    # Every query below reads through RecordRows or the scoped managers, after the
-    # client_for() check above has confirmed the viewer may see this client.
-    rows = RecordRows.load(referral, caseload_now=False)
-    # Contacts carry select_related therapist; questionnaire rows need their contact.
-    contacts = {c.pk: c for c in rows.contacts}
-    for item in (*rows.questionnaires, *rows.alliance, *rows.goal_ratings):
-        item.contact = contacts[item.contact_id]  # type: ignore[attr-defined]
-    episode = (
-        Episode.objects.filter(referral=referral)
-        .select_related("therapist__user")
-        .order_by("-status", "-started_on", "-pk")
-        .first()
-    )
-    if episode is not None and episode.signal_contact_id in contacts:
-        # The page names the contact the signal was judged after: it is already loaded.
-        episode.signal_contact = contacts[episode.signal_contact_id]
+    rows, episode = _record(referral)
     goals = list(Goal.objects.filter(referral=referral).order_by("number"))
     axis_dates = [c.contact_date for c in rows.contacts] or [referral.referral_date]
     panels, axis = _panels(rows, staff, axis_dates)

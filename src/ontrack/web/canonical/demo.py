@@ -22,10 +22,9 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from ontrack.web.accounts.models import Service, Staff, StaffRole, Supervision, User
+from ontrack.web.canonical.load import LoadSummary, load_tables, refresh_planner_statistics
+from ontrack.web.common.codes import AlertActionKind, AlertKind, AlertStatus, EpisodeStatus
 from ontrack.web.records.actions.signals import refresh_signal
-from ontrack.web.records.canonical import LoadSummary, load_tables
-from ontrack.web.records.canonical.load import refresh_planner_statistics
-from ontrack.web.records.codes import AlertActionKind, AlertKind, AlertStatus, EpisodeStatus
 from ontrack.web.records.models import Alert, AlertAction, Client, Contact, Episode, Goal, Homework
 from ontrack.web.records.models.measures import BECK_CRITERIA
 from ontrack.web.records.scoping import scopes_disabled
@@ -259,21 +258,8 @@ def _person(username: str, rng: random.Random, password: str, **extra: object) -
 
 def _add_people(service: Service, rng: random.Random, password: str) -> tuple[SignIn, ...]:
     therapists = list(Staff.objects.filter(service=service).order_by("practitioner_id"))
-    year_ago = timezone.localdate() - dt.timedelta(days=400)
-    supervisors = []
-    for number in (1, 2):
-        supervisor = Staff.objects.create(
-            user=_person(f"supervisor{number}", rng, password),
-            service=service,
-            role=StaffRole.SUPERVISOR,
-            practitioner_id=f"SUP{number}",
-        )
-        supervisors.append(supervisor)
     half = len(therapists) // 2
-    Supervision.objects.bulk_create(
-        Supervision(supervisor=supervisors[0 if i < half else 1], supervisee=t, started_on=year_ago)
-        for i, t in enumerate(therapists)
-    )
+    _add_supervisors(service, therapists, rng, password)
     Staff.objects.create(
         user=_person("manager", rng, password),
         service=service,
@@ -286,23 +272,7 @@ def _add_people(service: Service, rng: random.Random, password: str) -> tuple[Si
         role=StaffRole.ADMIN,
         practitioner_id="ADM1",
     )
-    # The client sign-in: someone in treatment with a few sessions behind them.
-    busiest = (
-        Episode.objects.filter(status=EpisodeStatus.OPEN)
-        .annotate(n=Count("contacts"))
-        .order_by("-n", "pk")
-        .first()
-    )
-    client_user = None
-    if busiest is not None:
-        client = busiest.referral.client
-        client_user = User.objects.create(
-            username="client",
-            first_name=client.given_name,
-            last_name=client.family_name,
-            password=password,
-        )
-        Client.objects.filter(pk=client.pk).update(user=client_user)
+    client_user = _add_client_sign_in(password)
     load = dict(
         Episode.objects.filter(status=EpisodeStatus.OPEN)
         .values_list("therapist_id")
@@ -328,6 +298,48 @@ def _add_people(service: Service, rng: random.Random, password: str) -> tuple[Si
             SignIn("client", "client", f"only their own record ({client_user.get_full_name()})")
         )
     return tuple(sign_ins)
+
+
+def _add_supervisors(
+    service: Service, therapists: list[Staff], rng: random.Random, password: str
+) -> None:
+    """Two supervisors, each supervising half the therapists for the past year."""
+    year_ago = timezone.localdate() - dt.timedelta(days=400)
+    supervisors = [
+        Staff.objects.create(
+            user=_person(f"supervisor{number}", rng, password),
+            service=service,
+            role=StaffRole.SUPERVISOR,
+            practitioner_id=f"SUP{number}",
+        )
+        for number in (1, 2)
+    ]
+    half = len(therapists) // 2
+    Supervision.objects.bulk_create(
+        Supervision(supervisor=supervisors[0 if i < half else 1], supervisee=t, started_on=year_ago)
+        for i, t in enumerate(therapists)
+    )
+
+
+def _add_client_sign_in(password: str) -> User | None:
+    """The client sign-in: someone in treatment with a few sessions behind them."""
+    busiest = (
+        Episode.objects.filter(status=EpisodeStatus.OPEN)
+        .annotate(n=Count("contacts"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    if busiest is None:
+        return None
+    client = busiest.referral.client
+    user = User.objects.create(
+        username="client",
+        first_name=client.given_name,
+        last_name=client.family_name,
+        password=password,
+    )
+    Client.objects.filter(pk=client.pk).update(user=user)
+    return user
 
 
 def _describe_goals_and_homework(seed: int) -> None:
@@ -364,14 +376,7 @@ def _handle_past_risk_alerts() -> None:
             "contact", "referral"
         )
     )
-    later: dict[int, list[Contact]] = {}
-    for contact in (
-        Contact.objects.filter(referral__alerts__kind=AlertKind.RISK, therapist__isnull=False)
-        .select_related("therapist__user")
-        .distinct()
-        .order_by("contact_date", "pk")
-    ):
-        later.setdefault(contact.referral_id, []).append(contact)
+    later = _contacts_of_referrals_with_risk()
     actions = []
     for alert in alerts:
         opened = alert.contact.contact_date  # type: ignore[union-attr]
@@ -384,22 +389,7 @@ def _handle_past_risk_alerts() -> None:
             therapist = alert.contact.therapist  # type: ignore[union-attr]
         else:
             continue
-        by = therapist.user if therapist is not None else None
-        alert.acknowledged_at = _at(opened + dt.timedelta(days=1), 9)
-        alert.acknowledged_by = by
-        alert.acted_at = alert.closed_at = _at(handled_on, 12)
-        alert.closed_by = by
-        alert.status = AlertStatus.CLOSED
-        alert.close_note = "Risk reviewed with the client; safety plan in place (simulated)."
-        actions.append(
-            AlertAction(
-                alert=alert,
-                kind=AlertActionKind.RISK_ASSESSMENT,
-                at=alert.acted_at,
-                by=by,
-                note="Risk reviewed with the client (simulated).",
-            )
-        )
+        actions.append(_close_as_handled(alert, handled_on, therapist))
     _update(
         alerts,
         [
@@ -414,6 +404,38 @@ def _handle_past_risk_alerts() -> None:
         ],
     )
     AlertAction.objects.bulk_create(actions)
+
+
+def _contacts_of_referrals_with_risk() -> dict[int, list[Contact]]:
+    """Each referral's contacts with a therapist, in date order, where a risk alert opened."""
+    later: dict[int, list[Contact]] = {}
+    for contact in (
+        Contact.objects.filter(referral__alerts__kind=AlertKind.RISK, therapist__isnull=False)
+        .select_related("therapist__user")
+        .distinct()
+        .order_by("contact_date", "pk")
+    ):
+        later.setdefault(contact.referral_id, []).append(contact)
+    return later
+
+
+def _close_as_handled(alert: Alert, handled_on: dt.date, therapist: Staff | None) -> AlertAction:
+    """Mark a risk alert acknowledged the next day and acted on and closed on ``handled_on``."""
+    opened = alert.contact.contact_date  # type: ignore[union-attr]
+    by = therapist.user if therapist is not None else None
+    alert.acknowledged_at = _at(opened + dt.timedelta(days=1), 9)
+    alert.acknowledged_by = by
+    alert.acted_at = alert.closed_at = _at(handled_on, 12)
+    alert.closed_by = by
+    alert.status = AlertStatus.CLOSED
+    alert.close_note = "Risk reviewed with the client; safety plan in place (simulated)."
+    return AlertAction(
+        alert=alert,
+        kind=AlertActionKind.RISK_ASSESSMENT,
+        at=alert.acted_at,
+        by=by,
+        note="Risk reviewed with the client (simulated).",
+    )
 
 
 def _update(objects: list[Any], fields: list[str]) -> None:

@@ -1,6 +1,7 @@
 """Load canonical tables into the care records with bulk inserts.
 
-Everything is checked first (columns, types, missing values, codes, keys, references),
+Everything is checked first (``load_checks``: ``ontrack.dataset.checks`` with the same
+rules and messages as ``ontrack check``, then the few rules the records add), and only
 then written in one transaction, so a bad table changes nothing. Questionnaire items are
 rescored by ``ontrack.measures`` to fill band, caseness and risk, and every positive risk
 answer without an imported risk alert at that contact opens an urgent risk alert — imports
@@ -20,12 +21,12 @@ import pyarrow as pa
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ontrack.dataset.schema import ATTENDED, TABLES, TREATMENT_APP_TYPES, code_lists
 from ontrack.measures import MeasureError, ScoreResult, get_measure, score
 from ontrack.web.accounts.models import Service, Staff, StaffRole, User
 from ontrack.web.audit.events import record_load
-from ontrack.web.records.canonical._items import Answer, parse_items
-from ontrack.web.records.codes import (
+from ontrack.web.canonical._items import Answer, parse_items
+from ontrack.web.canonical.load_checks import LoadError, Row, check_for_load
+from ontrack.web.common.codes import (
     AlertActionKind,
     AlertKind,
     AlertSeverity,
@@ -48,22 +49,9 @@ from ontrack.web.records.models import (
 )
 from ontrack.web.records.scoping import scopes_disabled
 
-REQUIRED = (
-    "service",
-    "therapist",
-    "referral",
-    "contact",
-    "score",
-    "alliance",
-    "goal_rating",
-    "homework",
-)
-Row = dict[str, Any]
+__all__ = ["LoadError", "LoadSummary", "load_tables", "pseudonymous_name"]
+
 NameFor = Callable[[str], tuple[str, str]]
-
-
-class LoadError(ValueError):
-    """The tables cannot be loaded as they are; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -88,55 +76,6 @@ class LoadSummary:
 def pseudonymous_name(person_id: str) -> tuple[str, str]:
     """Name a loaded client by their pseudonymous identifier (no names in the dataset)."""
     return "Client", person_id
-
-
-# -- checking ---------------------------------------------------------------------------------
-
-
-def _rows(name: str, table: pa.Table) -> list[Row]:
-    spec = TABLES[name]
-    missing = [c.name for c in spec.columns if c.name not in table.column_names]
-    if missing:
-        raise LoadError(f"table {name!r} lacks column(s): {', '.join(missing)}")
-    try:
-        table = table.select([c.name for c in spec.columns]).cast(spec.arrow_schema)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise LoadError(f"table {name!r} does not match the canonical types: {exc}") from None
-    codes = code_lists()
-    for column in spec.columns:
-        values = table.column(column.name)
-        if not column.nullable and values.null_count:
-            raise LoadError(
-                f"table {name!r}: column {column.name!r} has {values.null_count} missing value(s)"
-            )
-        if column.codes is not None:
-            allowed = set(codes[column.codes])
-            bad = sorted({str(v) for v in values.to_pylist() if v is not None} - allowed)
-            if bad:
-                raise LoadError(
-                    f"table {name!r}: column {column.name!r} has unknown code(s) "
-                    f"{', '.join(bad[:5])} (see code list {column.codes!r})"
-                )
-    rows: list[Row] = table.to_pylist()
-    if spec.key is not None:
-        seen = Counter(row[spec.key] for row in rows)
-        duplicated = [k for k, n in seen.items() if n > 1]
-        if duplicated:
-            raise LoadError(
-                f"table {name!r}: {spec.key} {duplicated[0]!r} appears {seen[duplicated[0]]} times"
-            )
-    return rows
-
-
-def _check_refs(
-    name: str, rows: list[Row], column: str, known: set[str], nullable: bool = False
-) -> None:
-    for row in rows:
-        value = row[column]
-        if value is None and nullable:
-            continue
-        if value not in known:
-            raise LoadError(f"table {name!r}: {column} {value!r} is not in the table it refers to")
 
 
 # -- rescoring --------------------------------------------------------------------------------
@@ -167,12 +106,7 @@ def load_tables(
 
     ``name_for(person_id)`` names each client; by default "Client <person_id>".
     """
-    absent = [name for name in REQUIRED if name not in tables]
-    if absent:
-        raise LoadError(f"missing table(s): {', '.join(absent)}")
-    rows = {name: _rows(name, tables[name]) for name in (*REQUIRED, "alert") if name in tables}
-    _check_all_refs(rows)
-    _add_preferences(rows["referral"], tables["referral"])
+    rows = check_for_load(tables)
     with scopes_disabled(), transaction.atomic():
         summary = _write(rows, by=by, name_for=name_for)
     refresh_planner_statistics()
@@ -192,97 +126,6 @@ def refresh_planner_statistics() -> None:
         cursor.execute("ANALYZE")
 
 
-def _add_preferences(referral_rows: list[Row], referral: pa.Table) -> None:
-    """Carry the simulator's optional therapist-gender preference onto each referral row."""
-    column = "therapist_gender_preference"
-    values = (
-        referral.column(column).to_pylist()
-        if column in referral.column_names
-        else [None] * len(referral_rows)
-    )
-    for row, value in zip(referral_rows, values, strict=True):
-        row[column] = value if value in Gender.values else ""
-
-
-def _check_all_refs(rows: Mapping[str, list[Row]]) -> None:
-    services = {r["service_id"] for r in rows["service"]}
-    therapists = {r["therapist_id"] for r in rows["therapist"]}
-    referrals = {r["referral_id"] for r in rows["referral"]}
-    contacts = {r["contact_id"] for r in rows["contact"]}
-    _check_refs("therapist", rows["therapist"], "service_id", services)
-    _check_refs("referral", rows["referral"], "service_id", services)
-    _check_refs("contact", rows["contact"], "referral_id", referrals)
-    _check_refs("contact", rows["contact"], "therapist_id", therapists, nullable=True)
-    for name in ("score", "alliance", "goal_rating"):
-        _check_refs(name, rows[name], "contact_id", contacts)
-        _check_refs(name, rows[name], "referral_id", referrals)
-    _check_refs("homework", rows["homework"], "set_contact_id", contacts)
-    _check_refs("homework", rows["homework"], "reviewed_contact_id", contacts, nullable=True)
-    if "alert" in rows:
-        _check_refs("alert", rows["alert"], "referral_id", referrals)
-        _check_refs("alert", rows["alert"], "contact_id", contacts, nullable=True)
-    contact_referral = {r["contact_id"]: r["referral_id"] for r in rows["contact"]}
-    for name in ("score", "alliance", "goal_rating"):
-        for r in rows[name]:
-            if contact_referral[r["contact_id"]] != r["referral_id"]:
-                raise LoadError(
-                    f"table {name!r}: contact {r['contact_id']!r} belongs to another referral"
-                )
-    numbered: set[tuple[str, int]] = set()
-    for r in rows["contact"]:
-        n = r["session_number"]
-        if n is None:
-            continue
-        if r["attendance"] not in ATTENDED or r["app_type"] not in TREATMENT_APP_TYPES:
-            raise LoadError(
-                f"table 'contact': contact {r['contact_id']!r} has a session number but is not "
-                "an attended treatment contact"
-            )
-        if (r["referral_id"], n) in numbered:
-            raise LoadError(
-                f"table 'contact': session {n} appears twice in referral {r['referral_id']!r}"
-            )
-        numbered.add((r["referral_id"], n))
-    for r in rows["referral"]:
-        if (r["end_date"] is None) != (r["end_code"] is None):
-            raise LoadError(
-                f"table 'referral': referral {r['referral_id']!r} needs both end_date and "
-                "end_code, or neither"
-            )
-        if r["end_date"] is not None and r["end_date"] < r["referral_date"]:
-            raise LoadError(
-                f"table 'referral': referral {r['referral_id']!r} ends before it starts"
-            )
-    for r in rows.get("alert", []):
-        if r["kind"] not in AlertKind.values:
-            raise LoadError(f"table 'alert': unknown kind {r['kind']!r}")
-        if r["severity"] not in AlertSeverity.values:
-            raise LoadError(f"table 'alert': unknown severity {r['severity']!r}")
-        if r["kind"] == AlertKind.RISK and r["closed_at"] is not None and r["acted_at"] is None:
-            raise LoadError(
-                f"table 'alert': risk alert {r['alert_id']!r} was closed with no action recorded"
-            )
-    existing = set(
-        Service.objects.filter(code__in=[r["service_id"] for r in rows["service"]]).values_list(
-            "code", flat=True
-        )
-    )
-    if existing:
-        raise LoadError(f"service(s) already loaded: {', '.join(sorted(existing))}")
-    taken = set(
-        Staff.objects.filter(practitioner_id__in=therapists).values_list(
-            "practitioner_id", flat=True
-        )
-    )
-    taken |= set(
-        User.objects.filter(username__in=[t.lower() for t in therapists]).values_list(
-            "username", flat=True
-        )
-    )
-    if taken:
-        raise LoadError(f"therapist(s) already present: {', '.join(sorted(taken)[:5])}")
-
-
 def _most_common(values: list[Any]) -> Any:
     """Return the most frequent value, the latest one winning ties."""
     counts = Counter(values)
@@ -291,12 +134,59 @@ def _most_common(values: list[Any]) -> Any:
 
 
 def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor) -> LoadSummary:
+    """Write checked rows, table by table, with bulk inserts; audit the load per service."""
+    services, staff = _write_services_and_staff(rows)
+    clients = _write_clients(rows["referral"], services, name_for)
+    referrals, episodes = _write_referrals(rows, clients, staff)
+    contacts = _write_contacts(rows["contact"], referrals, episodes, staff)
+    scores = [_questionnaire(r, contacts) for r in rows["score"]]
+    QuestionnaireResponse.unscoped.bulk_create(scores, batch_size=2000)
+    alliance = [
+        AllianceResponse(
+            contact=contacts[r["contact_id"]],
+            measure=r["measure"],
+            items=parse_items(r["items"]),
+            total=r["total"],
+        )
+        for r in rows["alliance"]
+    ]
+    AllianceResponse.unscoped.bulk_create(alliance, batch_size=2000)
+    goals, ratings = _goals(rows["goal_rating"], referrals, contacts)
+    Goal.unscoped.bulk_create(goals.values())
+    GoalRating.unscoped.bulk_create(ratings, batch_size=2000)
+    homework = _write_homework(rows["homework"], referrals, contacts)
+    alerts, actions = _alerts(rows.get("alert", []), referrals, contacts)
+    risk_alerts = _risk_alerts(scores, {(a.contact_id, a.kind) for a in alerts})
+    Alert.unscoped.bulk_create([*alerts, *risk_alerts], batch_size=2000)
+    AlertAction.unscoped.bulk_create(actions)
+    summary = LoadSummary(
+        services=len(services),
+        therapists=len(staff),
+        clients=len(clients),
+        referrals=len(referrals),
+        episodes=len(episodes),
+        contacts=len(contacts),
+        scores=len(scores),
+        alliance=len(alliance),
+        goals=len(goals),
+        goal_ratings=len(ratings),
+        homework=homework,
+        alerts=len(alerts),
+        risk_alerts_opened=len(risk_alerts),
+    )
+    for service in services.values():
+        record_load(by=by, action="load_tables", target=service, summary=asdict(summary))
+    return summary
+
+
+def _write_services_and_staff(
+    rows: Mapping[str, list[Row]],
+) -> tuple[dict[str, Service], dict[str, Staff]]:
     services = {
         r["service_id"]: Service(code=r["service_id"], name=r["name"], region=r["region"] or "")
         for r in rows["service"]
     }
     Service.objects.bulk_create(services.values())
-
     users = {
         r["therapist_id"]: User(username=r["therapist_id"].lower(), password="!")  # unusable
         for r in rows["therapist"]
@@ -316,13 +206,17 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
         for r in rows["therapist"]
     }
     Staff.objects.bulk_create(staff.values())
+    return services, staff
 
-    # One client per person and service, described by their latest referral.
+
+def _write_clients(
+    referral_rows: list[Row], services: Mapping[str, Service], name_for: NameFor
+) -> dict[tuple[str, str], Client]:
+    """One client per person and service, described by their latest referral."""
     clients: dict[tuple[str, str], Client] = {}
-    for r in sorted(rows["referral"], key=lambda r: r["referral_date"]):
-        key = (r["service_id"], r["person_id"])
+    for r in sorted(referral_rows, key=lambda r: r["referral_date"]):
         given, family = name_for(r["person_id"])
-        clients[key] = Client(
+        clients[(r["service_id"], r["person_id"])] = Client(
             service=services[r["service_id"]],
             person_id=r["person_id"],
             given_name=given,
@@ -330,11 +224,18 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
             gender=r["gender"] or Gender.NOT_KNOWN,
             ethnicity=r["ethnicity"],
             imd_decile=r["imd_decile"],
-            preferred_therapist_gender=r["therapist_gender_preference"],
+            preferred_therapist_gender=r["therapist_gender_preference"] or "",
         )
     _unique_person_ids(clients)
     Client.unscoped.bulk_create(clients.values())
+    return clients
 
+
+def _write_referrals(
+    rows: Mapping[str, list[Row]],
+    clients: Mapping[tuple[str, str], Client],
+    staff: Mapping[str, Staff],
+) -> tuple[dict[str, Referral], dict[str, Episode]]:
     referrals = {
         r["referral_id"]: Referral(
             client=clients[(r["service_id"], r["person_id"])],
@@ -349,13 +250,20 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
         )
         for r in rows["referral"]
     }
-
     episodes = _episodes(rows["contact"], referrals, staff)
     for referral_id, episode in episodes.items():
         referrals[referral_id].step = episode.step
     Referral.unscoped.bulk_create(referrals.values())
     Episode.unscoped.bulk_create(episodes.values())
+    return referrals, episodes
 
+
+def _write_contacts(
+    contact_rows: list[Row],
+    referrals: Mapping[str, Referral],
+    episodes: Mapping[str, Episode],
+    staff: Mapping[str, Staff],
+) -> dict[str, Contact]:
     contacts = {
         r["contact_id"]: Contact(
             referral=referrals[r["referral_id"]],
@@ -371,27 +279,15 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
             step=r["step"],
             session_number=r["session_number"],
         )
-        for r in rows["contact"]
+        for r in contact_rows
     }
     Contact.unscoped.bulk_create(contacts.values(), batch_size=2000)
+    return contacts
 
-    scores = [_questionnaire(r, contacts) for r in rows["score"]]
-    QuestionnaireResponse.unscoped.bulk_create(scores, batch_size=2000)
-    alliance = [
-        AllianceResponse(
-            contact=contacts[r["contact_id"]],
-            measure=r["measure"],
-            items=parse_items(r["items"]),
-            total=r["total"],
-        )
-        for r in rows["alliance"]
-    ]
-    AllianceResponse.unscoped.bulk_create(alliance, batch_size=2000)
 
-    goals, ratings = _goals(rows["goal_rating"], referrals, contacts)
-    Goal.unscoped.bulk_create(goals.values())
-    GoalRating.unscoped.bulk_create(ratings, batch_size=2000)
-
+def _write_homework(
+    homework_rows: list[Row], referrals: Mapping[str, Referral], contacts: Mapping[str, Contact]
+) -> int:
     homework = [
         Homework(
             referral=referrals[r["referral_id"]],
@@ -403,34 +299,10 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
             criteria_met=r["criteria_met"],
             outcome=r["outcome"] or "",
         )
-        for r in rows["homework"]
+        for r in homework_rows
     ]
-    _check_homework(homework)
     Homework.unscoped.bulk_create(homework, batch_size=2000)
-
-    alerts, actions = _alerts(rows.get("alert", []), referrals, contacts)
-    risk_alerts = _risk_alerts(scores, {(a.contact_id, a.kind) for a in alerts})
-    Alert.unscoped.bulk_create([*alerts, *risk_alerts], batch_size=2000)
-    AlertAction.unscoped.bulk_create(actions)
-
-    summary = LoadSummary(
-        services=len(services),
-        therapists=len(staff),
-        clients=len(clients),
-        referrals=len(referrals),
-        episodes=len(episodes),
-        contacts=len(contacts),
-        scores=len(scores),
-        alliance=len(alliance),
-        goals=len(goals),
-        goal_ratings=len(ratings),
-        homework=len(homework),
-        alerts=len(alerts),
-        risk_alerts_opened=len(risk_alerts),
-    )
-    for service in services.values():
-        record_load(by=by, action="load_tables", target=service, summary=asdict(summary))
-    return summary
+    return len(homework)
 
 
 def _unique_person_ids(clients: Mapping[tuple[str, str], Client]) -> None:
@@ -505,19 +377,9 @@ def _goals(
 ) -> tuple[dict[tuple[str, int], Goal], list[GoalRating]]:
     goals: dict[tuple[str, int], Goal] = {}
     ratings: list[GoalRating] = []
-    seen: set[tuple[str, int, str]] = set()
     for r in sorted(rating_rows, key=lambda r: contacts[r["contact_id"]].contact_date):
         number = r["goal_number"]
-        if not 1 <= number <= 3:
-            raise LoadError(f"table 'goal_rating': goal_number {number} is not 1, 2 or 3")
-        if not 0 <= r["rating"] <= 10:
-            raise LoadError(f"table 'goal_rating': rating {r['rating']} is not 0 to 10")
         key = (r["referral_id"], number)
-        if (*key, r["contact_id"]) in seen:
-            raise LoadError(
-                f"table 'goal_rating': goal {number} rated twice at contact {r['contact_id']!r}"
-            )
-        seen.add((*key, r["contact_id"]))
         contact = contacts[r["contact_id"]]
         if key not in goals:
             goals[key] = Goal(
@@ -525,17 +387,6 @@ def _goals(
             )
         ratings.append(GoalRating(goal=goals[key], contact=contact, rating=r["rating"]))
     return goals, ratings
-
-
-def _check_homework(homework: list[Homework]) -> None:
-    for item in homework:
-        if (item.reviewed_contact is None) != (item.outcome == ""):
-            raise LoadError(
-                f"table 'homework': {item.external_id!r} needs both a review contact and an "
-                "outcome, or neither"
-            )
-        if not 0 <= item.criteria_met <= 6:
-            raise LoadError(f"table 'homework': {item.external_id!r} criteria_met must be 0 to 6")
 
 
 def _alerts(

@@ -3,10 +3,14 @@ fields for screen readers."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.forms.widgets import Input
+
+from ontrack.web.common.actions import ActionError
 
 # The NHS.UK frontend class of each kind of widget, and its error modifier.
 _WIDGET_CLASSES: tuple[tuple[type[forms.Widget], str, str], ...] = (
@@ -75,3 +79,20 @@ class AccessibleFormMixin:
             else:
                 field.widget.attrs.pop("aria-describedby", None)
         self.style_widgets()
+
+
+def measure_key(code: str) -> str:
+    """Return a field-name-safe key for a measure code ("PHQ-9" → "phq9")."""
+    return re.sub(r"[^a-z0-9]", "", code.lower())
+
+
+def apply_action_errors(
+    form: forms.Form, error: ActionError, mapping: Mapping[str, str] | None = None
+) -> None:
+    """Put an action's messages on a simple form's fields (or at the top)."""
+    mapping = mapping or {}
+    for key, message in error.errors.items():
+        name = mapping.get(key, key)
+        form.add_error(name if name in form.fields and name != "version" else None, message)
+    if isinstance(form, AccessibleFormMixin):
+        form.wire_errors()

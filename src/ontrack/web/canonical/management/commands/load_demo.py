@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ontrack.web.accounts.models import Service
-from ontrack.web.records.demo import DEMO_PASSWORD, build_demo
+from ontrack.web.canonical.demo import DEMO_PASSWORD, build_demo
 
 
 class Command(BaseCommand):

@@ -21,11 +21,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import User
-from ontrack.web.records.canonical.export import ExportError, export_tables
-from ontrack.web.records.codes import AlertKind, AlertSeverity
-from ontrack.web.records.scoping import ViewerKind
-from ontrack.web.records.views._common import AuthenticatedHttpRequest, viewer_of
+from ontrack.web.canonical.export import ExportError, export_tables
+from ontrack.web.common.codes import AlertKind, AlertSeverity
+from ontrack.web.records.scoping import ViewerKind, viewer_for
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 600
@@ -84,7 +84,7 @@ def _rows(data: dict[str, Any]) -> dict[str, Any]:
 @login_required
 def service_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show the service's key measures (managers and supervisors)."""
-    viewer = viewer_of(request)
+    viewer = viewer_for(request.user)
     if viewer.kind not in (ViewerKind.MANAGER, ViewerKind.SUPERVISOR) or viewer.staff is None:
         raise PermissionDenied("The service dashboard is for managers and supervisors.")
     key = f"ontrack:service-dashboard:{viewer.staff.service_id}"
@@ -107,4 +107,4 @@ def service_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"viewer": viewer, "error": error, "data": data}
     if data is not None:
         context.update(_rows(data))
-    return render(request, "records/service_dashboard.html", context)
+    return render(request, "canonical/service_dashboard.html", context)

@@ -17,18 +17,20 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
-from ontrack.web.records import actions
+from ontrack.web.common.actions import ActionError
+from ontrack.web.common.forms import measure_key
+from ontrack.web.portal import actions
+from ontrack.web.portal.forms import OnlineQuestionnaireForm
 from ontrack.web.records.actions.online import (
     AskedMeasure,
     asked_measures,
     current_referral_of,
     pending_submissions,
 )
-from ontrack.web.records.forms import OnlineQuestionnaireForm, measure_key
 from ontrack.web.records.models import Client, OnlineSubmission, Referral
-from ontrack.web.records.scoping import ViewerKind
-from ontrack.web.records.views._common import AuthenticatedHttpRequest, viewer_of
+from ontrack.web.records.scoping import ViewerKind, viewer_for
 
 RISK_MESSAGE = (
     "Thank you. One of your answers tells us you may be at risk, so your therapist's team "
@@ -40,7 +42,7 @@ RISK_MESSAGE = (
 
 def _client_and_referral(request: AuthenticatedHttpRequest) -> tuple[Client, Referral | None]:
     """Return the signed-in client and the referral their sessions are for; refuse others."""
-    viewer = viewer_of(request)
+    viewer = viewer_for(request.user)
     if viewer.kind != ViewerKind.CLIENT or viewer.client_id is None:
         raise PermissionDenied("These pages are for clients completing their own questionnaires.")
     client = get_object_or_404(Client.objects, pk=viewer.client_id)
@@ -74,7 +76,7 @@ def my_questionnaires(request: AuthenticatedHttpRequest) -> HttpResponse:
         ]
     return render(
         request,
-        "records/my_questionnaires.html",
+        "portal/my_questionnaires.html",
         {"client": client, "referral": referral, "rows": rows},
     )
 
@@ -101,7 +103,7 @@ def complete_questionnaire(request: AuthenticatedHttpRequest, key: str) -> HttpR
                 answers=form.answers(),
                 by=request.user,
             )
-        except actions.ActionError as error:
+        except ActionError as error:
             if valid:
                 form.add_action_errors(error)
         else:
@@ -120,7 +122,7 @@ def complete_questionnaire(request: AuthenticatedHttpRequest, key: str) -> HttpR
         status = 200
     return render(
         request,
-        "records/complete_questionnaire.html",
+        "portal/complete_questionnaire.html",
         {"client": client, "asked": asked, "form": form, "summary": _summary(form)},
         status=status,
     )
@@ -154,7 +156,7 @@ def fhir_questionnaire_response(request: AuthenticatedHttpRequest) -> HttpRespon
         submission = actions.submit_fhir_response(
             referral=referral, response=resource, by=request.user
         )
-    except actions.ActionError as error:
+    except ActionError as error:
         return _outcome(" ".join(error.errors.values()), 400)
     return JsonResponse(_submission_json(submission), status=201)
 

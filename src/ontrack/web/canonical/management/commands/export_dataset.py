@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ontrack.dataset import DatasetError, write_dataset
 from ontrack.web.accounts.models import Service
-from ontrack.web.records.canonical import ExportError, export_tables
+from ontrack.web.canonical.export import ExportError, export_tables
 
 
 class Command(BaseCommand):

@@ -12,8 +12,8 @@ from django.db import models
 from ontrack.dataset.schema import TABLES
 from ontrack.web.accounts.models import Service, Staff, User
 from ontrack.web.audit.models import AuditEvent, AuditKind
-from ontrack.web.records.canonical._items import format_items
-from ontrack.web.records.codes import AlertActionKind, Qualification, TherapistRole
+from ontrack.web.canonical._items import format_items
+from ontrack.web.common.codes import AlertActionKind, Qualification, TherapistRole
 from ontrack.web.records.models import (
     Alert,
     AllianceResponse,
@@ -26,7 +26,7 @@ from ontrack.web.records.models import (
 from ontrack.web.records.scoping import scopes_disabled
 
 # A practitioner with no recorded qualification is exported with the one their role implies.
-_ROLE_QUALIFICATION = {
+_ROLE_QUALIFICATION: dict[str, str] = {
     TherapistRole.PWP: Qualification.PWP,
     TherapistRole.HIGH_INTENSITY: Qualification.HI_CBT,
     TherapistRole.COUNSELLOR: Qualification.COUNSELLOR_FOR_DEPRESSION,
@@ -76,27 +76,13 @@ def _export(service: Service | None) -> dict[str, pa.Table]:
     services = Service.objects.all() if service is None else Service.objects.filter(pk=service.pk)
     referrals = Referral.objects.filter(client__service__in=services)
     staff = Staff.objects.filter(service__in=services).exclude(therapist_role="")
-    tables = {
+    in_referrals = {"contact__referral__in": referrals}
+    return {
         "service": _table(
             "service",
             ({"service_id": s.code, "name": s.name, "region": s.region or None} for s in services),
         ),
-        "therapist": _table(
-            "therapist",
-            _rows(
-                staff.select_related("service"),
-                lambda s: {
-                    "therapist_id": s.practitioner_id,
-                    "service_id": s.service.code,
-                    "role": s.therapist_role,
-                    "qualification": (s.qualifications or [_ROLE_QUALIFICATION[s.therapist_role]])[
-                        0
-                    ],
-                    "gender": s.gender or None,
-                    "caseload_limit": s.caseload_limit,
-                },
-            ),
-        ),
+        "therapist": _table("therapist", _rows(staff.select_related("service"), _therapist_row)),
         "referral": _table("referral", _referral_rows(referrals)),
         "contact": _table(
             "contact",
@@ -104,72 +90,102 @@ def _export(service: Service | None) -> dict[str, pa.Table]:
                 Contact.objects.filter(referral__in=referrals).select_related(
                     "referral", "therapist"
                 ),
-                lambda c: {
-                    "contact_id": c.external_id,
-                    "referral_id": c.referral.external_id,
-                    "therapist_id": c.therapist.practitioner_id if c.therapist else None,
-                    "contact_date": c.contact_date,
-                    "app_type": c.app_type,
-                    "attendance": c.attendance,
-                    "cons_mechanism": c.cons_mechanism,
-                    "planned": c.planned,
-                    "therapy": c.therapy or None,
-                    "step": c.step,
-                    "session_number": c.session_number,
-                },
+                _contact_row,
             ),
         ),
-    }
-    for name, model in (("score", QuestionnaireResponse), ("alliance", AllianceResponse)):
-        tables[name] = _table(
-            name,
+        "score": _table(
+            "score",
             _rows(
-                model.objects.filter(contact__referral__in=referrals).select_related(
+                QuestionnaireResponse.objects.filter(**in_referrals).select_related(
                     "contact__referral"
                 ),
-                lambda q: {
-                    "contact_id": q.contact.external_id,
-                    "referral_id": q.contact.referral.external_id,
-                    "measure": q.measure,
-                    "total": q.total,
-                    "items": format_items(q.items),
-                },
+                _measure_row,
             ),
-        )
-    tables["goal_rating"] = _table(
-        "goal_rating",
-        _rows(
-            GoalRating.objects.filter(goal__referral__in=referrals).select_related(
-                "goal__referral", "contact"
-            ),
-            lambda g: {
-                "contact_id": g.contact.external_id,
-                "referral_id": g.goal.referral.external_id,
-                "goal_number": g.goal.number,
-                "rating": g.rating,
-            },
         ),
-    )
-    tables["homework"] = _table(
-        "homework",
-        _rows(
-            Homework.objects.filter(referral__in=referrals).select_related(
-                "referral", "set_contact", "reviewed_contact"
+        "alliance": _table(
+            "alliance",
+            _rows(
+                AllianceResponse.objects.filter(**in_referrals).select_related("contact__referral"),
+                _measure_row,
             ),
-            lambda h: {
-                "homework_id": h.external_id,
-                "referral_id": h.referral.external_id,
-                "set_contact_id": h.set_contact.external_id,
-                "reviewed_contact_id": h.reviewed_contact.external_id
-                if h.reviewed_contact
-                else None,
-                "criteria_met": h.criteria_met,
-                "outcome": h.outcome or None,
-            },
         ),
-    )
-    tables["alert"] = _table("alert", _alert_rows(Alert.objects.filter(referral__in=referrals)))
-    return tables
+        "goal_rating": _table(
+            "goal_rating",
+            _rows(
+                GoalRating.objects.filter(goal__referral__in=referrals).select_related(
+                    "goal__referral", "contact"
+                ),
+                _goal_rating_row,
+            ),
+        ),
+        "homework": _table(
+            "homework",
+            _rows(
+                Homework.objects.filter(referral__in=referrals).select_related(
+                    "referral", "set_contact", "reviewed_contact"
+                ),
+                _homework_row,
+            ),
+        ),
+        "alert": _table("alert", _alert_rows(Alert.objects.filter(referral__in=referrals))),
+    }
+
+
+def _therapist_row(s: Staff) -> dict[str, Any]:
+    return {
+        "therapist_id": s.practitioner_id,
+        "service_id": s.service.code,
+        "role": s.therapist_role,
+        "qualification": (s.qualifications or [_ROLE_QUALIFICATION[s.therapist_role]])[0],
+        "gender": s.gender or None,
+        "caseload_limit": s.caseload_limit,
+    }
+
+
+def _contact_row(c: Contact) -> dict[str, Any]:
+    return {
+        "contact_id": c.external_id,
+        "referral_id": c.referral.external_id,
+        "therapist_id": c.therapist.practitioner_id if c.therapist else None,
+        "contact_date": c.contact_date,
+        "app_type": c.app_type,
+        "attendance": c.attendance,
+        "cons_mechanism": c.cons_mechanism,
+        "planned": c.planned,
+        "therapy": c.therapy or None,
+        "step": c.step,
+        "session_number": c.session_number,
+    }
+
+
+def _measure_row(q: QuestionnaireResponse | AllianceResponse) -> dict[str, Any]:
+    return {
+        "contact_id": q.contact.external_id,
+        "referral_id": q.contact.referral.external_id,
+        "measure": q.measure,
+        "total": q.total,
+        "items": format_items(q.items),
+    }
+
+
+def _goal_rating_row(g: GoalRating) -> dict[str, Any]:
+    return {
+        "contact_id": g.contact.external_id,
+        "referral_id": g.goal.referral.external_id,
+        "goal_number": g.goal.number,
+        "rating": g.rating,
+    }
+
+
+def _homework_row(h: Homework) -> dict[str, Any]:
+    return {
+        "homework_id": h.external_id,
+        "referral_id": h.referral.external_id,
+        "set_contact_id": h.set_contact.external_id,
+        "reviewed_contact_id": h.reviewed_contact.external_id if h.reviewed_contact else None,
+        "criteria_met": h.criteria_met,
+        "outcome": h.outcome or None,
+    }
 
 
 def _referral_rows(referrals: models.QuerySet[Referral]) -> Iterable[dict[str, Any]]:

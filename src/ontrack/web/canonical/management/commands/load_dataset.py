@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ontrack.dataset import DatasetError, read_dataset
-from ontrack.web.records.canonical import LoadError, load_tables
+from ontrack.web.canonical.load import LoadError, load_tables
 
 
 class Command(BaseCommand):
