@@ -4,7 +4,7 @@ The national code lists come from ``ontrack/dataset/codes.toml`` and nowhere els
 member below names its code, and its label is read from the TOML, so a record exports to
 the canonical dataset without translation. Importing this module fails, naming the code,
 when a member's code is not in the TOML or the TOML has a code no member names (see
-docs/adr/0071). OnTrack's own statuses (alert kind, concern stage, ...) are plain enums here.
+docs/adr/0045). OnTrack's own statuses (alert kind, concern stage, ...) are plain enums here.
 """
 
 from __future__ import annotations
