@@ -13,8 +13,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ontrack import charts
 from ontrack.measures import Measure, MeasureError, get_measure
-from ontrack.web.records import charts, permissions
+from ontrack.web.records import permissions
 from ontrack.web.records.codes import AlertKind, AlertStatus, Attendance, EpisodeStatus
 from ontrack.web.records.models import Alert, Contact, Episode, Goal, Referral
 from ontrack.web.records.monitoring import Course, RecordRows, expected_course
@@ -115,7 +116,7 @@ def _panels(
         placed = _course_dates(course, sessions, start) if course is not None else ()
         courses[code] = (course, placed)
         axis_dates += [day for _, day, *_ in placed]
-    axis = charts.DateAxis.spanning(axis_dates)
+    axis = charts.date_axis(axis_dates)
     panels = []
     for code in codes:
         measure = _measure(code)
@@ -147,9 +148,7 @@ def _panels(
                 charts.ScorePoint(r.contact.contact_date, r.total, r.session, r.risk and staff)
                 for r in table_rows
             ],
-            course=charts.CourseLine(tuple((d, e, s, b) for _, d, e, s, b in placed))
-            if course is not None
-            else None,
+            course=[charts.CoursePoint(d, e, s, b) for _, d, e, s, b in placed],
             caseness=course.caseness if course else (measure.clinical_cutoff if measure else None),
             reliable_change=course.reliable_change if course else None,
             intake=course.intake if course else None,
