@@ -48,7 +48,10 @@ def bar_chart(
     columns: tuple[str, str] = ("", "Value"),
 ) -> Figure:
     """Draw horizontal bars, each labelled with its value (and note) at its end."""
-    row, top, left = 34, 8, 190
+    row, top = 34, 8
+    # Labels sit left of the bars, right-aligned: room for the longest (about 7.5 units a
+    # character at 14px), within reason.
+    left = round(min(max(120, 16 + 7.5 * max((len(b.label) for b in bars), default=0)), 340))
     frame = Frame(WIDTH, top + len(bars) * row + 4, left, 270, top, 4)
     values = [b.value for b in bars if b.value is not None]
     scale = LinearScale(0, maximum or max([*values, 0]) or 1.0, frame.x0, frame.x1)
