@@ -24,7 +24,7 @@ def nice_step(span: float, most: int = 6) -> float:
         return 1.0
     power = 10.0 ** math.floor(math.log10(span / most))
     for multiple in (*STEPS, 10.0):
-        if span / (multiple * power) <= most:
+        if span / (multiple * power) <= most + 1e-9:  # 1.5000000000000002 is 1.5
             return multiple * power
     return 10.0 * power  # pragma: no cover - the loop always returns by 10 × power
 
