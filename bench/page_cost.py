@@ -19,13 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import statistics
 import sys
 import time
 from typing import Any
 
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ontrack_bench"
+from web_load import DEFAULT_DB, _environment  # bench/ is this script's own folder
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -44,15 +43,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _setup(database: str) -> None:
-    os.environ.update(
-        DATABASE_URL=database,
-        SECRET_KEY=os.environ.get("SECRET_KEY", secrets.token_urlsafe(50)),
-        DEBUG="0",
-        HTTPS_ONLY="0",
-        ALLOWED_HOSTS="testserver,127.0.0.1",
-        LOG_LEVEL="ERROR",
-        DJANGO_SETTINGS_MODULE="ontrack.web.settings",
-    )
+    """Configure Django as web_load.py serves it, for the test client's host."""
+    os.environ.update(_environment(database))
+    os.environ.update(ALLOWED_HOSTS="testserver", DJANGO_SETTINGS_MODULE="ontrack.web.settings")
     import django
 
     django.setup()
