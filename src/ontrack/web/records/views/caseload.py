@@ -266,12 +266,11 @@ def _alliance(referral: OuterRef, skip: int) -> Subquery:
 def column_expressions() -> dict[str, Subquery]:
     """Return each column as a subquery on the outer episode's referral, by row field.
 
-    Built once per process: ``annotate`` resolves a copy of each, never the original.
-
     Correlated subqueries, each answered from an index on referral (or contact) for one
     referral, so the cost follows the rows read, not the size of the service's history
     (docs/adr/0069). The tables are read unscoped: the outer query is the scoped one, and
-    every subquery reads only the referral of the episode beside it.
+    every subquery reads only the referral of the episode beside it. Built once per
+    process (``annotate`` resolves a copy of each, never the original).
     """
     ref = OuterRef("referral_id")
     contacts = Contact.unscoped.filter(referral_id=ref)
