@@ -25,7 +25,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 # The framework-free packages (DESIGN §3): they import neither Django nor ontrack.web.
-DOMAIN = ("measures", "monitoring", "matching", "analytics", "dataset", "synth", "fidelity")
+DOMAIN = ("measures", "monitoring", "matching", "analytics", "dataset", "synth", "fidelity", "charts")
 # The web packages, lowest first: each may import only those before it.
 WEB_LAYERS = (
     "ontrack.web.common",

@@ -1,8 +1,8 @@
 """The caseload's columns, counts, filters and sorting, checked against the records.
 
-The caseload reads its columns with one fixed SQL statement and sorts and filters in
-Python (docs/performance.md); these tests compute every column again the plain way, with
-the ORM, one episode at a time, and check the page against that.
+The caseload reads its columns as correlated subqueries in two queries and sorts and
+filters in Python (docs/adr/0069); these tests compute every column again the plain way,
+one episode at a time, and check the page against that.
 """
 
 from __future__ import annotations
@@ -279,14 +279,13 @@ def test_therapist_filter_for_the_manager(cast: Cast, episodes: list[Episode]) -
 def test_long_caseload_pages_read_the_page_columns_and_the_sort_keys(
     cast: Cast, episodes: list[Episode], sort: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Longer than a page, in several statements: the pages still hold the right rows."""
+    """Longer than a page: the pages still hold the right rows, every column filled."""
     # The module, not the view function the views package exports under the same name.
     view = importlib.import_module("ontrack.web.records.views.caseload")
 
     key = dict(SORT_KEYS)[sort]
     expected = _client_ids(_by(_rows(cast), key))
     monkeypatch.setattr(view, "PAGE_SIZE", 5)
-    monkeypatch.setattr(view, "CHUNK", 3)
     shown: list[int] = []
     for number in (1, 2, 3):
         shown += _page_ids(cast, f"?sort={sort}&page={number}")
@@ -298,7 +297,9 @@ def test_long_caseload_pages_read_the_page_columns_and_the_sort_keys(
     for client_id in shown[5:10]:
         row = rows[client_id]
         cells = re.search(
-            rf'<tr class="[^"]*"><th scope="row"[^>]*><a href="/clients/{client_id}/".*?</tr>', page
+            rf'<tr class="[^"]*"><th scope="row"[^>]*><a href="/clients/{client_id}/".*?</tr>',
+            page,
+            re.S,
         )
         assert cells is not None
         if row.homework_due:
@@ -311,3 +312,81 @@ def test_long_caseload_pages_read_the_page_columns_and_the_sort_keys(
             assert f"{row.goals} agreed" in cells.group(0)
         else:
             assert "None agreed" in cells.group(0)
+
+
+# -- why each row has its signal ----------------------------------------------------------------
+
+SHORT_REASONS = [
+    (
+        "PHQ-9 14 at session 4 is beyond the failure boundary: expected 9.1 (spread 3.2) for "
+        "clients like this starting at 18, failure boundary 13.5. Past clients in this position "
+        "ended without reliable improvement about 62% of the time (boundary 50%).",
+        "PHQ-9 14 at session 4 is beyond the failure boundary.",
+    ),
+    (
+        "GAD-7 16 at session 3 is reliably worse than at intake (11; reliable change is 4 points).",
+        "GAD-7 16 at session 3 is reliably worse than at intake.",
+    ),
+    ("PHQ-9: only the intake score (18) so far.", "PHQ-9: only the intake score so far."),
+    ("No contacts recorded yet.", "No contacts recorded yet."),
+    (
+        "Progress could not be judged because the early-warning checks failed; the error was "
+        "logged for the service's administrators.",
+        "Progress could not be judged because the early-warning checks failed.",
+    ),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize(("reason", "short"), SHORT_REASONS)
+def test_short_reason_keeps_the_first_clause(reason: str, short: str) -> None:
+    view = importlib.import_module("ontrack.web.records.views.caseload")
+
+    assert view.short_reason(reason) == short
+
+
+def test_reason_comes_from_the_measure_that_set_the_signal(cast: Cast) -> None:
+    on_course = "PHQ-9 8 at session 3 is at or better than expected: expected 9."
+    behind = "GAD-7 12 at session 3 is worse than expected but within the boundary: expected 8."
+    episode = f.EpisodeFactory(
+        referral=f.ReferralFactory(client=f.ClientFactory(service=cast.service)),
+        therapist=cast.alice_staff,
+        signal=SignalStatus.BEHIND,
+        signal_reasons=[on_course, behind],
+        signal_detail={
+            "progress": [
+                {"measure": "PHQ-9", "status": "on_track", "reasons": [on_course]},
+                {"measure": "GAD-7", "status": "behind", "reasons": [behind]},
+            ]
+        },
+    )
+
+    row = next(r for r in _rows(cast) if r.pk == episode.pk)
+
+    assert row.reason == "GAD-7 12 at session 3 is worse than expected but within the boundary."
+
+
+def test_without_a_stored_evaluation_the_first_reason_is_shown(cast: Cast) -> None:
+    episode = f.EpisodeFactory(
+        referral=f.ReferralFactory(client=f.ClientFactory(service=cast.service)),
+        therapist=cast.alice_staff,
+        signal=SignalStatus.UNKNOWN,
+        signal_reasons=["Progress could not be judged: no PHQ-9 at intake.", "Other."],
+        signal_detail={"error": ["Progress could not be judged: no PHQ-9 at intake."]},
+    )
+
+    row = next(r for r in _rows(cast) if r.pk == episode.pk)
+
+    assert row.reason == "Progress could not be judged."
+
+
+def test_each_row_says_why_in_one_line(cast: Cast, episodes: list[Episode]) -> None:
+    for n, episode in enumerate(episodes):
+        Episode.unscoped.filter(pk=episode.pk).update(signal_reasons=[f"Reason {n} here: more."])
+    browser = Browser()
+    browser.force_login(cast.alice)
+
+    page = browser.get(reverse("caseload") + "?sort=name").content.decode()
+
+    shown = re.findall(r'<span class="app-caseload__reason">([^<]*)</span>', page)
+    assert sorted(shown) == sorted(f"Reason {n} here." for n in range(len(episodes)))

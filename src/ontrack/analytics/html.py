@@ -1,35 +1,24 @@
-"""A self-contained HTML report: inline CSS and hand-written SVG charts, no scripts, no
-network. It opens offline in any browser and prints cleanly.
+"""A self-contained HTML report: inline CSS and SVG charts, no scripts, no network. It
+opens offline in any browser and prints cleanly.
 
-Charts: the intention-to-treat funnel, recovery by IMD decile, waits to first treatment,
-monthly trends, and therapist effects with their intervals; tables for the other
+Charts (from ``ontrack.charts``, the kit the web pages use too): the intention-to-treat
+funnel, recovery by IMD decile, waits to first treatment, monthly trends, and therapist
+effects with their intervals, each with its numbers as a table; tables for the other
 breakdowns and for alert response.
 """
 
 from __future__ import annotations
 
 import html
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
 from ontrack.analytics.breakdowns import DIMENSION_TITLES
+from ontrack.charts import Figure
+from ontrack.charts import service as figures
 
 Row = dict[str, Any]
-BLUE = "#005eb8"  # NHS blue
-DARK = "#003087"
-GREEN = "#007f3b"
-RED = "#d5281b"
-GREY = "#768692"
-PALE = "#e8edee"
-WAIT_BANDS = (
-    ("waited_up_to_28_days", "0–28 days"),
-    ("waited_29_to_56_days", "29–56"),
-    ("waited_57_to_90_days", "57–90"),
-    ("waited_over_90_days", "over 90"),
-)
 MAX_THERAPISTS = 40
-MIN_MONTH_FINISHED = 20
 
 _CSS = """
 body{font-family:Arial,Helvetica,sans-serif;color:#212b32;margin:0;background:#f0f4f5}
@@ -46,7 +35,9 @@ h2{margin-top:0;font-size:22px} h3{font-size:18px;margin:18px 0 6px}
 table{border-collapse:collapse;font-size:14px;margin:6px 0 12px}
 th,td{border-bottom:1px solid #d8dde0;padding:4px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}
-svg text{font-family:Arial,Helvetica,sans-serif}
+figure{margin:12px 0} figcaption{font-weight:bold;margin-bottom:4px}
+svg.app-chart{display:block;max-width:100%;height:auto}
+details{margin:4px 0 12px} summary{cursor:pointer;color:#005eb8}
 @media print{body{background:#fff} section{break-inside:avoid}}
 """
 
@@ -114,11 +105,7 @@ def _headline(d: Row) -> str:
 
 
 def _funnel(rows: Sequence[Row]) -> str:
-    items = [
-        (r["stage"], r["count"], f"{_int(r['count'])} · {_pct(r['itt_rate'])} of referred")
-        for r in rows
-    ]
-    chart = _hbar(items, "Referral to recovery: intention-to-treat funnel", value_max=None)
+    chart = _figure(figures.funnel(rows), with_table=False)  # the table below has it all
     table = _table(
         ["Stage", "Count", "Of everyone referred", "Of previous stage", "Official rate"],
         [
@@ -142,17 +129,7 @@ def _funnel(rows: Sequence[Row]) -> str:
 
 def _deprivation(d: Row) -> str:
     deciles = d["by_imd_decile"]
-    items = [
-        (f"{k}", deciles[k].get("recovery_rate"), deciles[k].get("finished_course"))
-        for k in sorted(deciles, key=int)
-    ]
-    chart = _columns(
-        [(label, value) for label, value, _ in items],
-        "Recovery rate by IMD decile (1 = most deprived, 10 = least deprived)",
-        y_max=1.0,
-        x_title="IMD decile: 1 most deprived … 10 least deprived "
-        "(published labels run the other way: '10 Most deprived' … '01 Least deprived')",
-    )
+    chart = _figure(figures.recovery_by_decile(deciles), with_table=False)
     gap = d["imd_gap"]
     gap_text = (
         f"Recovery gap, least minus most deprived decile: {_pp(gap.get('recovery_rate'))}; "
@@ -185,24 +162,18 @@ def _deprivation(d: Row) -> str:
             for k in sorted(deciles, key=int)
         ],
     )
+    labels = (
+        "Deciles are numbered 1 (most deprived) to 10 (least deprived); the published labels "
+        "run the other way ('10 Most deprived' … '01 Least deprived')."
+    )
     return (
         '<section aria-labelledby="h-imd"><h2 id="h-imd">Deprivation</h2>'
-        f"{chart}<p>{_e(gap_text)}</p>{table}</section>"
+        f'{chart}<p>{_e(gap_text)}</p><p class="note">{_e(labels)}</p>{table}</section>'
     )
 
 
 def _waits(d: Row) -> str:
-    finished = d.get("finished_course") or 0
-    items = [
-        (label, (d.get(key) or 0) / finished if finished and d.get(key) is not None else None)
-        for key, label in WAIT_BANDS
-    ]
-    chart = _columns(
-        items,
-        "Wait from referral to first treatment (finished courses)",
-        y_max=1.0,
-        x_title="days waited",
-    )
+    chart = _figure(figures.waits(d))
     text = (
         f"Within 6 weeks: {_pct(d.get('waited_6_weeks_rate'))} (standard 75%). "
         f"Within 18 weeks: {_pct(d.get('waited_18_weeks_rate'))} (standard 95%). "
@@ -217,37 +188,8 @@ def _waits(d: Row) -> str:
 def _months(rows: Sequence[Row]) -> str:
     if not rows:
         return ""
-    labels = [r["group"] for r in rows]
-
-    def steady(r: Row, key: str) -> Any:
-        # A rate from a handful of discharges swings wildly; leave those months out.
-        return r.get(key) if (r.get("finished_course") or 0) >= MIN_MONTH_FINISHED else None
-
-    counts = _lines(
-        labels,
-        [
-            ("referrals", [r.get("referrals") for r in rows], BLUE),
-            ("entered treatment", [r.get("entered_treatment") for r in rows], GREEN),
-            ("finished a course", [r.get("finished_course") for r in rows], DARK),
-        ],
-        "Referrals, entries and finished courses by month",
-        rate=False,
-    )
-    rates = _lines(
-        labels,
-        [
-            ("recovery", [steady(r, "recovery_rate") for r in rows], BLUE),
-            ("reliable improvement", [steady(r, "reliable_improvement_rate") for r in rows], GREEN),
-            ("within 6 weeks", [steady(r, "waited_6_weeks_rate") for r in rows], GREY),
-            (
-                "DNA rate",
-                [r.get("dna_rate") if (r.get("appointments") or 0) >= 100 else None for r in rows],
-                RED,
-            ),
-        ],
-        f"Rates by month (months with {MIN_MONTH_FINISHED}+ finished courses)",
-        rate=True,
-    )
+    counts = _figure(figures.monthly_counts(rows))
+    rates = _figure(figures.monthly_rates(rows))
     return (
         '<section aria-labelledby="h-months"><h2 id="h-months">Trends by month</h2>'
         '<p class="note">Each measure is placed in the month of its own date: referrals by '
@@ -264,7 +206,7 @@ def _therapists(effects: Sequence[Row]) -> str:
         )
     shown = sorted(effects, key=lambda e: -e["courses"])[:MAX_THERAPISTS]
     shown.sort(key=lambda e: -e["adjusted_rate"])
-    chart = _forest(shown)
+    chart = _figure(figures.therapist_effects(shown))
     more = (
         f" Showing the {len(shown)} therapists with the most courses of {len(effects)}; "
         "every therapist is in the CSV output."
@@ -380,170 +322,18 @@ def _definitions(d: Row) -> str:
     )
 
 
-# -- charts ---------------------------------------------------------------------------------
+# -- figures and formatting ----
 
 
-def _svg(width: int, height: int, title: str, body: str) -> str:
-    ident = f"c{zlib.crc32(title.encode()):08x}"
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident}">'
-        f'<title id="{ident}">{_e(title)}</title>'
-        f'<text x="0" y="16" font-size="15" font-weight="bold">{_e(title)}</text>{body}</svg>'
+def _figure(figure: Figure, *, with_table: bool = True) -> str:
+    """Place a chart with its caption and, unless the section shows them, its numbers."""
+    table = (
+        f"<details><summary>{_e(figure.title)}: the numbers</summary>"
+        f"{figure.table.html()}</details>"
+        if with_table
+        else ""
     )
-
-
-def _hbar(items: Sequence[tuple[str, Any, str]], title: str, value_max: float | None) -> str:
-    width, left, bar_h, gap, top = 900, 170, 26, 8, 30
-    values = [float(v) for _, v, _ in items if v is not None]
-    top_value = value_max or (max(values) if values else 1.0) or 1.0
-    span = width - left - 260
-    body = []
-    for i, (label, value, note) in enumerate(items):
-        y = top + i * (bar_h + gap)
-        w = 0.0 if value is None else span * float(value) / top_value
-        body.append(
-            f'<text x="{left - 8}" y="{y + 18}" font-size="14" text-anchor="end">{_e(label)}</text>'
-            f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{BLUE}"/>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 18}" font-size="13">{_e(note)}</text>'
-        )
-    height = top + len(items) * (bar_h + gap) + 4
-    return _svg(width, height, title, "".join(body))
-
-
-def _columns(items: Sequence[tuple[str, Any]], title: str, *, y_max: float, x_title: str) -> str:
-    width, height, left, bottom, top = 900, 300, 50, 60, 30
-    plot_h = height - top - bottom
-    slot = (width - left - 10) / max(len(items), 1)
-    body = [_y_axis(left, top, plot_h, width, y_max, rate=True)]
-    for i, (label, value) in enumerate(items):
-        x = left + i * slot + slot * 0.15
-        if value is not None:
-            h = plot_h * float(value) / y_max
-            body.append(
-                f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{slot * 0.7:.1f}" '
-                f'height="{h:.1f}" fill="{BLUE}"/>'
-                f'<text x="{x + slot * 0.35:.1f}" y="{top + plot_h - h - 4:.1f}" font-size="12" '
-                f'text-anchor="middle">{_pct(value)}</text>'
-            )
-        else:
-            body.append(
-                f'<text x="{x + slot * 0.35:.1f}" y="{top + plot_h - 4:.1f}" font-size="11" '
-                f'text-anchor="middle" fill="{GREY}">n/a</text>'
-            )
-        body.append(
-            f'<text x="{x + slot * 0.35:.1f}" y="{top + plot_h + 16:.1f}" font-size="13" '
-            f'text-anchor="middle">{_e(label)}</text>'
-        )
-    body.append(
-        f'<text x="{left + (width - left) / 2:.1f}" y="{height - 14}" font-size="13" '
-        f'text-anchor="middle" fill="#4c6272">{_e(x_title)}</text>'
-    )
-    return _svg(width, height, title, "".join(body))
-
-
-def _y_axis(left: int, top: int, plot_h: float, width: int, y_max: float, *, rate: bool) -> str:
-    parts = []
-    for i in range(5):
-        value = y_max * i / 4
-        y = top + plot_h - plot_h * i / 4
-        label = _pct(value) if rate else _int(round(value))
-        parts.append(
-            f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="{PALE}"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{label}</text>'
-        )
-    return "".join(parts)
-
-
-def _lines(
-    labels: Sequence[str],
-    series: Sequence[tuple[str, Sequence[Any], str]],
-    title: str,
-    *,
-    rate: bool,
-) -> str:
-    width, height, left, bottom, top = 900, 300, 60, 70, 30
-    plot_h = height - top - bottom
-    values = [float(v) for _, vs, _ in series for v in vs if v is not None]
-    y_max = 1.0 if rate else _nice(max(values) if values else 1.0)
-    step = (width - left - 20) / max(len(labels) - 1, 1)
-    body = [_y_axis(left, top, plot_h, width, y_max, rate=rate)]
-    every = max(1, -(-len(labels) // 10))  # at most ten labels
-    for i, label in enumerate(labels):
-        if i % every == 0:
-            body.append(
-                f'<text x="{left + i * step:.1f}" y="{top + plot_h + 16}" font-size="11" '
-                f'text-anchor="middle">{_e(label)}</text>'
-            )
-    for s_index, (name, vs, colour) in enumerate(series):
-        points = [
-            f"{left + i * step:.1f},{top + plot_h - plot_h * float(v) / y_max:.1f}"
-            for i, v in enumerate(vs)
-            if v is not None
-        ]
-        if len(points) > 1:
-            body.append(
-                f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" '
-                f'points="{" ".join(points)}"/>'
-            )
-        for p in points:
-            x, y = p.split(",")
-            body.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
-        lx = left + s_index * 190
-        body.append(
-            f'<rect x="{lx}" y="{height - 26}" width="14" height="4" fill="{colour}"/>'
-            f'<text x="{lx + 20}" y="{height - 20}" font-size="12">{_e(name)}</text>'
-        )
-    return _svg(width, height, title, "".join(body))
-
-
-def _forest(effects: Sequence[Row]) -> str:
-    width, left, row_h, top = 900, 170, 18, 40
-    lows = [e["adjusted_lower"] for e in effects]
-    highs = [e["adjusted_upper"] for e in effects]
-    lo = max(0.0, min(lows) - 0.02)
-    hi = min(1.0, max(highs) + 0.02)
-    span = width - left - 190
-
-    def x(v: float) -> float:
-        return float(left + span * (min(max(v, lo), hi) - lo) / (hi - lo or 1.0))
-
-    mean = effects[0]["service_rate"]
-    body = [
-        f'<line x1="{x(mean):.1f}" x2="{x(mean):.1f}" y1="{top - 8}" '
-        f'y2="{top + len(effects) * row_h}" stroke="{GREY}" stroke-dasharray="4 3"/>'
-        f'<text x="{x(mean):.1f}" y="{top - 12}" font-size="11" text-anchor="middle">'
-        f"service {_pct(mean)}</text>"
-    ]
-    colours = {"above expected": GREEN, "below expected": RED}
-    for i, (e, low, high) in enumerate(zip(effects, lows, highs, strict=True)):
-        y = top + i * row_h + row_h / 2
-        colour = colours.get(e["signal"], BLUE)
-        body.append(
-            f'<text x="{left - 8}" y="{y + 4:.1f}" font-size="12" text-anchor="end">'
-            f"{_e(e['therapist_id'])} ({_int(e['courses'])})</text>"
-            f'<line x1="{x(low):.1f}" x2="{x(high):.1f}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'stroke="{colour}" stroke-width="2"/>'
-            f'<circle cx="{x(e["adjusted_rate"]):.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
-            f'<text x="{width - 180}" y="{y + 4:.1f}" font-size="11">'
-            f"{_pct(e['adjusted_rate'])} ({_pct(low)}–{_pct(high)})</text>"
-        )
-    for i in range(5):
-        v = lo + (hi - lo) * i / 4
-        body.append(
-            f'<text x="{x(v):.1f}" y="{top + len(effects) * row_h + 16}" font-size="11" '
-            f'text-anchor="middle">{_pct(v)}</text>'
-        )
-    body.append(
-        f'<text x="{left}" y="{top + len(effects) * row_h + 34}" font-size="11" fill="#4c6272">'
-        "green: interval above the service rate; red: below; blue: within</text>"
-    )
-    height = top + len(effects) * row_h + 42
-    title = "Case-mix-adjusted recovery by therapist (courses in brackets), 95% intervals"
-    return _svg(width, height, title, "".join(body))
-
-
-# -- formatting -----------------------------------------------------------------------------
+    return f"<figure><figcaption>{_e(figure.title)}</figcaption>{figure.svg}{table}</figure>"
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -574,14 +364,3 @@ def _num(value: Any, digits: int) -> str:
 
 def _int(value: Any) -> str:
     return "–" if value is None else f"{int(value):,}"
-
-
-def _nice(value: float) -> float:
-    """Round an axis maximum up to 1, 2 or 5 × a power of ten."""
-    if value <= 0:
-        return 1.0
-    power = 10.0 ** (len(str(int(value))) - 1)
-    for m in (1.0, 2.0, 5.0, 10.0):
-        if value <= m * power:
-            return m * power
-    return 10.0 * power

@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from ontrack.charts import service as figures
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import User
 from ontrack.web.canonical.export import ExportError, export_tables
@@ -77,7 +78,18 @@ def _rows(data: dict[str, Any]) -> dict[str, Any]:
         }
         for row in data.get("alerts") or []
     ]
-    return {"headlines": headlines, "practice": practice, "deciles": deciles, "alerts": alerts}
+    charts = {
+        "funnel_chart": figures.funnel(data["funnel"]),
+        "decile_chart": figures.recovery_by_decile(data["by_imd_decile"]),
+        "practice_chart": figures.practice([(label, data.get(key)) for key, label in PRACTICE]),
+    }
+    return {
+        "headlines": headlines,
+        "practice": practice,
+        "deciles": deciles,
+        "alerts": alerts,
+        **charts,
+    }
 
 
 @require_GET

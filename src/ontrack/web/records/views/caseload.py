@@ -1,15 +1,14 @@
 """The caseload: every open episode the viewer holds, supervises or manages, with its signal.
 
-Two queries build the whole table, whatever its length: the scoped query for the open
-episodes (names, signal, therapist, next session), then one statement that reads every
-other column for those referrals (session count, last contact, first and latest scores,
-alliance, alerts, goals, homework). The second is fixed SQL rather than fifteen ORM
-subqueries because building and compiling those took most of the page's CPU
-(docs/performance.md); it reads only the referrals the first, scoped, query returned.
-Counting, filtering, sorting and paging then happen in Python over those rows: a caseload
-is tens of rows, and the signal counts come from the same rows instead of another query.
-A list longer than a page (a service's hundreds) reads, for every row, only what the
-counts and the chosen sort need, then the other columns for the page's rows (``_page``).
+Two ORM queries build the whole table, whatever its length (``_page``): the scoped query
+for the open episodes (names, signal, therapist, next session) with the columns the
+signal counts, filters and chosen sort need (alert counts, the sort's column), then one
+query for the other columns of the page's rows only (session count, last contact, first
+and latest scores, alliance, goals, homework, the reason for the signal). Each column is
+a correlated subquery on the episode's referral (``column_expressions``). Counting,
+filtering, sorting and paging happen in Python over the rows: a caseload is tens of rows,
+and the signal counts come from the same rows instead of another query
+(docs/adr/0069). ``records/_caseload_rows.html`` draws the rows.
 
 The signal was stored by the early-warning checks after the latest session, so nothing is
 evaluated while the page loads. Urgent risk comes first, then off track, behind, not
@@ -19,17 +18,28 @@ judged, intake only, on track and recovered.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import (
+    DateField,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
@@ -51,9 +61,9 @@ from ontrack.web.records.models import (
     Goal,
     Homework,
     QuestionnaireResponse,
-    Referral,
 )
 from ontrack.web.records.scoping import Viewer, ViewerKind
+from ontrack.web.records.templatetags.ontrack import change, score, trend
 from ontrack.web.records.views._common import require_staff
 
 PAGE_SIZE = 100
@@ -73,7 +83,7 @@ _SIGNAL_LABELS = dict(SignalStatus.choices)
 
 @dataclass
 class CaseloadRow:
-    """One open episode as the caseload shows it (what ``caseload_row`` renders)."""
+    """One open episode as the caseload shows it (``records/_caseload_rows.html``)."""
 
     pk: int
     referral_id: int
@@ -100,6 +110,7 @@ class CaseloadRow:
     goals: int = 0
     homework_due: int = 0
     homework_set: int = 0
+    reason: str = ""
 
     @property
     def client_name(self) -> str:
@@ -114,6 +125,54 @@ class CaseloadRow:
 
     def get_therapy_display(self) -> str:
         return str(_THERAPY_LABELS.get(self.therapy, self.therapy))
+
+    # What the row template shows, worked out here: the caseload is opened before every
+    # session, and a template filter per cell would cost more than the rest of the page.
+    @property
+    def therapy_line(self) -> str:
+        therapy = self.get_therapy_display() or "Therapy not set"
+        return f"{therapy}, step {self.step}" if self.step else therapy
+
+    @property
+    def last_text(self) -> str:
+        return f"{self.last_contact:%-d %b}" if self.last_contact else "–"
+
+    @property
+    def next_text(self) -> str:
+        return f"{self.next_session_on:%a %-d %b}" if self.next_session_on else ""
+
+    @property
+    def phq9_text(self) -> str:
+        return score(self.latest_phq9)
+
+    @property
+    def phq9_change(self) -> str:
+        """The change since the first PHQ-9, signed ("−6", "+2", "0"), or ""."""
+        return change(self.latest_phq9, self.first_phq9)
+
+    @property
+    def gad7_text(self) -> str:
+        return score(self.latest_gad7)
+
+    @property
+    def gad7_change(self) -> str:
+        return change(self.latest_gad7, self.first_gad7)
+
+    @property
+    def alliance_text(self) -> str:
+        return score(self.alliance_latest)
+
+    @property
+    def alliance_trend(self) -> str:
+        """Where the alliance went since the rating before: "up", "down", "same" or ""."""
+        return trend(self.alliance_latest, self.alliance_previous)
+
+    @property
+    def alliance_words(self) -> str:
+        direction = self.alliance_trend
+        if direction == "same":
+            return "same as last time"
+        return f"{direction} from {score(self.alliance_previous)}" if direction else ""
 
 
 def _name(row: CaseloadRow) -> tuple[str, int]:
@@ -165,6 +224,7 @@ def open_episodes(viewer: Viewer) -> QuerySet[Episode]:
     return episodes
 
 
+# The episode's own fields, in CaseloadRow's order (the scoped query reads them).
 _EPISODE_FIELDS = (
     "pk",
     "referral_id",
@@ -182,80 +242,63 @@ _EPISODE_FIELDS = (
 )
 
 
-def _episode_rows(viewer: Viewer) -> list[CaseloadRow]:
-    rows = []
-    for pk, ref, client, given, family, signal, staff, first, last, user, therapy, step, booked in (
-        open_episodes(viewer).order_by().values_list(*_EPISODE_FIELDS)
-    ):
-        # Staff.display_name: the user's full name, else their user name.
-        therapist = f"{first} {last}".strip() or user
-        rows.append(
-            CaseloadRow(
-                pk, ref, client, given, family, signal, staff, therapist, therapy, step, booked
-            )
-        )
-    return rows
-
-
-# The columns read per referral, by CaseloadRow field. Correlated subqueries, each answered
-# from an index on referral (or contact) for one referral, so the cost follows the number
-# of rows read, not the size of the service's history (docs/adr/0069).
-_SCORE = (
-    "(SELECT q.total FROM {qr} q JOIN {contact} c ON c.id = q.contact_id"
-    " WHERE c.referral_id = r.id AND q.measure = '{measure}'"
-    " ORDER BY c.contact_date {way}, c.id {way} LIMIT 1)"
-)
-_ALLIANCE = (
-    "(SELECT a.total FROM {alliance} a JOIN {contact} c ON c.id = a.contact_id"
-    " WHERE c.referral_id = r.id ORDER BY c.contact_date DESC, c.id DESC LIMIT 1 OFFSET {skip})"
-)
-_OPEN_ALERT = "a.referral_id = r.id AND a.status <> '{closed}'"
-
-
-@cache
-def _column_sql() -> dict[str, str]:
-    """Return each column's subquery by CaseloadRow field (built once: names are fixed)."""
-    tables = {
-        "contact": Contact._meta.db_table,
-        "qr": QuestionnaireResponse._meta.db_table,
-        "alliance": AllianceResponse._meta.db_table,
-        "alert": Alert._meta.db_table,
-        "goal": Goal._meta.db_table,
-        "homework": Homework._meta.db_table,
-    }
-    open_alert = _OPEN_ALERT.format(closed=AlertStatus.CLOSED.value)
-    urgent = (
-        f"{open_alert} AND (a.kind = '{AlertKind.RISK.value}'"
-        f" OR a.severity = '{AlertSeverity.URGENT.value}')"
+def _count(rows: QuerySet[Any]) -> Subquery:
+    """COUNT(*) of ``rows`` as a scalar subquery (no GROUP BY: one correlated count)."""
+    return Subquery(
+        rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+        output_field=IntegerField(),
     )
-    columns = {
-        "sessions": "(SELECT COUNT(*) FROM {contact} c"
-        " WHERE c.referral_id = r.id AND c.session_number IS NOT NULL)",
-        "last_contact": "(SELECT MAX(c.contact_date) FROM {contact} c WHERE c.referral_id = r.id)",
-        "urgent_alerts": f"(SELECT COUNT(*) FROM {{alert}} a WHERE {urgent})",
-        "open_alerts": f"(SELECT COUNT(*) FROM {{alert}} a WHERE {open_alert})",
-        "unacknowledged": "(SELECT COUNT(*) FROM {alert} a"
-        f" WHERE a.referral_id = r.id AND a.status = '{AlertStatus.OPEN.value}')",
-        "latest_phq9": _SCORE.replace("{measure}", "PHQ-9").replace("{way}", "DESC"),
-        "first_phq9": _SCORE.replace("{measure}", "PHQ-9").replace("{way}", "ASC"),
-        "latest_gad7": _SCORE.replace("{measure}", "GAD-7").replace("{way}", "DESC"),
-        "first_gad7": _SCORE.replace("{measure}", "GAD-7").replace("{way}", "ASC"),
-        "alliance_latest": _ALLIANCE.replace("{skip}", "0"),
-        "alliance_previous": _ALLIANCE.replace("{skip}", "1"),
-        "goals": "(SELECT COUNT(*) FROM {goal} g"
-        f" WHERE g.referral_id = r.id AND g.status <> '{GoalStatus.DROPPED.value}')",
-        "homework_due": "(SELECT COUNT(*) FROM {homework} h"
-        " WHERE h.referral_id = r.id AND h.reviewed_contact_id IS NULL)",
-        "homework_set": "(SELECT COUNT(*) FROM {homework} h WHERE h.referral_id = r.id)",
-    }
-    return {name: sql.format(**tables) for name, sql in columns.items()}
+
+
+def _score(referral: OuterRef, measure: str, latest: bool) -> Subquery:
+    way = "-" if latest else ""
+    rows = QuestionnaireResponse.unscoped.filter(contact__referral_id=referral, measure=measure)
+    order = rows.order_by(f"{way}contact__contact_date", f"{way}contact_id")
+    return Subquery(order.values("total")[:1], output_field=FloatField())
+
+
+def _alliance(referral: OuterRef, skip: int) -> Subquery:
+    rows = AllianceResponse.unscoped.filter(contact__referral_id=referral)
+    order = rows.order_by("-contact__contact_date", "-contact_id")
+    return Subquery(order.values("total")[skip : skip + 1], output_field=FloatField())
 
 
 @cache
-def _columns_sql(names: tuple[str, ...]) -> str:
-    """Return the statement reading ``names`` for the referrals ``{ids}``."""
-    select = ",\n ".join(_column_sql()[name] for name in names)
-    return f"SELECT r.id,\n {select}\nFROM {Referral._meta.db_table} r WHERE r.id IN ({{ids}})"
+def column_expressions() -> dict[str, Subquery]:
+    """Return each column as a subquery on the outer episode's referral, by row field.
+
+    Correlated subqueries, each answered from an index on referral (or contact) for one
+    referral, so the cost follows the rows read, not the size of the service's history
+    (docs/adr/0069). The tables are read unscoped: the outer query is the scoped one, and
+    every subquery reads only the referral of the episode beside it. Built once per
+    process (``annotate`` resolves a copy of each, never the original).
+    """
+    ref = OuterRef("referral_id")
+    contacts = Contact.unscoped.filter(referral_id=ref)
+    open_alerts = Alert.unscoped.filter(referral_id=ref).exclude(status=AlertStatus.CLOSED)
+    homework = Homework.unscoped.filter(referral_id=ref)
+    urgent = Q(kind=AlertKind.RISK) | Q(severity=AlertSeverity.URGENT)
+    return {
+        "sessions": _count(contacts.filter(session_number__isnull=False)),
+        "last_contact": Subquery(
+            contacts.order_by()
+            .annotate(last=Func(F("contact_date"), function="MAX"))
+            .values("last"),
+            output_field=DateField(),
+        ),
+        "urgent_alerts": _count(open_alerts.filter(urgent)),
+        "open_alerts": _count(open_alerts),
+        "unacknowledged": _count(open_alerts.filter(status=AlertStatus.OPEN)),
+        "latest_phq9": _score(ref, "PHQ-9", latest=True),
+        "first_phq9": _score(ref, "PHQ-9", latest=False),
+        "latest_gad7": _score(ref, "GAD-7", latest=True),
+        "first_gad7": _score(ref, "GAD-7", latest=False),
+        "alliance_latest": _alliance(ref, 0),
+        "alliance_previous": _alliance(ref, 1),
+        "goals": _count(Goal.unscoped.filter(referral_id=ref).exclude(status=GoalStatus.DROPPED)),
+        "homework_due": _count(homework.filter(reviewed_contact__isnull=True)),
+        "homework_set": _count(homework),
+    }
 
 
 COLUMNS = (
@@ -274,64 +317,108 @@ COLUMNS = (
     "homework_due",
     "homework_set",
 )
-# Referral ids per statement, at most: one statement for any real caseload, within the
-# database's limit on parameters (SQLite's is the lower).
-CHUNK = 10_000
+# What the reason line is chosen from: the stored evaluation's reasons, by measure.
+_REASON_FIELDS = ("signal_reasons", "signal_detail__progress")
 
 
-def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def _episode_rows(viewer: Viewer, names: tuple[str, ...]) -> list[CaseloadRow]:
+    """Return the viewer's open episodes with the ``names`` columns (one scoped query)."""
+    expressions = column_expressions()
+    query = open_episodes(viewer).order_by().annotate(**{n: expressions[n] for n in names})
+    rows = []
+    for values in query.values_list(*_EPISODE_FIELDS, *names):
+        pk, ref, client, given, family, signal, staff, first, last, user, *rest = values
+        therapy, step, booked, *columns = rest
+        # Staff.display_name: the user's full name, else their user name.
+        therapist = f"{first} {last}".strip() or user
+        row = CaseloadRow(
+            pk, ref, client, given, family, signal, staff, therapist, therapy, step, booked
+        )
+        for name, value in zip(names, columns, strict=True):
+            setattr(row, name, value)
+        rows.append(row)
+    return rows
 
 
-def _add_columns(rows: Iterable[CaseloadRow], names: tuple[str, ...] = COLUMNS) -> None:
-    """Fill the rows' ``names`` columns with one statement (per ``CHUNK`` referrals)."""
-    by_referral = {row.referral_id: row for row in rows}
-    if not by_referral or not names:
+def _add_columns(rows: list[CaseloadRow], names: tuple[str, ...]) -> None:
+    """Fill the rows' ``names`` columns and reasons with one query over their episodes.
+
+    The episodes were read by the scoped query; this one reads them again by id
+    (unscoped, as the subqueries are) to add the columns only for the rows it is given.
+    """
+    by_pk = {row.pk: row for row in rows}
+    if not by_pk:
         return
-    with connection.cursor() as cursor:
-        limit = min(CHUNK, connection.features.max_query_params or CHUNK)
-        for ids in _chunks(sorted(by_referral), limit):
-            cursor.execute(_columns_sql(names).format(ids=", ".join(["%s"] * len(ids))), ids)
-            for referral_id, *values in cursor.fetchall():
-                row = by_referral[referral_id]
-                for name, value in zip(names, values, strict=True):
-                    setattr(row, name, _value(name, value))
+    expressions = column_expressions()
+    query = (
+        Episode.unscoped.filter(pk__in=list(by_pk))
+        .order_by()
+        .annotate(**{n: expressions[n] for n in names})
+        .values_list("pk", *_REASON_FIELDS, *names)
+    )
+    for pk, reasons, progress, *values in query:
+        row = by_pk[pk]
+        row.reason = short_reason(_signal_reason(row.signal, reasons, progress))
+        for name, value in zip(names, values, strict=True):
+            setattr(row, name, value)
 
 
-def _value(name: str, value: Any) -> Any:
-    if name == "last_contact" and isinstance(value, str):
-        return dt.date.fromisoformat(value)  # SQLite returns MAX() of a date as text
-    if value is None or name == "last_contact":
-        return value
-    if isinstance(value, float) or name.startswith(("latest", "first", "alliance")):
-        return float(value)
-    return int(value)
+def _signal_reason(signal: str, reasons: Any, progress: Any) -> str:
+    """Return the first reason of a measure whose own status is the episode's signal.
+
+    The episode's reasons run measure by measure, so its very first reason can be about a
+    measure that is on track while another one put the episode behind.
+    """
+    for measure in progress if isinstance(progress, list) else ():
+        if isinstance(measure, dict) and measure.get("status") == signal:
+            found = [str(r) for r in measure.get("reasons") or () if r]
+            if found:
+                return found[0]
+    listed = [str(r) for r in reasons or () if r] if isinstance(reasons, list) else []
+    return listed[0] if listed else ""
+
+
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+
+
+def short_reason(reason: str) -> str:
+    """Return the reason's first clause, as one short line for the caseload.
+
+    >>> short_reason("PHQ-9 14 at session 4 is beyond the failure boundary: expected 9.")
+    'PHQ-9 14 at session 4 is beyond the failure boundary.'
+    >>> short_reason("PHQ-9: only the intake score (18) so far.")
+    'PHQ-9: only the intake score so far.'
+    """
+    text = _ASIDE.sub("", reason).strip()
+    for mark in (": ", "; ", ". "):
+        head, found, _ = text.partition(mark)
+        if found and len(head.split()) >= 3:
+            text = head
+    text = text.rstrip(" .;:")
+    return f"{text}." if text else ""
 
 
 def caseload_episodes(viewer: Viewer) -> list[CaseloadRow]:
     """Return the open episodes on the viewer's caseload with every column filled."""
-    rows = _episode_rows(viewer)
-    _add_columns(rows)
+    rows = _episode_rows(viewer, ())
+    _add_columns(rows, COLUMNS)
     return rows
 
 
 def _page(
-    rows: list[CaseloadRow], filters: Filters, number: str | None
+    viewer: Viewer, filters: Filters, number: str | None
 ) -> tuple[Page[CaseloadRow], list[CaseloadRow]]:
     """Return the page asked for, and every row with what the counts and sort need.
 
-    A caseload that fits on one page gets every column at once. A longer one (a service's,
-    a large supervision group) first gets only what the counts, filters and chosen sort
-    read, for every row; then the rest for the page's rows. So a manager's hundreds of
-    open episodes cost a few subqueries each instead of fourteen.
+    The scoped query reads, for every row, what the counts, filters and chosen sort need;
+    a second reads the other columns for the page's rows only. So a caseload costs two
+    queries at any length, and a manager's hundreds of open episodes cost a few
+    subqueries each instead of fourteen.
     """
-    if len(rows) <= PAGE_SIZE:
-        _add_columns(rows)
-        return Paginator(filters.apply(rows), PAGE_SIZE).get_page(number), rows
-    _add_columns(rows, ("urgent_alerts", "open_alerts", *SORT_COLUMNS.get(filters.sort, ())))
+    needed = ("urgent_alerts", "open_alerts", *SORT_COLUMNS.get(filters.sort, ()))
+    rows = _episode_rows(viewer, needed)
     page = Paginator(filters.apply(rows), PAGE_SIZE).get_page(number)
-    _add_columns(page.object_list, COLUMNS)
+    _add_columns(list(page.object_list), tuple(n for n in COLUMNS if n not in needed))
     return page, rows
 
 
@@ -423,7 +510,7 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the open episodes the viewer holds, supervises or manages, urgent first."""
     viewer = require_staff(request, "The caseload")
     filters = Filters.from_query(request.GET)
-    page, everything = _page(_episode_rows(viewer), filters, request.GET.get("page"))
+    page, everything = _page(viewer, filters, request.GET.get("page"))
     sort_links = {
         key: {
             "label": label,
@@ -445,5 +532,8 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "sorts": sort_links,
             "page_query": filters.query(),
             "show_therapist": viewer.kind != ViewerKind.THERAPIST,
+            # Links the rows build from ids: reversed once, not once per row.
+            "client_url": reverse("client_timeline", args=[0]).removesuffix("0/"),
+            "alerts_url": reverse("alerts_inbox"),
         },
     )

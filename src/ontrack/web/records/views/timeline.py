@@ -13,10 +13,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ontrack import charts
 from ontrack.measures import Measure, MeasureError, get_measure
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.common.codes import AlertKind, AlertStatus, Attendance, EpisodeStatus
-from ontrack.web.records import charts, permissions
+from ontrack.web.records import permissions
 from ontrack.web.records.models import Alert, Contact, Episode, Goal, Referral
 from ontrack.web.records.monitoring import Course, RecordRows, expected_course
 from ontrack.web.records.scoping import Viewer
@@ -111,7 +112,7 @@ def _panels(
         placed = _course_dates(course, sessions, start) if course is not None else ()
         courses[code] = (course, placed)
         axis_dates += [day for _, day, *_ in placed]
-    axis = charts.DateAxis.spanning(axis_dates)
+    axis = charts.date_axis(axis_dates)
     panels = [_panel(code, rows, *courses[code], axis, staff, last_session) for code in codes]
     return panels, axis
 
@@ -154,9 +155,7 @@ def _panel(
             charts.ScorePoint(r.contact.contact_date, r.total, r.session, r.risk and staff)
             for r in table_rows
         ],
-        course=charts.CourseLine(tuple((d, e, s, b) for _, d, e, s, b in placed))
-        if course is not None
-        else None,
+        course=[charts.CoursePoint(d, e, s, b) for _, d, e, s, b in placed],
         caseness=course.caseness if course else (measure.clinical_cutoff if measure else None),
         reliable_change=course.reliable_change if course else None,
         intake=course.intake if course else None,
