@@ -234,7 +234,7 @@ def _score(args: argparse.Namespace) -> int:
                 raise UsageError("give answers or --response, not both")
             from ontrack.measures.fhir import score_response
 
-            result = score_response(_read_json(args.response), measure=m)
+            result = score_response(_read_response(args.response), measure=m)
         else:
             answers = [parse_answer(a, i) for i, a in enumerate(args.answers, start=1)]
             result = score(m, answers)
@@ -315,13 +315,25 @@ def _number(text: str, what: str) -> float:
     return value
 
 
-def _read_json(path: Path) -> Any:
+def _read_response(path: Path) -> dict[str, Any]:
+    """Read a QuestionnaireResponse file: never more than the size limit, never a traceback.
+
+    A malformed file raises ``ResponseError``, whose one-line message says which risk
+    items were answered positively in it, if any.
+    """
+    from ontrack.measures.response import MAX_RESPONSE_BYTES, load_response
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            data = handle.read(MAX_RESPONSE_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_RESPONSE_BYTES:
+        raise UsageError(
+            f"{path} is more than {MAX_RESPONSE_BYTES:,} bytes, too large for one "
+            "QuestionnaireResponse; it was not read (check any risk answers by hand)"
+        )
+    return load_response(data)
 
 
 def _cutoff_text(m: Measure) -> str:

@@ -22,7 +22,9 @@ from ontrack.measures.change import (
 from ontrack.measures.definition import Measure, jacobson_truax_threshold
 from ontrack.measures.errors import MeasureError
 from ontrack.measures.loader import ENV_DIR, clear_cache, load_file
-from ontrack.measures.registry import all_measures, get_measure
+from ontrack.measures.registry import all_measures, canonical_code, get_measure
+from ontrack.measures.response import ResponseError, load_response, read_response
+from ontrack.measures.risk import RiskGrade, RiskLevel, grade_risk, risk_level
 from ontrack.measures.scoring import ScoreResult, risk_answers, score
 
 __all__ = [
@@ -32,15 +34,23 @@ __all__ = [
     "CutoffCriteria",
     "Measure",
     "MeasureError",
+    "ResponseError",
+    "RiskGrade",
+    "RiskLevel",
     "ScoreResult",
     "all_measures",
+    "canonical_code",
     "clear_cache",
     "cutoff_criteria",
     "get_measure",
+    "grade_risk",
     "jacobson_truax_threshold",
     "load_file",
+    "load_response",
     "nhstt",
+    "read_response",
     "reliable_change",
     "risk_answers",
+    "risk_level",
     "score",
 ]

@@ -11,43 +11,38 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from ontrack.measures.definition import Measure
 from ontrack.measures.errors import MeasureError
-from ontrack.measures.registry import all_measures, resolve
+from ontrack.measures.registry import resolve
+from ontrack.measures.response import (
+    ORDINAL_VALUE,
+    TOTAL_LINK_ID,
+    ResponseError,
+    link_id,
+    measure_for_response,
+    read_response,
+    slug,
+    walk_items,
+)
 from ontrack.measures.scoring import Answer, ScoreResult, score
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
-ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 # OnTrack has no registered FHIR home; ".invalid" (RFC 2606) can never clash with a real one.
 # Pass ``base=`` to publish under your own canonical URL.
 DEFAULT_BASE = "https://ontrack.invalid/fhir"
-TOTAL_LINK_ID = "total"
-# Items some published Questionnaires carry that no OnTrack measure scores (PHQ-9 item 10).
-UNSCORED_LINK_IDS = frozenset({"69722-7"})
-
-
-def slug(m: Measure) -> str:
-    """Return the measure's id in URLs: "PHQ-9" → "phq-9"."""
-    return re.sub(r"[^a-z0-9-]+", "-", m.code.lower()).strip("-")
 
 
 def questionnaire_url(m: Measure, base: str = DEFAULT_BASE) -> str:
     """Return the canonical URL OnTrack gives this measure's Questionnaire."""
     return f"{base.rstrip('/')}/Questionnaire/{slug(m)}"
-
-
-def link_id(m: Measure, number: int) -> str:
-    """Return the linkId of item ``number``: its LOINC code where it has one, else "item-N"."""
-    loinc = m.items[number - 1].loinc
-    return loinc if loinc else f"item-{number}"
 
 
 def questionnaire(measure: str | Measure, *, base: str = DEFAULT_BASE) -> dict[str, Any]:
@@ -188,82 +183,23 @@ def _model(resource_type: str) -> Any:
     raise MeasureError(f"unsupported FHIR resource type {resource_type!r}")
 
 
-def measure_for_response(response: Mapping[str, Any]) -> Measure:
-    """Find the measure a QuestionnaireResponse answers, from its ``questionnaire`` URL.
-
-    Accepts OnTrack's canonical URLs under any base, a LOINC panel (".../44249-1") and a
-    measure code as the last path segment.
-    """
-    ref = response.get("questionnaire")
-    if not isinstance(ref, str) or not ref:
-        raise MeasureError("QuestionnaireResponse has no 'questionnaire': say which measure")
-    last = ref.split("|")[0].rstrip("/").rsplit("/", 1)[-1]
-    for m in all_measures():
-        if last.lower() in {slug(m), m.code.lower()} or last == m.fhir.panel_loinc:
-            return m
-    raise MeasureError(f"QuestionnaireResponse questionnaire {ref!r} is not a known measure")
-
-
 def response_answers(measure: str | Measure, response: Mapping[str, Any]) -> list[Answer]:
-    """Read item answers (item 1 first, None where unanswered) from a QuestionnaireResponse."""
-    m = resolve(measure)
-    validate("QuestionnaireResponse", response)
-    by_link: dict[str, int] = {}
-    for number in range(1, m.n_items + 1):
-        by_link[link_id(m, number)] = number
-        by_link[f"item-{number}"] = number
-    skip = {TOTAL_LINK_ID, "stem", *UNSCORED_LINK_IDS}
-    if m.fhir.total_loinc:
-        skip.add(m.fhir.total_loinc)
-    answers: list[Answer] = [None] * m.n_items
-    seen: set[int] = set()
-    for item in _walk(response.get("item", [])):
-        link = str(item.get("linkId", "")).lstrip("/")
-        if link in skip:
-            continue
-        if link not in by_link:
-            raise MeasureError(f"{m.code} QuestionnaireResponse: unknown linkId {link!r}")
-        number = by_link[link]
-        if number in seen:
-            raise MeasureError(f"{m.code} QuestionnaireResponse: item {number} answered twice")
-        seen.add(number)
-        values = item.get("answer") or []
-        if len(values) > 1:
-            raise MeasureError(f"{m.code} item {number}: more than one answer")
-        answers[number - 1] = _answer_value(m, number, values[0]) if values else None
-    return answers
+    """Read item answers (item 1 first, None where unanswered) from a QuestionnaireResponse.
 
-
-def _walk(items: Any) -> Iterator[Mapping[str, Any]]:
-    """Yield answerable items depth-first (groups are walked through)."""
-    for item in items or []:
-        if item.get("item"):
-            yield from _walk(item["item"])
-        if "answer" in item or not item.get("item"):
-            yield item
-
-
-def _answer_value(m: Measure, number: int, answer: Mapping[str, Any]) -> float:
-    if "valueInteger" in answer:
-        return float(answer["valueInteger"])
-    if "valueDecimal" in answer:
-        return float(answer["valueDecimal"])
-    coding = answer.get("valueCoding")
-    if isinstance(coding, Mapping):
-        for ext in coding.get("extension", []):
-            if ext.get("url") == ORDINAL_VALUE and "valueDecimal" in ext:
-                return float(ext["valueDecimal"])
-        code = coding.get("code")
-        if code in m.fhir.answer_codes:
-            return float(m.item_min + m.fhir.answer_codes.index(code))
-        try:
-            value = float(str(code))
-        except ValueError:
-            value = math.nan
-        if math.isfinite(value):
-            return value
-        raise MeasureError(f"{m.code} item {number}: answer code {code!r} has no score")
-    raise MeasureError(f"{m.code} item {number}: answer must be an integer, decimal or coding")
+    Raises ``ResponseError`` (a ``MeasureError``) for anything malformed, carrying every
+    risk item answered validly in the same resource.
+    """
+    reading = read_response(response, measure)
+    try:
+        validate("QuestionnaireResponse", response)
+    except MeasureError as exc:
+        raise ResponseError(str(exc), measure=reading.measure.code, risk=reading.risk) from None
+    except (RecursionError, ValueError, TypeError):
+        raise ResponseError(
+            "not a valid FHIR QuestionnaireResponse", measure=reading.measure.code,
+            risk=reading.risk,
+        ) from None  # fmt: skip
+    return list(reading.answers)
 
 
 def score_response(
@@ -272,12 +208,20 @@ def score_response(
     """Score a FHIR QuestionnaireResponse; the measure comes from its ``questionnaire`` URL
     unless given. A total in the response is checked against the computed one.
 
+    Raises ``ResponseError`` for a malformed or unscorable response, with its risk answers.
+
     >>> qr = response_for("GAD-7", [1, 1, 2, 1, 0, 0, 1])
     >>> score_response(qr).total
     6.0
     """
     m = measure_for_response(response) if measure is None else resolve(measure)
-    result = score(m, response_answers(m, response))
+    answers = response_answers(m, response)
+    try:
+        result = score(m, answers)
+    except MeasureError as exc:
+        reading = read_response(response, m, raise_on_problems=False)
+        problem = str(exc).split("; RISK:")[0]
+        raise ResponseError(problem, measure=m.code, risk=reading.risk) from None
     stated = _stated_total(m, response)
     if stated is not None and not math.isclose(stated, result.total, abs_tol=0.01):
         result.notes.append(
@@ -289,12 +233,18 @@ def score_response(
 
 def _stated_total(m: Measure, response: Mapping[str, Any]) -> float | None:
     links = {TOTAL_LINK_ID, m.fhir.total_loinc}
-    for item in _walk(response.get("item", [])):
-        if str(item.get("linkId", "")).lstrip("/") in links and item.get("answer"):
-            answer = item["answer"][0]
-            for key in ("valueInteger", "valueDecimal"):
-                if key in answer:
-                    return float(answer[key])
+    for item, problem in walk_items(response.get("item", [])):
+        if problem is not None or str(item.get("linkId", "")).lstrip("/") not in links:
+            continue
+        answer = item.get("answer")
+        if not isinstance(answer, list) or not answer or not isinstance(answer[0], Mapping):
+            continue
+        for key in ("valueInteger", "valueDecimal"):
+            value = answer[0].get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if math.isfinite(value) and abs(value) < 1e9:
+                return float(value)
     return None
 
 

@@ -25,6 +25,18 @@ def get_measure(code: str) -> Measure:
         raise MeasureError(f"unknown measure {code!r}; known measures: {known}") from None
 
 
+def canonical_code(code: str) -> str:
+    """Return the measure's own code for any way of writing it; raise MeasureError if unknown.
+
+    The one normaliser for measure codes in data: ``check``, ``calibrate`` and ``validate``
+    all read a score table's codes through it, so "PHQ9" is "PHQ-9" everywhere.
+
+    >>> canonical_code("PHQ9"), canonical_code("gad 7")
+    ('PHQ-9', 'GAD-7')
+    """
+    return get_measure(code).code
+
+
 def all_measures() -> list[Measure]:
     """Return every loaded measure, sorted by code.
 
