@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from ontrack.measures import Measure, MeasureError, get_measure, score
 from ontrack.measures.definition import Kind
-from ontrack.measures.fhir import measure_for_response, response_answers
+from ontrack.measures.fhir import response_answers
+from ontrack.measures.response import measure_for_response
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
 from ontrack.web.common.actions import ActionError
