@@ -10,7 +10,7 @@ Two graphs are built from the source with ``ast`` (nothing is imported):
   defers its import to call time.
 
 The web packages are layered, lowest first (``WEB_LAYERS``): common < audit < accounts
-< records < canonical < portal (pathway and api will sit above records); each may import
+< records < notify < canonical < portal (pathway and api will sit above records); each may import
 only those below it.
 """
 
@@ -32,6 +32,7 @@ WEB_LAYERS = (
     "ontrack.web.audit",
     "ontrack.web.accounts",
     "ontrack.web.records",
+    "ontrack.web.notify",
     "ontrack.web.canonical",
     "ontrack.web.portal",
 )
