@@ -136,7 +136,7 @@ def my_homework_report(request: AuthenticatedHttpRequest, homework_id: int) -> H
     """Say how a task went: done, partly or not done, and what got in the way."""
     who = me(request)
     item = get_object_or_404(Homework.objects, pk=homework_id, referral__client=who.client)
-    form = HomeworkReportForm(request.POST or None)
+    form = HomeworkReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             report_homework(
@@ -166,7 +166,7 @@ def my_appointment(request: AuthenticatedHttpRequest) -> HttpResponse:
         asked = AppointmentRequest.objects.filter(
             episode=episode, session_on=episode.next_session_on, handled_at__isnull=True
         ).first()
-    form = AppointmentForm(request.POST or None)
+    form = AppointmentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and episode is not None and form.is_valid():
         try:
             request_appointment_change(
@@ -190,7 +190,7 @@ def rating_page(
 ) -> tuple[HttpResponse | None, RatingForm]:
     """Show or take the session rating; return (redirect when saved, the form)."""
     m = get_measure(code)
-    form = RatingForm(request.POST or None, measure=m)
+    form = RatingForm(request.POST if request.method == "POST" else None, measure=m)
     if request.method == "POST":
         form.is_valid()
         try:
@@ -267,7 +267,7 @@ def my_ending_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     if referral is None:
         raise Http404("There is no course of treatment to review.")
     done = EndingReview.objects.filter(referral=referral).first()
-    form = EndingReviewForm(request.POST or None)
+    form = EndingReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             save_ending_review(referral=referral, by=request.user, **form.cleaned_data)
@@ -290,7 +290,7 @@ def my_experience(request: AuthenticatedHttpRequest, stage: str) -> HttpResponse
     if who.referral is None or stage not in ("assessment", "end"):
         raise Http404("There are no questions to answer here.")
     questions = [(q.code, q.text, list(q.answers)) for q in questions_for(stage)]
-    form = ChoicesForm(request.POST or None, questions=questions)
+    form = ChoicesForm(request.POST if request.method == "POST" else None, questions=questions)
     done = ExperienceAnswers.objects.filter(referral=who.referral, stage=stage).exists()
     if request.method == "POST":
         form.is_valid()

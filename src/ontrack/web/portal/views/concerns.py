@@ -117,7 +117,9 @@ def new_concern(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Raise a concern or a complaint, without blame, to the therapist or the manager."""
     who = me(request)
     kind = request.GET.get("kind")
-    form = ConcernForm(request.POST or None, initial={"kind": kind} if kind else None)
+    form = ConcernForm(
+        request.POST if request.method == "POST" else None, initial={"kind": kind} if kind else None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             concern = raise_client_concern(
@@ -141,7 +143,7 @@ def new_concern(request: AuthenticatedHttpRequest) -> HttpResponse:
 def another_therapist(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for another therapist, honestly told about the wait."""
     who = me(request)
-    form = AnotherTherapistForm(request.POST or None)
+    form = AnotherTherapistForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             concern = ask_for_another_therapist(
@@ -177,7 +179,7 @@ def my_concern(request: AuthenticatedHttpRequest, concern_id: int) -> HttpRespon
     concern = get_object_or_404(
         Concern.objects.prefetch_related("steps"), pk=concern_id, client=who.client
     )
-    form = NoteForm(request.POST or None)
+    form = NoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("do")
         try:

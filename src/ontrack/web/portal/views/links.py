@@ -136,7 +136,9 @@ def link_questionnaire(request: Any, token: str, key: str) -> HttpResponse:
         )
         if asked is None or referral is None:
             raise Http404("That questionnaire is not one your therapist asked for.")
-        form = OnlineQuestionnaireForm(request.POST or None, measure=asked.measure)
+        form = OnlineQuestionnaireForm(
+            request.POST if request.method == "POST" else None, measure=asked.measure
+        )
         if request.method == "POST":
             valid = form.is_valid()
             try:
@@ -178,7 +180,7 @@ def _rate(request: Any, link: AccessLink, token: str) -> HttpResponse:
         raise Http404("This link is not for a session.")
     settings = portal_settings(link.client.service_id)
     m = get_measure(settings.alliance_measure)
-    form = RatingForm(request.POST or None, measure=m)
+    form = RatingForm(request.POST if request.method == "POST" else None, measure=m)
     if request.method == "POST":
         form.is_valid()
         try:
@@ -213,7 +215,7 @@ def _appointment(request: Any, link: AccessLink, token: str) -> HttpResponse:
     episode = link.episode
     if episode is None:
         raise Http404("This link is not for an appointment.")
-    form = AppointmentForm(request.POST or None)
+    form = AppointmentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

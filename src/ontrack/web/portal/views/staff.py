@@ -110,7 +110,9 @@ def online_settings(request: AuthenticatedHttpRequest, client_id: int) -> HttpRe
         "version": current.version,
     }
     form = OnlineSettingsForm(
-        request.POST or None, initial=initial, measure_choices=_online_choices()
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        measure_choices=_online_choices(),
     )
     if request.method == "POST" and form.is_valid():
         try:
