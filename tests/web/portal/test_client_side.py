@@ -48,7 +48,8 @@ def test_rating_shows_provenance_and_who_sees_it(cast: Cast) -> None:
     contact = _session(cast, 1, 15, "01")
     text = browser_as(cast, "cara").get(reverse("my_rate_session", args=[contact.pk])).content
     page = text.decode()
-    assert "OnTrack Session Rating" in page and "Not a validated instrument" in page
+    assert "OnTrack Session Rating" in page
+    assert "Not a validated instrument" in page
     assert "Your therapist will see your rating" in page
 
 
@@ -94,7 +95,8 @@ def test_progress_in_plain_words_with_a_chart(cast: Cast) -> None:
         "Your PHQ-9 has gone from 18 to 11 since you started: that is a reliable improvement."
         in page
     )
-    assert 'role="img"' in page and "svg" in page
+    assert 'role="img"' in page
+    assert "svg" in page
 
 
 def test_progress_words_cover_each_case() -> None:
@@ -157,7 +159,16 @@ def test_experience_questions_by_snomed_code(cast: Cast) -> None:
     assert "Did staff listen to you and treat your concerns seriously?" in page
     missing = browser.post(reverse("my_experience", args=["end"]), {"747901000000107": "4"})
     assert missing.status_code == 400
-    answers = dict.fromkeys(("747901000000107", "747911000000109", "747921000000103", "747931000000101", "747941000000105"), "3")
+    answers = dict.fromkeys(
+        (
+            "747901000000107",
+            "747911000000109",
+            "747921000000103",
+            "747931000000101",
+            "747941000000105",
+        ),
+        "3",
+    )
     answers["747951000000108"] = "NA"
     browser.post(reverse("my_experience", args=["end"]), answers)
     saved = ExperienceAnswers.unscoped.get()

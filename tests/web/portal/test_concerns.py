@@ -113,7 +113,8 @@ def test_another_client_cannot_escalate(cast: Cast) -> None:
 def test_ask_for_another_therapist_tells_the_wait_and_reaches_the_manager(cast: Cast) -> None:
     browser = browser_as(cast, "cara")
     page = browser.get(reverse("another_therapist")).content.decode()
-    assert "not a sign of failure" in page and "wait" in page
+    assert "not a sign of failure" in page
+    assert "wait" in page
     browser.post(reverse("another_therapist"), {"addressed_to": "manager", "summary": ""})
     concern = Concern.unscoped.get()
     assert concern.kind == "change_therapist"
@@ -133,7 +134,8 @@ def test_manager_acknowledges_and_records_the_outcome(cast: Cast) -> None:
     assert concern.acknowledged_at is not None
     assert (concern.stage, concern.outcome) == ("resolved", "Apologised; new times agreed.")
     inbox = mo.get(reverse("concerns_inbox")).content.decode()
-    assert "0 open, 1 closed" in inbox and "Median" in inbox
+    assert "0 open, 1 closed" in inbox
+    assert "Median" in inbox
 
 
 def test_overdue_acknowledgement_is_flagged(cast: Cast) -> None:

@@ -35,7 +35,8 @@ def test_link_opens_this_weeks_questionnaires_without_an_account(cast: Cast) -> 
     page = Browser().get(f"/l/{token}/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "PHQ-9" in text and "GAD-7" in text
+    assert "PHQ-9" in text
+    assert "GAD-7" in text
     # Only its purpose: nothing of the client's record, no navigation to their pages.
     assert "Your progress" not in text
     assert cast.client.family_name not in text
@@ -125,7 +126,8 @@ def test_risk_answer_through_a_link_shows_crisis_text_and_raises_the_alert(cast:
     answers[8] = 2
     response = Browser().post(f"/l/{token}/q/phq9/", _answers(answers), follow=True)
     text = response.content.decode()
-    assert "116 123" in text and "NHS 111" in text
+    assert "116 123" in text
+    assert "NHS 111" in text
     alert = Alert.unscoped.get(kind=AlertKind.RISK)
     assert alert.severity == "urgent"
 
