@@ -168,6 +168,7 @@ def test_client_flow_on_a_phone(phone: Any, live_server: Any, client_in_care: An
         ("/my/messages/", "reminders"),
         ("/my/questionnaires/", "questionnaires"),
         ("/my/concerns/", "concerns list"),
+        ("/my/recordings/", "listening back"),
     ):
         phone.goto(f"{base}{path}")
         check_accessibility(phone, what)

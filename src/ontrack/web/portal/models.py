@@ -231,7 +231,7 @@ class SessionRecording(ScopedModel):
     size = models.PositiveIntegerField(help_text="Bytes before encryption.")
     uploaded_at = models.DateTimeField()
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     delete_after = models.DateTimeField()
     deleted_at = models.DateTimeField(null=True, blank=True)

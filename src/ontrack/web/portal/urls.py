@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import path
 
 from ontrack.web.portal import views
-from ontrack.web.portal.views import client, concerns, links, staff
+from ontrack.web.portal.views import client, concerns, links, recordings, staff
 
 urlpatterns = [
     path("my/", client.my_home, name="my_home"),
@@ -19,6 +19,15 @@ urlpatterns = [
     path("my/ending/", client.my_ending_review, name="my_ending_review"),
     path("my/experience/<slug:stage>/", client.my_experience, name="my_experience"),
     path("my/messages/", client.my_messages, name="my_messages"),
+    path("my/recordings/", recordings.my_recordings, name="my_recordings"),
+    path(
+        "episodes/<int:episode_id>/recordings/",
+        recordings.therapist_recordings,
+        name="therapist_recordings",
+    ),
+    path(
+        "recordings/<int:recording_id>/audio/", recordings.recording_audio, name="recording_audio"
+    ),
     path("my/concerns/", concerns.my_concerns, name="my_concerns"),
     path("my/concerns/new/", concerns.new_concern, name="new_concern"),
     path("my/concerns/<int:concern_id>/", concerns.my_concern, name="my_concern"),
