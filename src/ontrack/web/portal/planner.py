@@ -162,7 +162,11 @@ def _questionnaire_reminder(episode: Episode, today: dt.date, planned: Planned) 
     from ontrack.web.portal.models import AccessLink
 
     referral, client = episode.referral, episode.referral.client
+    day = episode.next_session_on
+    if day is None:
+        return
     portal = portal_settings(client.service_id)
+    # The invitation's link: the oldest still open (a reminder's own link is newer).
     link = (
         AccessLink.unscoped.filter(
             referral=referral,
@@ -170,7 +174,7 @@ def _questionnaire_reminder(episode: Episode, today: dt.date, planned: Planned) 
             used_at__isnull=True,
             expires_at__gt=timezone.now(),
         )
-        .order_by("-created_at")
+        .order_by("created_at")
         .first()
     )
     if link is None or (today - timezone.localdate(link.created_at)).days < (
@@ -178,7 +182,7 @@ def _questionnaire_reminder(episode: Episode, today: dt.date, planned: Planned) 
     ):
         return
     channel = link.channel or channel_for(client)
-    key = f"questionnaires-reminder:{link.pk}"
+    key = f"questionnaires-reminder:{referral.pk}:{day:%Y-%m-%d}"
     if not channel or Message.unscoped.filter(dedupe_key=key).exists():
         return
     # A fresh link for the reminder, ending when the invitation's does.
