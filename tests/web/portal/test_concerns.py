@@ -4,6 +4,7 @@ therapist or manager, escalated along the service's route with its timescales.""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -150,3 +151,31 @@ def test_working_days_skip_weekends() -> None:
     assert add_working_days(friday, 3) == dt.date(2026, 12, 9)
     assert working_days_between(friday, dt.date(2026, 12, 9)) == 3
     assert working_days_between(friday, friday) == 0
+
+
+def test_export_concerns_has_counts_and_times_and_no_text(cast: Cast, tmp_path: Any) -> None:
+    import csv
+
+    from django.core.management import call_command
+
+    concern = actions.raise_concern(
+        client=cast.client, kind="complaint", summary="Private words", by=cast.cara
+    )
+    actions.acknowledge_concern(concern=concern, expected_version=1, by=cast.mo)
+    out = tmp_path / "concerns.csv"
+    call_command("export_concerns", "--service", "north", "--out", str(out))
+    with out.open() as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["kind"], row["route"], row["stage"]) == ("complaint", "nhs", "raised")
+    assert row["person_id"] == cast.client.person_id
+    assert float(row["days_to_acknowledge"]) >= 0
+    assert row["closed_at"] == ""
+    assert "Private words" not in out.read_text()
+
+
+def test_export_concerns_unknown_service_is_one_clear_line(cast: Cast) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No service has the code 'nowhere'"):
+        call_command("export_concerns", "--service", "nowhere")
