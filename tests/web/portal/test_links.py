@@ -174,3 +174,35 @@ def test_only_a_hash_of_the_token_is_stored(cast: Cast) -> None:
     stored = AccessLink.unscoped.get()
     assert token not in stored.token_hash
     assert len(stored.token_hash) == 64
+
+
+def test_rating_link_out_of_range_keeps_the_link_then_rates_once(cast: Cast) -> None:
+    from tests.web.conftest import gad7
+
+    from ontrack.web.records import actions
+    from ontrack.web.records.models import AllianceResponse
+
+    contact = actions.record_session(
+        episode=cast.episode,
+        expected_version=cast.episode.version,
+        contact_date=timezone.localdate() - dt.timedelta(days=1),
+        attendance="5",
+        app_type="01",
+        questionnaires={"PHQ-9": phq9(12), "GAD-7": gad7(8)},
+        by=cast.alice,
+    )
+    token = _link(cast, LinkPurpose.RATE_SESSION, referral=None, contact=contact)
+    browser = Browser()
+    page = browser.get(f"/l/{token}/").content.decode()
+    assert "Who will see it:" in page
+    bad = browser.post(f"/l/{token}/", _answers([8, 8, 12, 8]))
+    assert bad.status_code == 400
+    assert AllianceResponse.unscoped.count() == 0
+    assert AccessLink.unscoped.get().used_at is None
+
+    assert (
+        "Your rating has been sent"
+        in browser.post(f"/l/{token}/", _answers([8, 9, 8, 9])).content.decode()
+    )
+    assert browser.post(f"/l/{token}/", _answers([1, 1, 1, 1])).status_code == 410
+    assert AllianceResponse.unscoped.get().total == 34

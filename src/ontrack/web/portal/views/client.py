@@ -185,22 +185,19 @@ def my_appointment(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "portal/my_appointment.html", context, status=status)
 
 
-def rating_page(
-    request: Any, *, contact: Contact, who_sees: str, post_to: str, by: Any, code: str
-) -> tuple[HttpResponse | None, RatingForm]:
-    """Show or take the session rating; return (redirect when saved, the form)."""
-    m = get_measure(code)
-    form = RatingForm(request.POST if request.method == "POST" else None, measure=m)
-    if request.method == "POST":
-        form.is_valid()
-        try:
-            rate_session(contact=contact, measure=m.code, answers=form.answers(), by=by)
-        except ActionError as error:
-            form.add_action_errors(error)
-        else:
-            return HttpResponseRedirect(post_to), form
-    del who_sees
-    return None, form
+def take_rating(request: Any, *, contact: Contact, code: str, by: Any) -> tuple[bool, RatingForm]:
+    """Show or take the session rating with the service's alliance measure; return whether
+    it was saved, and the form (with the action's messages when it was not)."""
+    form = RatingForm(request.POST if request.method == "POST" else None, measure=get_measure(code))
+    if request.method != "POST":
+        return False, form
+    form.is_valid()
+    try:
+        rate_session(contact=contact, measure=code, answers=form.answers(), by=by)
+    except ActionError as error:
+        form.add_action_errors(error)
+        return False, form
+    return True, form
 
 
 def who_sees_ratings(show_alliance: bool) -> str:
@@ -230,30 +227,17 @@ def my_rate_session(request: AuthenticatedHttpRequest, contact_id: int) -> HttpR
         referral__client=who.client,
     )
     m = get_measure(who.settings.alliance_measure)
-    done, form = rating_page(
-        request,
-        contact=contact,
-        who_sees="",
-        post_to=reverse("my_home"),
-        by=request.user,
-        code=m.code,
-    )
-    if done is not None:
+    saved, form = take_rating(request, contact=contact, code=m.code, by=request.user)
+    if saved:
         messages.success(request, "Thank you for rating your session.")
-        return done
+        return HttpResponseRedirect(reverse("my_home"))
     context = {
         "me": who,
         "contact": contact,
         "measure": m,
         "form": form,
         "who_sees": who_sees_ratings(who.online.show_alliance),
-        "summary": [("", str(e)) for e in form.non_field_errors()]
-        + [
-            (f"#{form[n].auto_id}_0", str(e))
-            for n, es in form.errors.items()
-            if n != "__all__"
-            for e in es
-        ],
+        "summary": summary_of(form),
     }
     return render(request, "portal/rate_session.html", context, status=400 if form.errors else 200)
 

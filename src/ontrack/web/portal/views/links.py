@@ -26,10 +26,10 @@ from ontrack.web.portal import links
 from ontrack.web.portal.actions.questionnaires import submit_online_questionnaire
 from ontrack.web.portal.actions.requests import request_appointment_change, stop_messages
 from ontrack.web.portal.config import portal_settings
-from ontrack.web.portal.forms import AppointmentForm, OnlineQuestionnaireForm, RatingForm
+from ontrack.web.portal.forms import AppointmentForm, OnlineQuestionnaireForm
 from ontrack.web.portal.models import AccessLink, LinkPurpose
-from ontrack.web.portal.views.client import who_sees_ratings
-from ontrack.web.records.actions import rate_session
+from ontrack.web.portal.views._client import summary_of
+from ontrack.web.portal.views.client import take_rating, who_sees_ratings
 from ontrack.web.records.actions.online import (
     asked_measures,
     online_settings_of,
@@ -55,14 +55,6 @@ def _problem_page(request: Any, problem: links.LinkError) -> HttpResponse:
         {"problem": problem},
         status=_STATUS.get(problem.kind, 400),
     )
-
-
-def _form_summary(form: Any) -> list[tuple[str, str]]:
-    out = [("", str(e)) for e in form.non_field_errors()]
-    for name, errors in form.errors.items():
-        if name != "__all__":
-            out.extend((f"#{form[name].auto_id}_0", str(e)) for e in errors)
-    return out
 
 
 @require_http_methods(["GET", "POST"])
@@ -162,7 +154,7 @@ def link_questionnaire(request: Any, token: str, key: str) -> HttpResponse:
         context = {
             "asked": asked,
             "form": form,
-            "summary": _form_summary(form),
+            "summary": summary_of(form),
             "token": token,
             "crisis": _crisis(link),
         }
@@ -178,33 +170,21 @@ def _rate(request: Any, link: AccessLink, token: str) -> HttpResponse:
     contact = link.contact
     if contact is None:
         raise Http404("This link is not for a session.")
-    settings = portal_settings(link.client.service_id)
-    m = get_measure(settings.alliance_measure)
-    form = RatingForm(request.POST if request.method == "POST" else None, measure=m)
-    if request.method == "POST":
-        form.is_valid()
-        try:
-            with transaction.atomic():
-                if not links.use_up(link):
-                    raise links.problem("used")
-                rate_session(
-                    contact=contact,
-                    measure=m.code,
-                    answers=form.answers(),
-                    by=links.actor_of(link),
-                )
-        except links.LinkError as problem:
-            return _problem_page(request, problem)
-        except ActionError as error:
-            form.add_action_errors(error)
-        else:
-            return render(request, "portal/link_done.html", {"link": link, "what": "rating"})
+    m = get_measure(portal_settings(link.client.service_id).alliance_measure)
+    with transaction.atomic():
+        if request.method == "POST" and not links.use_up(link):
+            return _problem_page(request, links.problem("used"))
+        saved, form = take_rating(request, contact=contact, code=m.code, by=links.actor_of(link))
+        if request.method == "POST" and not saved:
+            transaction.set_rollback(True)  # the link stays unused: nothing was saved
+    if saved:
+        return render(request, "portal/link_done.html", {"link": link, "what": "rating"})
     show = online_settings_of(link.client_id).show_alliance
     context = {
         "contact": contact,
         "measure": m,
         "form": form,
-        "summary": _form_summary(form),
+        "summary": summary_of(form),
         "who_sees": who_sees_ratings(show),
         "token": token,
     }
@@ -234,7 +214,7 @@ def _appointment(request: Any, link: AccessLink, token: str) -> HttpResponse:
                 form.add_error(key if key in form.fields else None, message)
         else:
             return render(request, "portal/link_done.html", {"link": link, "what": "appointment"})
-    context = {"episode": episode, "form": form, "summary": _form_summary(form), "token": token}
+    context = {"episode": episode, "form": form, "summary": summary_of(form), "token": token}
     return render(
         request, "portal/link_appointment.html", context, status=400 if form.errors else 200
     )

@@ -24,6 +24,7 @@ from ontrack.web.common.forms import measure_key
 from ontrack.web.portal import actions
 from ontrack.web.portal.config import portal_settings
 from ontrack.web.portal.forms import OnlineQuestionnaireForm
+from ontrack.web.portal.views._client import summary_of
 from ontrack.web.records.actions.online import (
     AskedMeasure,
     asked_measures,
@@ -133,18 +134,9 @@ def complete_questionnaire(request: AuthenticatedHttpRequest, key: str) -> HttpR
     return render(
         request,
         "portal/complete_questionnaire.html",
-        {"client": client, "asked": asked, "form": form, "summary": _summary(form)},
+        {"client": client, "asked": asked, "form": form, "summary": summary_of(form)},
         status=status,
     )
-
-
-def _summary(form: OnlineQuestionnaireForm) -> list[tuple[str, str]]:
-    """(link, message) for every error, for the summary at the top of the page."""
-    links = [("", str(e)) for e in form.non_field_errors()]
-    for name, errors in form.errors.items():
-        if name != "__all__":
-            links.extend((f"#{form[name].auto_id}_0", str(e)) for e in errors)
-    return links
 
 
 @require_POST
