@@ -25,7 +25,7 @@ from ontrack.web.portal.views._client import show_action_errors, summary_of
 from ontrack.web.records import permissions
 from ontrack.web.records.actions import set_online_settings
 from ontrack.web.records.actions.online import online_settings_of
-from ontrack.web.records.models import Client
+from ontrack.web.records.models import Client, Episode
 from ontrack.web.records.scoping import viewer_for
 
 
@@ -130,7 +130,8 @@ def online_settings(request: AuthenticatedHttpRequest, client_id: int) -> HttpRe
             messages.success(request, "Saved.")
             return HttpResponseRedirect(reverse("online_settings", args=[client.pk]))
     record_view(by=request.user, page="online_settings", target=client, client_id=client.pk)
-    context = {"client": client, "form": form, "summary": summary_of(form)}
+    episode = Episode.objects.filter(referral__client=client, status="open").first()
+    context = {"client": client, "form": form, "summary": summary_of(form), "episode": episode}
     return render(
         request, "portal/online_settings.html", context, status=400 if form.errors else 200
     )
