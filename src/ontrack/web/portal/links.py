@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ontrack.web.portal.models import AccessLink, LinkAttempt, LinkPurpose
+from ontrack.web.portal.models import AccessLink, LinkAttempt
 from ontrack.web.records.models import Client, Contact, Episode, Referral
 from ontrack.web.records.permissions import ClientLink
 
@@ -156,6 +156,3 @@ def forget_old_attempts(now: dt.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - RATE_WINDOW
     deleted, _ = LinkAttempt.objects.filter(at__lt=cutoff).delete()
     return deleted
-
-
-PURPOSES = LinkPurpose

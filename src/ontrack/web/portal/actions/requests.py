@@ -8,8 +8,6 @@ land, ``request_appointment_change`` is the one place to call them from.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -198,12 +196,10 @@ def stop_messages(*, client: Client, channel: str | None, by: Actor, how: str) -
     return channels
 
 
-def waiting_time_words(service_id: int, now: dt.datetime | None = None) -> str:
-    """What to tell a client honestly about waiting for another therapist."""
-    del service_id, now
-    return (
-        "Changing therapist is not a sign of failure. The service manager will talk it "
-        "through with you first. If you do change, you may wait for a new therapist to have "
-        "space; your place in the service is kept and you can keep seeing your current "
-        "therapist until then if you want to."
-    )
+# What a client asking for another therapist is told about the wait, honestly.
+ANOTHER_THERAPIST_WAIT = (
+    "Changing therapist is not a sign of failure. The service manager will talk it through "
+    "with you first. If you do change, you may wait for a new therapist to have space; your "
+    "place in the service is kept and you can keep seeing your current therapist until then "
+    "if you want to."
+)

@@ -18,7 +18,6 @@ from ontrack.measures import get_measure
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
 from ontrack.web.common.actions import ActionError
-from ontrack.web.common.codes import ConcernStage
 from ontrack.web.portal.actions.requests import request_appointment_change, stop_messages
 from ontrack.web.portal.actions.reviews import save_ending_review, save_experience_answers
 from ontrack.web.portal.experience import questions_for
@@ -313,6 +312,3 @@ def my_messages(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, "Done: we will not send you those reminders any more.")
         return HttpResponseRedirect(reverse("my_messages"))
     return render(request, "portal/my_messages.html", {"me": who})
-
-
-CLOSED = (ConcernStage.RESOLVED, ConcernStage.WITHDRAWN)

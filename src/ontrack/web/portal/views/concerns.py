@@ -27,9 +27,9 @@ from ontrack.web.common.codes import (
     next_concern_stage,
 )
 from ontrack.web.portal.actions.requests import (
+    ANOTHER_THERAPIST_WAIT,
     ask_for_another_therapist,
     raise_client_concern,
-    waiting_time_words,
 )
 from ontrack.web.portal.config import add_working_days, portal_settings, working_days_between
 from ontrack.web.portal.forms import AnotherTherapistForm, ConcernForm, NoteForm
@@ -158,7 +158,7 @@ def another_therapist(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your request has gone to the service manager.")
             return HttpResponseRedirect(reverse("my_concern", args=[concern.pk]))
-    context = {"me": who, "wait": waiting_time_words(who.client.service_id)}
+    context = {"me": who, "wait": ANOTHER_THERAPIST_WAIT}
     return _form_page(request, "portal/another_therapist.html", context, form)
 
 
