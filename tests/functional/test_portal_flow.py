@@ -175,6 +175,53 @@ def test_client_flow_on_a_phone(phone: Any, live_server: Any, client_in_care: An
         _fits(phone, what)
 
 
+def test_every_kind_of_link_page_on_a_phone(
+    phone: Any, live_server: Any, client_in_care: Any
+) -> None:
+    from ontrack.web.records.models import Contact, Episode
+
+    client, referral = client_in_care
+    episode = Episode.unscoped.get(referral=referral)
+    contact = Contact.unscoped.filter(referral=referral).order_by("-contact_date").first()
+    kinds = {
+        LinkPurpose.RATE_SESSION: {"contact": contact},
+        LinkPurpose.APPOINTMENT: {"episode": episode},
+        LinkPurpose.STOP_MESSAGES: {},
+    }
+    for purpose, extra in kinds.items():
+        _link, token = issue_link(
+            client=client, purpose=purpose, valid_for=dt.timedelta(days=2), **extra
+        )
+        phone.goto(f"{live_server.url}/l/{token}/")
+        _check(phone, f"{purpose} link", f"30-portal-link-{purpose}")
+    phone.get_by_role("button", name="Stop reminders").click()
+    expect(phone.get_by_text("will not send you any more reminders")).to_be_visible()
+    _check(phone, "link done", "31-portal-link-done")
+
+
+def test_staff_pages_of_the_client_side(page: Any, live_server: Any, client_in_care: Any) -> None:
+    client, _referral = client_in_care
+    actions.raise_concern(
+        client=client, kind="complaint", summary="Cancelled twice.", by=client.user
+    )
+    concern = Concern.unscoped.get()
+    base = live_server.url
+    sign_in(page, base, "mo")
+    page.wait_for_url(f"{base}/caseload/")
+    for path, what in (
+        ("/concerns/", "concerns inbox"),
+        (f"/concerns/{concern.pk}/", "concern detail"),
+        ("/messages/", "messages"),
+        ("/requests/", "appointment requests"),
+        (f"/clients/{client.pk}/online/", "online settings"),
+    ):
+        page.goto(f"{base}{path}")
+        check_accessibility(page, what)
+    screenshot(page, "32-online-settings")
+    page.goto(f"{base}/concerns/")
+    screenshot(page, "33-concerns-inbox")
+
+
 def test_bad_link_page_on_a_phone(phone: Any, live_server: Any, client_in_care: Any) -> None:
     phone.goto(f"{live_server.url}/l/not-a-real-link:xyz/")
     expect(
