@@ -243,7 +243,7 @@ def test_client_completes_phq9_online_and_therapist_saves_it_prefilled(
 
     # The client completes the PHQ-9 from their own sign-in before the session.
     sign_in(page, base, "cara")
-    page.get_by_role("link", name="Questionnaires").click()
+    page.get_by_role("link", name="Questionnaires", exact=True).click()
     expect(
         page.get_by_role("heading", name="Questionnaires before your next session")
     ).to_be_visible()

@@ -10,7 +10,7 @@ Two graphs are built from the source with ``ast`` (nothing is imported):
   defers its import to call time.
 
 The web packages are layered, lowest first (``WEB_LAYERS``): common < audit < accounts
-< records < canonical < portal (pathway and api will sit above records); each may import
+< records < notify < canonical < portal (pathway and api will sit above records); each may import
 only those below it.
 """
 
@@ -25,13 +25,23 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 # The framework-free packages (DESIGN §3): they import neither Django nor ontrack.web.
-DOMAIN = ("measures", "monitoring", "matching", "analytics", "dataset", "synth", "fidelity", "charts")
+DOMAIN = (
+    "measures",
+    "monitoring",
+    "matching",
+    "analytics",
+    "dataset",
+    "synth",
+    "fidelity",
+    "charts",
+)
 # The web packages, lowest first: each may import only those before it.
 WEB_LAYERS = (
     "ontrack.web.common",
     "ontrack.web.audit",
     "ontrack.web.accounts",
     "ontrack.web.records",
+    "ontrack.web.notify",
     "ontrack.web.canonical",
     "ontrack.web.portal",
 )

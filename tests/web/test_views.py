@@ -78,7 +78,7 @@ def test_home_as_each_role(cast: Cast, role: str) -> None:
     response = browser_as(cast, role).get("/")
     check_status(response, HOME[role])
     if role == "cara":
-        assert response["Location"] == reverse("client_timeline", args=[cast.client.pk])
+        assert response["Location"] == reverse("my_home")
     if role in ("alice", "sue", "mo"):
         assert response["Location"] == reverse("caseload")
 

@@ -47,8 +47,11 @@ INSTALLED_APPS = [
     "ontrack.web.accounts",
     "ontrack.web.audit",
     "ontrack.web.records",
+    "ontrack.web.notify",
     "ontrack.web.canonical",
     "ontrack.web.portal",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +164,42 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Background work: django-tasks with its database backend (docs/adr/0110); run the worker
+# with `python manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Messages to clients (docs/portal.md). Email goes through SMTP; texts through GOV.UK Notify
+# when ONTRACK_SMS_GATEWAY=notify (NOTIFY_API_KEY and a template whose body is ((body))).
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "OnTrack <ontrack@localhost>")
+ONTRACK_EMAIL_TIMEOUT = envint("ONTRACK_EMAIL_TIMEOUT", 10)
+ONTRACK_SMS_GATEWAY = envstr("ONTRACK_SMS_GATEWAY", "")
+NOTIFY_API_KEY = envsecret("NOTIFY_API_KEY") or ""
+NOTIFY_BASE_URL = envstr("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_SMS_TEMPLATE_ID = envstr("NOTIFY_SMS_TEMPLATE_ID", "")
+# Seconds before each further try of a failed delivery; after the last, it fails for staff.
+try:
+    ONTRACK_MESSAGE_RETRY_SECONDS = [
+        int(v) for v in envlist("ONTRACK_MESSAGE_RETRY_SECONDS", ["300", "1800", "7200"])
+    ]
+except ValueError:
+    raise ImproperlyConfigured(
+        "ONTRACK_MESSAGE_RETRY_SECONDS must be whole numbers of seconds, comma-separated"
+    ) from None
+# The address clients' links start with, e.g. https://ontrack.example.nhs.uk
+ONTRACK_PUBLIC_URL = envstr("ONTRACK_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# Failed link openings allowed from one address in ten minutes before it must wait.
+ONTRACK_LINK_FAILURES_ALLOWED = envint("ONTRACK_LINK_FAILURES_ALLOWED", 20)
+# Session recordings ("listening back"): Fernet keys, newest first, comma-separated (or a
+# file in ONTRACK_RECORDING_KEYS_FILE); without keys recordings cannot be attached.
+ONTRACK_RECORDING_KEYS = envsecret("ONTRACK_RECORDING_KEYS") or ""
+ONTRACK_RECORDING_DIR = Path(envstr("ONTRACK_RECORDING_DIR", str(VAR_DIR / "recordings")))
+ONTRACK_RECORDING_MAX_BYTES = envint("ONTRACK_RECORDING_MAX_BYTES", 200 * 1024 * 1024)
 
 LOGGING: dict[str, Any] = {
     "version": 1,

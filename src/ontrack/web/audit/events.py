@@ -19,6 +19,9 @@ Actor = AbstractBaseUser | AnonymousUser | None
 def _actor(by: Actor) -> tuple[int | None, str]:
     if by is None:
         return None, "system"
+    named = getattr(by, "audit_actor", None)  # a client acting through a signed link
+    if named is not None:
+        return None, str(named)
     if not by.is_authenticated:
         return None, "anonymous"
     return int(by.pk), by.get_username()

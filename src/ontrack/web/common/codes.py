@@ -347,27 +347,77 @@ class ConcernKind(models.TextChoices):
 
 
 class ConcernStage(models.TextChoices):
-    """Escalation steps of a concern or complaint (NHS complaints procedure).
+    """The steps a concern or complaint goes through (``CONCERN_ROUTES`` orders them).
 
-    Informal resolution by the service, then a formal complaint to the provider, then the
-    Parliamentary and Health Service Ombudsman.
+    NHS services (the NHS complaints procedure): raised with the service, local resolution
+    by the service manager, a formal complaint to PALS or the integrated care board, then
+    the Parliamentary and Health Service Ombudsman. Private practice: raised with the
+    therapist, then their professional body. Resolved or withdrawn may end any open step.
     """
 
-    RAISED = "raised", "Raised"
-    LOCAL_RESOLUTION = "local_resolution", "Local resolution by the service"
-    FORMAL_COMPLAINT = "formal_complaint", "Formal complaint to the provider"
-    OMBUDSMAN = "ombudsman", "Referred to the Ombudsman"
+    RAISED = "raised", "Raised with the service"
+    LOCAL_RESOLUTION = "local_resolution", "Local resolution by the service manager"
+    FORMAL_COMPLAINT = "formal_complaint", "Formal complaint to PALS or the integrated care board"
+    OMBUDSMAN = "ombudsman", "Referred to the Parliamentary and Health Service Ombudsman"
+    PROFESSIONAL_BODY = "professional_body", "Referred to the therapist's professional body"
     RESOLVED = "resolved", "Resolved"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-# Escalation runs forwards only; resolution or withdrawal may happen at any open stage.
+class ConcernRoute(models.TextChoices):
+    """The complaints route a service follows."""
+
+    NHS = "nhs", "NHS complaints procedure"
+    PRIVATE = "private", "Private practice: the therapist, then their professional body"
+
+
+class ConcernAddressee(models.TextChoices):
+    """Who the client asked to deal with their concern first."""
+
+    THERAPIST = "therapist", "My therapist"
+    MANAGER = "manager", "The service manager"
+
+
+# Each route's steps in order; escalation runs forwards only, and resolution or withdrawal
+# may happen at any open step.
+CONCERN_ROUTES: dict[str, tuple[str, ...]] = {
+    ConcernRoute.NHS: (
+        ConcernStage.RAISED,
+        ConcernStage.LOCAL_RESOLUTION,
+        ConcernStage.FORMAL_COMPLAINT,
+        ConcernStage.OMBUDSMAN,
+    ),
+    ConcernRoute.PRIVATE: (ConcernStage.RAISED, ConcernStage.PROFESSIONAL_BODY),
+}
+
+
+def next_concern_stage(route: str, stage: str) -> str | None:
+    """Return the step after ``stage`` on ``route``; None at the last step or when closed."""
+    steps = CONCERN_ROUTES.get(route, CONCERN_ROUTES[ConcernRoute.NHS])
+    if stage not in steps or stage == steps[-1]:
+        return None
+    return steps[steps.index(stage) + 1]
+
+
+# The NHS route as a mapping (kept for callers written before routes were configurable).
 CONCERN_NEXT_STAGE: dict[str, str] = {
     ConcernStage.RAISED: ConcernStage.LOCAL_RESOLUTION,
     ConcernStage.LOCAL_RESOLUTION: ConcernStage.FORMAL_COMPLAINT,
     ConcernStage.FORMAL_COMPLAINT: ConcernStage.OMBUDSMAN,
 }
 CONCERN_CLOSED_STAGES = frozenset({ConcernStage.RESOLVED, ConcernStage.WITHDRAWN})
+
+
+class OnlineFrequency(models.TextChoices):
+    """How often a client is asked to complete their questionnaires online."""
+
+    EVERY_SESSION = "every_session", "Before every session"
+    EVERY_OTHER_SESSION = "every_other_session", "Before every other session"
+    WEEKLY = "weekly", "Once a week"
+    FORTNIGHTLY = "fortnightly", "Once a fortnight"
+    FOUR_WEEKLY = "four_weekly", "Once every four weeks"
+    NEVER = "never", "Not online: only at sessions"
+
 
 # The codes.toml list each national enum is built from.
 NATIONAL_CODE_LISTS: dict[str, type[models.Choices]] = {

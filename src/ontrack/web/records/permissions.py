@@ -52,6 +52,23 @@ def can_escalate_concerns(viewer: Viewer, client: Client) -> bool:
     )
 
 
+def can_take_concern(viewer: Viewer, client: Client, addressed_to: str) -> bool:
+    """Who acknowledges and resolves a concern: supervisors and managers who see the client,
+    and the therapist for a concern the client addressed to them."""
+    if can_escalate_concerns(viewer, client):
+        return True
+    return (
+        addressed_to == "therapist"
+        and viewer.kind == ViewerKind.THERAPIST
+        and sees_client(viewer, client)
+    )
+
+
+def is_the_client(viewer: Viewer, client_id: int) -> bool:
+    """Whether the viewer is this client (signed in, or holding one of their links)."""
+    return viewer.kind == ViewerKind.CLIENT and viewer.client_id == client_id
+
+
 def can_raise_concern(viewer: Viewer, client: Client) -> bool:
     """The client themselves, or clinical staff on their behalf."""
     if viewer.kind == ViewerKind.CLIENT:
@@ -70,8 +87,45 @@ def require(allowed: bool, what: str) -> None:
         raise PermissionDenied(f"You may not {what}.")
 
 
+class ClientLink(AnonymousUser):
+    """The client, proven by a signed single-purpose link instead of a sign-in.
+
+    The portal makes one only after checking the link (``ontrack.web.portal.links``); the
+    actions then treat it as the client for that client's own records and nothing else.
+    It is not authenticated as far as Django is concerned, so it opens no page by itself.
+    """
+
+    def __init__(self, *, client_id: int, link_id: int) -> None:
+        self.client_id = client_id
+        self.link_id = link_id
+
+    @property
+    def audit_actor(self) -> str:
+        """How the audit trail names this actor."""
+        return f"client {self.client_id} (link {self.link_id})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ClientLink) and (other.client_id, other.link_id) == (
+            self.client_id,
+            self.link_id,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.client_id, self.link_id))
+
+
+Actor = User | ClientLink
+
+
+def user_of(by: User | AnonymousUser | None) -> User | None:
+    """The signed-in user behind an actor, for a ``…_by`` column (None for a link)."""
+    return by if isinstance(by, User) else None
+
+
 def actor(by: User | AnonymousUser) -> Viewer:
-    """Return the viewer for an action's ``by`` (a signed-in person)."""
+    """Return the viewer for an action's ``by`` (a signed-in person, or a client's link)."""
+    if isinstance(by, ClientLink):
+        return Viewer(user=by, kind=ViewerKind.CLIENT, client_id=by.client_id)
     viewer = viewer_for(by)
     if viewer.kind == ViewerKind.ANONYMOUS:
         raise PermissionDenied("Sign in first.")

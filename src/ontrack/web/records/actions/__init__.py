@@ -20,8 +20,18 @@ from ontrack.web.records.actions.care import (
     reassign_episode,
     record_assessment,
 )
+from ontrack.web.records.actions.client_side import (
+    rate_session,
+    report_homework,
+    set_online_settings,
+)
 from ontrack.web.records.actions.clients import register_client, update_client
-from ontrack.web.records.actions.concerns import close_concern, escalate_concern, raise_concern
+from ontrack.web.records.actions.concerns import (
+    acknowledge_concern,
+    close_concern,
+    escalate_concern,
+    raise_concern,
+)
 from ontrack.web.records.actions.homework import (
     HomeworkPlan,
     agree_goal,
@@ -47,6 +57,7 @@ __all__ = [
     "Session",
     "SessionCheck",
     "acknowledge_alert",
+    "acknowledge_concern",
     "add_supervision_note",
     "agree_goal",
     "close_alert",
@@ -57,6 +68,7 @@ __all__ = [
     "open_alert",
     "open_episode",
     "raise_concern",
+    "rate_session",
     "reassign_episode",
     "record_alert_action",
     "record_assessment",
@@ -65,7 +77,9 @@ __all__ = [
     "record_session_with_online",
     "refresh_signal",
     "register_client",
+    "report_homework",
     "set_homework",
+    "set_online_settings",
     "update_client",
     "update_goal",
     "validate_session",

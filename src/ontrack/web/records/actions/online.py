@@ -21,10 +21,11 @@ from ontrack.measures.nhstt import anxiety_measure_for
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change
 from ontrack.web.common.actions import ActionError
-from ontrack.web.common.codes import EpisodeStatus
+from ontrack.web.common.codes import EpisodeStatus, OnlineFrequency
 from ontrack.web.records.actions.sessions import record_session
 from ontrack.web.records.models import (
     Contact,
+    OnlineSettings,
     OnlineSubmission,
     QuestionnaireResponse,
     Referral,
@@ -57,8 +58,28 @@ def adsm_for(referral: Referral) -> str | None:
     return None if code in SESSION_MEASURES else code
 
 
-def asked_measures(referral: Referral) -> list[AskedMeasure]:
-    """Return the questionnaires asked of this referral's client before each session."""
+def online_settings_of(client_id: int) -> OnlineSettings:
+    """Return what the therapist decided for the client, or the defaults (not saved)."""
+    found = OnlineSettings.unscoped.filter(client_id=client_id).first()
+    return found if found is not None else OnlineSettings(client_id=client_id, version=0)
+
+
+def asked_measures(
+    referral: Referral, settings: OnlineSettings | None = None
+) -> list[AskedMeasure]:
+    """Return the questionnaires asked of this referral's client before each session.
+
+    The therapist's choice for the client (``OnlineSettings``) wins; without one it is
+    PHQ-9, GAD-7 and the ADSM the problem descriptor calls for. "Not online" asks nothing.
+    """
+    settings = settings if settings is not None else online_settings_of(referral.client_id)
+    if settings.frequency == OnlineFrequency.NEVER:
+        return []
+    if settings.measures:
+        return [
+            AskedMeasure(get_measure(code), "chosen by your therapist")
+            for code in settings.measures
+        ]
     asked = [
         AskedMeasure(get_measure("PHQ-9"), "asked at every session"),
         AskedMeasure(get_measure("GAD-7"), "asked at every session"),

@@ -11,7 +11,7 @@ from ontrack.web.records.models.measures import (
     Homework,
     QuestionnaireResponse,
 )
-from ontrack.web.records.models.online import OnlineSubmission, SubmissionSource
+from ontrack.web.records.models.online import OnlineSettings, OnlineSubmission, SubmissionSource
 from ontrack.web.records.models.reviews import ReviewDecision, SupervisionNote
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Goal",
     "GoalRating",
     "Homework",
+    "OnlineSettings",
     "OnlineSubmission",
     "QuestionnaireResponse",
     "Referral",

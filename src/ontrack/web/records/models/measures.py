@@ -164,6 +164,12 @@ class Homework(ScopedModel):
     )
     outcome = models.CharField(max_length=8, choices=HomeworkOutcome.choices, blank=True)
     progress_summary = models.TextField(blank=True)
+    # What the client said before the review, from their own pages.
+    client_outcome = models.CharField(max_length=8, choices=HomeworkOutcome.choices, blank=True)
+    client_obstacles = models.TextField(
+        blank=True, help_text="What got in the way, in their words."
+    )
+    client_reported_at = models.DateTimeField(null=True, blank=True)
 
     version = models.PositiveIntegerField(default=1)
 

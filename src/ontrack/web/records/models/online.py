@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ontrack.web.common.codes import OnlineFrequency
 from ontrack.web.records.scoping import ScopedModel
 
 
@@ -44,7 +45,15 @@ class OnlineSubmission(ScopedModel):
     )
     submitted_at = models.DateTimeField()
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The client's own sign-in; empty when sent through a link (see via_link).",
+    )
+    via_link = models.BooleanField(
+        default=False, help_text="Sent through a signed link in an invitation, not a sign-in."
     )
     alert = models.ForeignKey(
         "records.Alert",
@@ -85,3 +94,38 @@ class OnlineSubmission(ScopedModel):
     @property
     def is_used(self) -> bool:
         return self.used_contact_id is not None
+
+
+class OnlineSettings(ScopedModel):
+    """What the therapist decided for one client: which questionnaires are asked online, how
+    often, and whether the client sees their own alliance ratings."""
+
+    client_path: ClassVar[str] = "client"
+
+    client = models.OneToOneField(
+        "records.Client", on_delete=models.PROTECT, related_name="online_settings"
+    )
+    measures = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Measure codes asked online; empty = the default set (PHQ-9, GAD-7 and the "
+        "problem's ADSM).",
+    )
+    frequency = models.CharField(
+        max_length=20, choices=OnlineFrequency.choices, default=OnlineFrequency.EVERY_SESSION
+    )
+    show_alliance = models.BooleanField(
+        default=True, help_text="Whether the client sees their own session ratings."
+    )
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name_plural = "online settings"
+
+    def __str__(self) -> str:
+        return f"Online settings of client {self.client_id}"

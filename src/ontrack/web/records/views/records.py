@@ -33,7 +33,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each person to where they start: caseload, their own record, or the admin."""
     viewer = viewer_of(request)
     if viewer.kind == ViewerKind.CLIENT and viewer.client_id is not None:
-        return redirect("client_timeline", client_id=viewer.client_id)
+        return redirect("my_home")
     if viewer.kind in STAFF_KINDS:
         return redirect("caseload")
     return render(request, "records/no_records.html", {"viewer": viewer})

@@ -21,7 +21,6 @@ from ontrack.measures import Measure, MeasureError, get_measure, score
 from ontrack.measures.definition import Kind
 from ontrack.measures.fhir import response_answers
 from ontrack.measures.response import measure_for_response
-from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
 from ontrack.web.common.actions import ActionError
 from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus
@@ -29,11 +28,21 @@ from ontrack.web.records import permissions
 from ontrack.web.records.actions.alerts import open_alert
 from ontrack.web.records.actions.online import asked_measures
 from ontrack.web.records.models import Alert, OnlineSubmission, Referral, SubmissionSource
-from ontrack.web.records.scoping import ViewerKind
+from ontrack.web.records.permissions import Actor, ClientLink, user_of
 
 Answers = Sequence[Any]
 
-_FIELDS = ("referral", "measure", "items", "total", "band", "caseness", "risk", "source")
+_FIELDS = (
+    "referral",
+    "measure",
+    "items",
+    "total",
+    "band",
+    "caseness",
+    "risk",
+    "source",
+    "via_link",
+)
 
 
 def _in_range(m: Measure, value: object) -> float | None:
@@ -124,7 +133,7 @@ def submit_online_questionnaire(
     referral: Referral,
     measure: str,
     answers: Answers,
-    by: User,
+    by: Actor,
     source: str = SubmissionSource.FORM,
 ) -> OnlineSubmission:
     """Store one questionnaire the client completed online for ``referral``.
@@ -136,7 +145,7 @@ def submit_online_questionnaire(
     """
     viewer = permissions.actor(by)
     permissions.require(
-        viewer.kind == ViewerKind.CLIENT and viewer.client_id == referral.client_id,
+        permissions.is_the_client(viewer, referral.client_id),
         "complete questionnaires for this client",
     )
     try:
@@ -154,7 +163,7 @@ def _store(
     referral: Referral,
     code: str,
     answers: Answers,
-    by: User,
+    by: Actor,
     source: str,
     alert: Alert | None,
 ) -> OnlineSubmission:
@@ -176,7 +185,8 @@ def _store(
         risk=result.risk,
         source=source,
         submitted_at=timezone.now(),
-        submitted_by=by,
+        submitted_by=user_of(by),
+        via_link=isinstance(by, ClientLink),
         alert=alert if result.risk else None,
     )
     record_change(
@@ -190,7 +200,7 @@ def _store(
 
 
 def submit_fhir_response(
-    *, referral: Referral, response: Mapping[str, Any], by: User
+    *, referral: Referral, response: Mapping[str, Any], by: Actor
 ) -> OnlineSubmission:
     """Store a FHIR QuestionnaireResponse (R4) the client completed elsewhere, as a
     submission like any other: same checks, same risk rule."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -22,21 +22,21 @@ from ontrack.web.audit.events import record_view
 from ontrack.web.common.actions import ActionError
 from ontrack.web.common.forms import measure_key
 from ontrack.web.portal import actions
+from ontrack.web.portal.config import portal_settings
 from ontrack.web.portal.forms import OnlineQuestionnaireForm
+from ontrack.web.portal.views._client import summary_of
 from ontrack.web.records.actions.online import (
     AskedMeasure,
     asked_measures,
     current_referral_of,
     pending_submissions,
 )
-from ontrack.web.records.models import Client, OnlineSubmission, Referral
+from ontrack.web.records.models import Client, OnlineSettings, OnlineSubmission, Referral
 from ontrack.web.records.scoping import ViewerKind, viewer_for
 
 RISK_MESSAGE = (
     "Thank you. One of your answers tells us you may be at risk, so your therapist's team "
-    "has been alerted and will contact you to talk about it. If you feel you might act on "
-    "thoughts of hurting yourself, call 999 or go to A&E now; for urgent help that is not an "
-    "emergency, call NHS 111 and choose the mental health option."
+    "has been alerted and will contact you to talk about it. "
 )
 
 
@@ -45,13 +45,23 @@ def _client_and_referral(request: AuthenticatedHttpRequest) -> tuple[Client, Ref
     viewer = viewer_for(request.user)
     if viewer.kind != ViewerKind.CLIENT or viewer.client_id is None:
         raise PermissionDenied("These pages are for clients completing their own questionnaires.")
-    client = get_object_or_404(Client.objects, pk=viewer.client_id)
+    client = get_object_or_404(
+        Client.objects.select_related("online_settings"), pk=viewer.client_id
+    )
     referral = current_referral_of(client.pk)
     return client, referral
 
 
-def _asked(referral: Referral, key: str) -> AskedMeasure:
-    for asked in asked_measures(referral):
+def _asked_of(client: Client, referral: Referral) -> list[AskedMeasure]:
+    try:
+        settings = client.online_settings
+    except ObjectDoesNotExist:  # none saved: the defaults, without asking the database again
+        settings = OnlineSettings(client=client, version=0)
+    return asked_measures(referral, settings)
+
+
+def _asked(client: Client, referral: Referral, key: str) -> AskedMeasure:
+    for asked in _asked_of(client, referral):
         if measure_key(asked.measure.code) == key:
             return asked
     raise Http404("That questionnaire is not one your therapist asked for.")
@@ -72,7 +82,7 @@ def my_questionnaires(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "key": measure_key(asked.measure.code),
                 "done": waiting.get(asked.measure.code),
             }
-            for asked in asked_measures(referral)
+            for asked in _asked_of(client, referral)
         ]
     return render(
         request,
@@ -89,7 +99,7 @@ def complete_questionnaire(request: AuthenticatedHttpRequest, key: str) -> HttpR
     client, referral = _client_and_referral(request)
     if referral is None:
         raise Http404("You have no sessions booked to complete questionnaires for.")
-    asked = _asked(referral, key)
+    asked = _asked(client, referral, key)
     if not asked.online:
         raise Http404(f"The {asked.measure.code} cannot be completed online.")
     record_view(by=request.user, page="complete_questionnaire", target=client, client_id=client.pk)
@@ -108,7 +118,8 @@ def complete_questionnaire(request: AuthenticatedHttpRequest, key: str) -> HttpR
                 form.add_action_errors(error)
         else:
             if submission.risk:
-                messages.warning(request, RISK_MESSAGE)
+                crisis = portal_settings(client.service_id).crisis_text
+                messages.warning(request, RISK_MESSAGE + crisis)
             else:
                 messages.success(
                     request,
@@ -123,18 +134,9 @@ def complete_questionnaire(request: AuthenticatedHttpRequest, key: str) -> HttpR
     return render(
         request,
         "portal/complete_questionnaire.html",
-        {"client": client, "asked": asked, "form": form, "summary": _summary(form)},
+        {"client": client, "asked": asked, "form": form, "summary": summary_of(form)},
         status=status,
     )
-
-
-def _summary(form: OnlineQuestionnaireForm) -> list[tuple[str, str]]:
-    """(link, message) for every error, for the summary at the top of the page."""
-    links = [("", str(e)) for e in form.non_field_errors()]
-    for name, errors in form.errors.items():
-        if name != "__all__":
-            links.extend((f"#{form[name].auto_id}_0", str(e)) for e in errors)
-    return links
 
 
 @require_POST
