@@ -11,13 +11,13 @@ PORT ?= 8000
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-venv: $(STAMP)  ## Create .venv and install OnTrack with its development tools
+venv: $(STAMP)  ## Create .venv and install OnTrack with every extra and its development tools
 
 $(STAMP): pyproject.toml package-lock.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found (OnTrack needs Python 3.11)"; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,all]'  # all = spark, postgres, fits (docs/install.md)
 	npm ci --no-audit --no-fund --loglevel=error  # NHS.UK frontend and axe-core into node_modules/
 	touch $(STAMP)
 
