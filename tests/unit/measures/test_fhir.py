@@ -6,6 +6,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import examples
 
 from ontrack.measures import MeasureError, all_measures, get_measure, score
 from ontrack.measures.fhir import (
@@ -117,7 +118,7 @@ def test_missing_answer_in_response_is_prorated():
     assert score_response(response).prorated is True
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.data())
 def test_response_round_trip_scores_the_same(data):
     m = data.draw(st.sampled_from(all_measures()))
