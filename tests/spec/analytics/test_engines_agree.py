@@ -107,7 +107,7 @@ def test_duckdb_matches_reference_on_a_simulated_service():
         report = build_report(engine, period=period)
 
     assert report_differences(report, reference_report(tables, period)) == []
-    # The simulator is calibrated to the national figures (reference §3.1: about 50%).
+    # The simulator is calibrated to the national figures (docs/reference/national-figures.md#annual-series: about 50%).
     assert 0.35 < report.overall["recovery_rate"] < 0.65
 
 

@@ -77,7 +77,7 @@ def test_visual_analogue_items_export_as_bounded_decimals():
 
 
 def test_score_a_hand_written_response():
-    # Shape of reference §5.3: another system's PHQ-9 with US Core style "/" linkIds.
+    # Shape of docs/reference/fhir.md#questionnaireresponse: another system's PHQ-9 with US Core style "/" linkIds.
     answers = ["LA6569-3", "LA6570-1", "LA6568-5", "LA6569-3", "LA6569-3", "LA6570-1",
                "LA6568-5", "LA6568-5", "LA6569-3"]  # fmt: skip
     response = {
