@@ -11,21 +11,11 @@ import runpy
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from ontrack.analytics.spec import tables_from_spec
+from ontrack.analytics.spec import OUTCOMES_EXAMPLE, tables_from_spec
 from ontrack.cli import main
 from ontrack.dataset import write_dataset
 from ontrack.extras import EXTRAS, MissingExtraError, installed, message, require
 from ontrack.web import settings
-
-TINY = """
-referral
-referral_id | referral_date | end_date
-r1          | 2024-04-01    | 2024-06-30
-
-contact
-contact_id | referral_id | contact_date
-c1         | r1          | 2024-04-10
-"""
 
 
 @pytest.fixture
@@ -56,7 +46,7 @@ def test_require_raises_missing_extra_only_when_missing(missing):
 
 @pytest.mark.parametrize("engine", ["spark", "postgres"])
 def test_report_on_a_missing_engine_is_one_line_and_exit_2(engine, missing, tmp_path, capsys):
-    write_dataset(tables_from_spec(TINY), tmp_path / "data")
+    write_dataset(tables_from_spec(OUTCOMES_EXAMPLE), tmp_path / "data")
     missing(engine)
 
     status = main(["report", str(tmp_path / "data"), "--engine", engine, "--json"])
