@@ -6,18 +6,18 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck pytest pytest-spark pytest-postgres venv clean bench help
+.PHONY: demo test lint typecheck pytest pytest-fast pytest-spark pytest-postgres venv clean bench help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-venv: $(STAMP)  ## Create .venv and install OnTrack with its development tools
+venv: $(STAMP)  ## Create .venv and install OnTrack with every extra and its development tools
 
 $(STAMP): pyproject.toml package-lock.json
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found (OnTrack needs Python 3.11)"; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,all]'  # all = spark, postgres, fits (docs/install.md)
 	npm ci --no-audit --no-fund --loglevel=error  # NHS.UK frontend and axe-core into node_modules/
 	touch $(STAMP)
 
@@ -31,14 +31,19 @@ lint: $(STAMP)  ## ruff check and format check
 typecheck: $(STAMP)  ## mypy (strict on the domain packages)
 	$(BIN)/mypy
 
-pytest: $(STAMP)  ## The whole test suite on SQLite, except the Spark engine tests (make pytest-spark)
-	$(BIN)/pytest -p no:cacheprovider -n 2 -m "not spark"
+# Hypothesis profiles are defined in tests/conftest.py (docs/testing.md): "ci" is thorough,
+# "dev" runs about a tenth of the examples for the edit loop.
+pytest: $(STAMP)  ## The whole test suite on SQLite (slow tests too), except the Spark engine tests (make pytest-spark)
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -p no:cacheprovider -n 2 -m "not spark"
+
+pytest-fast: $(STAMP)  ## The edit loop: everything but slow and Spark tests, Hypothesis "dev" profile
+	HYPOTHESIS_PROFILE=dev $(BIN)/pytest -p no:cacheprovider -n 2 -m "not spark and not slow"
 
 pytest-spark: $(STAMP)  ## The analytics engine tests on PySpark local mode: one process, one Spark session
-	$(BIN)/pytest -p no:cacheprovider -p no:xdist -m spark
+	HYPOTHESIS_PROFILE=ci $(BIN)/pytest -p no:cacheprovider -p no:xdist -m spark
 
 pytest-postgres: $(STAMP)  ## The database tests again on PostgreSQL
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -n 2 -m "(postgres or django_db) and not spark"
+	DATABASE_URL=$(PG_URL) HYPOTHESIS_PROFILE=ci $(BIN)/pytest -p no:cacheprovider -n 2 -m "(postgres or django_db) and not spark"
 
 test: lint typecheck pytest pytest-spark pytest-postgres  ## ruff, mypy, pytest on SQLite, the Spark engine tests, then the database tests on PostgreSQL
 

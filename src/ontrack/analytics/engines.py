@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from ontrack.dataset import TABLES, DatasetError, Problem, read_dataset
 from ontrack.dataset.conform import type_kind
+from ontrack.extras import require
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -158,6 +159,7 @@ def open_dataset(
     ...         engine.fetch(referral.aggregate(n=referral.count()))
     [{'n': 20}]
     """
+    _require_engine(engine)
     root = Path(path)
     files = _dataset_files(root)
     if any(f.suffix == ".csv" for f in files.values()):
@@ -203,6 +205,7 @@ def open_tables(
     ...     engine.fetch(referral.aggregate(n=referral.count()))
     [{'n': 10}]
     """
+    _require_engine(engine)
     _check_arrow_tables(tables)
     if engine == "duckdb":
         con = _duckdb(None)
@@ -264,6 +267,7 @@ def spark_session(partitions: int = 4, *, small_data: bool = False) -> SparkSess
     whole-stage code generation and adaptive execution: compiling and re-planning cost more
     than they save on a few rows (about halves a spec test), and the answers are the same.
     """
+    require("spark", "the spark engine")
     from pyspark.sql import SparkSession
 
     builder = cast(Any, SparkSession.builder)
@@ -286,6 +290,12 @@ def spark_session(partitions: int = 4, *, small_data: bool = False) -> SparkSess
     session.conf.set("spark.sql.codegen.wholeStage", str(not small_data).lower())
     session.conf.set("spark.sql.adaptive.enabled", str(not small_data).lower())
     return session
+
+
+def _require_engine(engine: EngineName) -> None:
+    """Say in one line what to install when an optional engine is missing (MissingExtraError)."""
+    if engine in ("spark", "postgres"):
+        require(engine, f"the {engine} engine")
 
 
 # -- DuckDB ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ontrack.cli import UsageError
+from ontrack.extras import installed, message
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -115,6 +116,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     from ontrack.monitoring.calibrate import CalibrationSettings, calibrate
 
     target = _target(args.target_false_alarm)
+    if args.curve_method == "mixedlm" and not installed("fits"):
+        raise UsageError(message("fits", "--curve-method mixedlm"))
     if args.neighbours < 1:
         raise UsageError(f"--neighbours must be at least 1, got {args.neighbours}")
     out = Path(args.out)

@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from ontrack.analytics import Period, build_report, open_dataset
     from ontrack.analytics.html import render_html
     from ontrack.dataset import DatasetError, validate
+    from ontrack.extras import MissingExtraError
 
     period = Period(_date(args.start, "--from"), _date(args.end, "--to"))
     if period.start and period.end and period.start > period.end:
@@ -105,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
             report = build_report(engine, period=period)
     except DatasetError as error:
         raise UsageError(_problems(error)) from None
+    except MissingExtraError as error:
+        raise UsageError(str(error)) from None
     except _connection_errors() as error:
         raise UsageError(f"cannot use the {args.engine} engine: {error}") from None
     data = report.to_dict(publication=args.publication)
@@ -160,7 +163,7 @@ def _connection_errors() -> tuple[type[BaseException], ...]:
         import psycopg
 
         errors.append(psycopg.OperationalError)
-    except ImportError:  # pragma: no cover - psycopg is a dependency
+    except ImportError:  # psycopg is the optional 'postgres' extra
         pass
     return tuple(errors)
 

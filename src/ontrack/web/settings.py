@@ -13,6 +13,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ontrack.extras import installed, message
 from ontrack.web.env import envbool, envint, envlist, envsecret, envstr
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -94,6 +95,8 @@ def _database() -> dict[str, Any]:
             dj_database_url.parse(url, conn_max_age=envint("DB_CONN_MAX_AGE", 0))
         )
         config["CONN_HEALTH_CHECKS"] = True
+        if config["ENGINE"] == "django.db.backends.postgresql" and not installed("postgres"):
+            raise ImproperlyConfigured(message("postgres", "DATABASE_URL names PostgreSQL; it"))
     else:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "ontrack.sqlite3"}

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from tests.conftest import examples
 
 from ontrack.analytics import Period, build_report, open_tables
 from ontrack.analytics.reference import reference_report
@@ -22,7 +23,7 @@ SETTINGS = {
 
 
 @pytest.mark.spark
-@settings(max_examples=5, **SETTINGS)
+@settings(max_examples=examples(5), **SETTINGS)
 @given(tables=datasets(max_referrals=6))
 def test_spark_matches_reference_on_generated_datasets(spark, tables):
     with open_tables(tables, "spark", spark=spark) as engine:
@@ -33,10 +34,11 @@ def test_spark_matches_reference_on_generated_datasets(spark, tables):
 
 
 @pytest.mark.postgres
-@settings(max_examples=10, **SETTINGS)
+@pytest.mark.slow  # a schema, a copy and two reports per example on the server
+@settings(max_examples=examples(10), **SETTINGS)
 @given(tables=datasets())
-def test_postgres_matches_reference_on_generated_datasets(postgres_url, tables):
-    with open_tables(tables, "postgres", postgres_url=postgres_url) as engine:
+def test_postgres_matches_reference_on_generated_datasets(postgres_database, tables):
+    with open_tables(tables, "postgres", postgres_url=postgres_database) as engine:
         whole, part = build_report(engine), build_report(engine, period=PERIOD)
 
     assert report_differences(whole, reference_report(tables)) == []

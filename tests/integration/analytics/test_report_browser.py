@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from tests.conftest import AXE, CHROMIUM, ROOT
+from tests.conftest import CHROMIUM, ROOT, axe_violations
 
 from ontrack.analytics import build_report, open_tables
 from ontrack.analytics.html import render_html
@@ -22,6 +22,7 @@ from ontrack.synth import simulate
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,  # a 4,000-referral report in Chromium
     pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning"),
     pytest.mark.skipif(
         not Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is None,
@@ -89,13 +90,7 @@ def test_html_report_renders_every_chart_offline_in_chromium(browser, report_fil
         if os.environ.get("ONTRACK_SCREENSHOTS"):
             (ROOT / "docs" / "screenshots").mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ROOT / "docs" / "screenshots" / "report.png"), full_page=True)
-        axe = None
-        if AXE.exists():
-            page.add_script_tag(path=str(AXE))
-            axe = page.evaluate(
-                "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
-                "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
-            )
+        violations = axe_violations(page)
     finally:
         context.close()
 
@@ -116,6 +111,4 @@ def test_html_report_renders_every_chart_offline_in_chromium(browser, report_fil
     assert bars > 20
     assert forest > 20  # therapist estimates and monthly points
     assert shot.stat().st_size > 50_000
-    if axe is not None:
-        violations = [f"{v['id']}: {v['help']}" for v in axe["violations"]]
-        assert violations == []
+    assert violations == []

@@ -11,6 +11,7 @@ from ontrack.cli import main
 from ontrack.monitoring import load_bundle
 
 
+@pytest.mark.slow
 def test_calibrate_writes_a_loadable_model_file(service_dir: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "models.npz"
 
@@ -22,6 +23,7 @@ def test_calibrate_writes_a_loadable_model_file(service_dir: Path, tmp_path: Pat
     assert "PHQ-9" in load_bundle(out).curves
 
 
+@pytest.mark.slow
 def test_validate_json_reports_the_figures(service_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     status = main(["validate", str(service_dir), "--json", "--folds", "2", "--review-sample", "30"])
 

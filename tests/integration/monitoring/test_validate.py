@@ -12,6 +12,9 @@ from ontrack.monitoring.calibrate import CalibrationSettings
 from ontrack.monitoring.history import build_history
 from ontrack.monitoring.validation import ValidationSettings, validate
 
+# Cross-validated calibration on 2,500 referrals: seconds per fold.
+pytestmark = pytest.mark.slow
+
 SETTINGS = ValidationSettings(folds=3, review_sample=90, calibration=CalibrationSettings())
 
 

@@ -16,7 +16,7 @@ from ontrack.measures.definition import Norms
 @pytest.mark.parametrize(
     ("sd", "reliability", "quoted", "digits"),
     [
-        (6.1, 0.89, 5.61, 2),  # PHQ-9, reference §4
+        (6.1, 0.89, 5.61, 2),  # PHQ-9, docs/reference/measures.md#worked-values
         (5.1, 0.92, 4.00, 2),  # GAD-7
         (7.7, 0.90, 6.75, 2),  # CORE-10
         (9.3, 0.73, 13.4, 1),  # WSAS (illustrative; quoted to one decimal)

@@ -14,7 +14,7 @@ CODES = {
     "ARM-5", "ReQoL-10", "SPIN", "PDSS", "OCI-R", "SHAI", "MI-ALONE", "IAPT-PHOBIA", "GBO", "OSR",
 }  # fmt: skip
 
-# Licence verdicts of reference §1.12 (and OnTrack's own OSR): which measures ship wording.
+# Licence verdicts of docs/reference/measures.md#licences (and OnTrack's own OSR): which measures ship wording.
 WITH_TEXT = {"PHQ-9", "GAD-7", "PHQ-15", "PCL-5", "CORE-10", "CORE-OM", "GBO", "OSR"}
 
 

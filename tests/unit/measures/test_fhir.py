@@ -6,6 +6,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import examples
 
 from ontrack.measures import MeasureError, all_measures, get_measure, score
 from ontrack.measures.fhir import (
@@ -76,7 +77,7 @@ def test_visual_analogue_items_export_as_bounded_decimals():
 
 
 def test_score_a_hand_written_response():
-    # Shape of reference §5.3: another system's PHQ-9 with US Core style "/" linkIds.
+    # Shape of docs/reference/fhir.md#questionnaireresponse: another system's PHQ-9 with US Core style "/" linkIds.
     answers = ["LA6569-3", "LA6570-1", "LA6568-5", "LA6569-3", "LA6569-3", "LA6570-1",
                "LA6568-5", "LA6568-5", "LA6569-3"]  # fmt: skip
     response = {
@@ -117,7 +118,7 @@ def test_missing_answer_in_response_is_prorated():
     assert score_response(response).prorated is True
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.data())
 def test_response_round_trip_scores_the_same(data):
     m = data.draw(st.sampled_from(all_measures()))

@@ -1,4 +1,5 @@
-"""NHS Talking Therapies outcome of hand-built referrals: every rule and edge of reference §2."""
+"""NHS Talking Therapies outcome of hand-built referrals: every rule and edge of
+docs/reference/nhstt.md#outcomes."""
 
 import datetime as dt
 import tomllib

@@ -2,6 +2,7 @@
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import examples
 
 from ontrack.measures import all_measures, reliable_change, score
 from ontrack.measures.definition import Measure
@@ -28,7 +29,7 @@ def answers_for(draw: st.DrawFn, complete: bool = False) -> tuple[Measure, list[
     return m, answers
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(answers_for())
 def test_every_total_is_within_range(case):
     m, answers = case
@@ -39,7 +40,7 @@ def test_every_total_is_within_range(case):
     assert result.total <= result.max
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(answers_for(complete=True), st.data())
 def test_raising_one_answer_never_lowers_a_higher_is_worse_total(case, data):
     m, answers = case
@@ -58,7 +59,7 @@ def test_raising_one_answer_never_lowers_a_higher_is_worse_total(case, data):
         assert after >= before
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.data())
 def test_reliable_change_is_symmetric(data):
     m = data.draw(st.sampled_from([m for m in MEASURES if m.reliable_change is not None]))
@@ -73,7 +74,7 @@ def test_reliable_change_is_symmetric(data):
     assert backward.change == -forward.change
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_caseness_agrees_with_is_case_for_total_rule_measures(data):
     m, answers = data.draw(answers_for(complete=True))
@@ -84,7 +85,7 @@ def test_caseness_agrees_with_is_case_for_total_rule_measures(data):
         assert result.caseness == m.is_case(result.total)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(answers_for())
 def test_risk_is_raised_exactly_when_a_risk_item_is_positive(case):
     m, answers = case

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import examples
 
 from ontrack.monitoring.facts import MeasureFacts
 from ontrack.monitoring.models.base import FEATURES
@@ -145,7 +146,7 @@ def test_neighbour_expectation_tracks_intake() -> None:
     assert (24.0 - mean_high[0]) > (8.0 - mean_low[0])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     mean=st.floats(2, 25), sd=st.floats(0.5, 6), intake=st.floats(5, 27),
     session=st.integers(1, 20), threshold=st.floats(0.05, 0.95),
@@ -199,7 +200,7 @@ WITH_HISTORY = FailureModel(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     mean=st.floats(2, 25), sd=st.floats(0.5, 6), intake=st.floats(5, 27),
     session=st.integers(1, 20), threshold=st.floats(0.05, 0.95), previous=st.floats(0, 27),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import examples
 
 from ontrack.monitoring import ModelChoice, MonitoringConfig, evaluate_episode, why_review
 from ontrack.monitoring.testing import toy_bundle, weekly_episode
@@ -43,7 +44,7 @@ def _episode(past: dict[str, list], cut: int, future: dict[str, list] | None):  
     return weekly_episode(**keep, goals_from=2)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(case=histories(), model=st.sampled_from(list(ModelChoice)), failure=st.booleans())
 def test_evaluation_ignores_everything_after_the_contact(case, model, failure) -> None:  # type: ignore[no-untyped-def]
     past, cut, future = case

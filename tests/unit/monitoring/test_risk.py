@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import examples
 
 from ontrack.monitoring import (
     BoundaryKind,
@@ -65,7 +66,7 @@ def _signals_or_carried(episode, bundle, config):  # type: ignore[no-untyped-def
         return error.risk_signals
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(config=configs, phq=scores, knn=st.booleans(), failure=st.booleans())
 def test_positive_risk_item_is_never_silenced(
     config: MonitoringConfig, phq: list[int], knn: bool, failure: bool

@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import examples
 
 from ontrack.dataset import TABLES
 from ontrack.dataset.checks import check_tables
@@ -38,7 +39,7 @@ def test_different_seeds_give_different_data():
     assert not first["score"].equals(second["score"])
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=examples(6), deadline=None)
 @given(
     referrals=st.integers(1, 600),
     seed=st.integers(0, 2**32),

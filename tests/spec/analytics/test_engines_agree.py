@@ -1,7 +1,7 @@
 """Property tests: on generated datasets every engine gives the reference's answers.
 
 DuckDB is checked here; tests/integration/analytics repeats this for PySpark and
-PostgreSQL. Integers must match exactly; the only floats an engine computes (therapist
+PostgreSQL. ``examples(n)`` is n in the "ci" Hypothesis profile, fewer in "dev". Integers must match exactly; the only floats an engine computes (therapist
 effects' expected counts) must match to 1e-9 (``spec.report_differences``).
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from tests.conftest import examples
 
 from ontrack.analytics import Period, build_report, open_tables
 from ontrack.analytics.reference import reference_report
@@ -24,23 +25,25 @@ pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWar
 PERIODS = (Period(), Period(dt.date(2024, 4, 15), dt.date(2024, 6, 30)))
 
 
+# One test per period, so that xdist can run the two halves at once (each report on a
+# generated dataset takes seconds); every period still sees 25 datasets in the "ci" profile.
+@pytest.mark.parametrize("period", PERIODS, ids=["whole", "part"])
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(tables=datasets())
-def test_duckdb_matches_reference_on_generated_datasets(tables):
+def test_duckdb_matches_reference_on_generated_datasets(period, tables):
     assert check_tables(tables) == []  # the generator only makes valid datasets
 
     with open_tables(tables) as engine:
-        reports = [build_report(engine, period=p) for p in PERIODS]
+        report = build_report(engine, period=period)
 
-    for period, report in zip(PERIODS, reports, strict=True):
-        assert report_differences(report, reference_report(tables, period)) == []
+    assert report_differences(report, reference_report(tables, period)) == []
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=datasets())
 def test_reference_flags_match_the_measures_library_classifier(tables):
     """Per referral, our outcome flags equal ``ontrack.measures.nhstt.classify_referral``."""
@@ -104,7 +107,7 @@ def test_duckdb_matches_reference_on_a_simulated_service():
         report = build_report(engine, period=period)
 
     assert report_differences(report, reference_report(tables, period)) == []
-    # The simulator is calibrated to the national figures (reference §3.1: about 50%).
+    # The simulator is calibrated to the national figures (docs/reference/national-figures.md#annual-series: about 50%).
     assert 0.35 < report.overall["recovery_rate"] < 0.65
 
 

@@ -12,6 +12,9 @@ import pytest
 
 from ontrack.synth import simulate
 
+# 12,000 referrals: enough of each planted cause to see its trace.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def frames() -> dict[str, pd.DataFrame]:
