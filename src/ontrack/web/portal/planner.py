@@ -3,7 +3,7 @@
 Run often (``manage.py plan_messages``, say every 15 minutes from cron or a timer); every
 message has a key, so a second run queues nothing new. Each message carries one link with
 one purpose: appointment reminders a one-tap cancel or rebook link (the easy cancel is
-what lasts, docs/reference/wave2.md (c)), questionnaire invitations the questionnaires
+what lasts, docs/reference/portal.md#reminders), questionnaire invitations the questionnaires
 link (open ``questionnaire_open_days``, reminded after ``reminder_after_days`` if not
 done), session-rating invitations the rating link. Every message ends with how to stop.
 """
