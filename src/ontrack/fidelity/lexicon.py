@@ -68,7 +68,7 @@ TASK = _any(
     r"\bmindful",
     r"\bmeditat",
     r"\bproblem[- ]solving\b",
-    r"\b(?:chapter|module|section|step|session|unit)s? \d",
+    r"\b(?:chapter|module|section|step|unit)s? \d",
     r"\bworkbook\b",
     r"\bself[- ]help (?:book|guide|material|programme|program|pack|module)",
     r"\b(?:online|computeri[sz]ed|digital) (?:programme|program|module|course|cbt)",
@@ -125,6 +125,7 @@ VAGUE = _any(
     r"\bwork(?:ing)? on (?:things|it|her|him|them|what)",
     r"\bsee how (?:it goes|things go|she gets on|he gets on)",
     r"\bgeneral(?:ly)? (?:practice|practise|self-care)\b",
+    r"\bwhat (?:she|he|they)(?: has| have|'s|'ve)? learn",
 )
 
 # Setting a task now: agreement, assignment, a deadline before the next session.
@@ -163,7 +164,7 @@ FUTURE_SETTING = re.compile(
     r"in (?:a|the) (?:later|future|coming) (?:session|weeks?))"
 )
 NEXT_SESSION_PLAN = re.compile(
-    r"^(?:plan (?:for|at) )?next (?:session|time|appointment|appt|week|sess)\s*[:\-–]|"
+    r"^(?:plan (?:for|at) )?next (?:session|time|appointment|appt|sess)\s*[:\-–]|"
     r"\bnext (?:session|time|appointment|appt|sess)\b[^.]*?\b(?:will|to|we|plan|aim|going to)\b[^.]*?"
     r"\b(?:introduce|set|start|begin|look at|consider|discuss|explore|go through|teach|cover|plan)\b|"
     r"\b(?:to be|will be|could be|may be) (?:introduced|set|started|considered|discussed|explored|given)\b|"

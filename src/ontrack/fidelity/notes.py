@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ontrack.fidelity import cues
 from ontrack.fidelity import lexicon as lx
 from ontrack.fidelity.text import Sentence, normalise, split_sentences
 
@@ -98,9 +99,10 @@ def classify_note(note: str, *, therapy: str | None = None) -> NoteClassificatio
     """Classify one note. ``therapy`` (free text) is accepted for callers; it does not
     change the reading: a counselling note that records homework has homework."""
     del therapy
-    reads = [_read(s) for s in split_sentences(note)]
+    reads = _read_note(split_sentences(note))
     findings: dict[str, Finding] = {}
-    set_reads = [r for r in reads if r.sets]
+    says_none = any(_says_no_homework(r, reads) for r in reads)
+    set_reads = [] if says_none else [r for r in reads if r.sets]
     fields = {r.field[0]: r for r in reads if r.field is not None}
     homework_field = _field_finding(fields.get("homework_set"), "homework_set")
     if homework_field is not None and not homework_field.value and not set_reads:
@@ -129,7 +131,44 @@ def classify_notes(notes: Iterable[str]) -> list[NoteClassification]:
     return [classify_note(note) for note in notes]
 
 
-def _read(sentence: Sentence) -> _Read:
+def _read_note(sentences: list[Sentence]) -> list[_Read]:
+    """Read each sentence; under a plan heading with nothing after it ("Plan for next
+    week:"), the items that follow are read as the plan's tasks."""
+    reads: list[_Read] = []
+    heading = False
+    for sentence in sentences:
+        read = _read(sentence, under_heading=heading)
+        stripped = read.lower.rstrip(" .")
+        if heading and lx.NO.match(stripped):
+            read.field = ("homework_set", stripped)  # "Homework -" then "N/A." on its own
+        if cues.PLAN_HEADING.match(read.lower) and stripped.endswith((":", "-", "–")):
+            heading = True
+        elif not re.match(r"^\W*(?:\d+[.)]|[a-z][.)]|[-*•])", read.lower):
+            heading = False
+        reads.append(read)
+    return reads
+
+
+def _says_no_homework(read: _Read, reads: list[_Read]) -> bool:
+    """The sentence says outright that no homework was set today (not last week's)."""
+    if read.field is not None and read.field[0] == "homework_set":
+        finding = _field_finding(read, "homework_set")
+        if finding is not None and not finding.value:
+            return True
+    for clause in [*read.clauses, read.lower]:
+        if not (cues.NO_HOMEWORK.search(clause) or lx.NEGATED_SETTING.search(clause)):
+            continue
+        if cues.NOTHING_FURTHER.search(clause) and any(r.sets and not r.vague_only for r in reads):
+            continue
+        if not (lx.TASK.search(clause) or re.search(r"\b(?:nothing|anything)\b", clause)):
+            continue
+        if lx.PAST_REFERENCE.search(clause) or _is_review_clause(clause):
+            continue
+        return True
+    return False
+
+
+def _read(sentence: Sentence, *, under_heading: bool = False) -> _Read:
     lower = normalise(sentence.text)
     read = _Read(sentence, lower, _clauses(lower), _field(lower))
     abbreviated = bool(lx.ABBREVIATED_TASK.search(sentence.text))
@@ -137,7 +176,9 @@ def _read(sentence: Sentence) -> _Read:
     clauses = read.clauses
     if read.field is not None and read.field[0] == "homework_set":
         clauses = [*clauses, read.lower]  # "Homework - carry on as before" is one statement
-    outcomes = [_sets_homework(c, abbreviated) for c in clauses]
+    outcomes = [_sets_homework(c, abbreviated, under_heading) for c in clauses]
+    if read.field is not None and read.field[0] in _OTHER_TOPICS:
+        outcomes = []  # "Goals: go to one social event a month" is a goal, not a task
     read.sets = any(o is not None for o in outcomes)
     read.vague_only = read.sets and all(o in (None, "vague") for o in outcomes)
     if read.field is not None and read.field[0] == "homework_set":
@@ -145,6 +186,9 @@ def _read(sentence: Sentence) -> _Read:
         if field_finding is not None and not field_finding.value:
             read.sets = False
     return read
+
+
+_OTHER_TOPICS = ("goals_discussed", "risk_discussed", "previous_homework_reviewed")
 
 
 def _clauses(lower: str) -> list[str]:
@@ -159,22 +203,31 @@ def _mentions_task(clause: str) -> bool:
     return bool(lx.TASK.search(clause))
 
 
-def _sets_homework(clause: str, abbreviated: bool) -> str | None:
-    """Return "task" or "vague" when the clause sets homework now, else None."""
+def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str | None:
+    """Return "task" or "vague" when the clause sets homework now, else None; ``heading``:
+    the clause is an item under a plan heading."""
     if lx.SAFETY_PLAN.search(clause) or lx.NEGATED_SETTING.search(clause):
         return None
     if lx.FUTURE_SETTING.search(clause) or lx.NEXT_SESSION_PLAN.search(clause.strip()):
         return None
     if lx.LEAFLET.search(clause) and not lx.LEAFLET_TASK.search(clause):
         return None
-    task = bool(lx.TASK.search(clause)) or abbreviated
-    action = bool(lx.ACTION.search(clause))
+    if cues.CRISIS_PLAN.search(clause) or cues.OPTIONAL_IDEA.search(clause):
+        return None
+    task = bool(lx.TASK.search(clause) or cues.SAME_TASK.search(clause)) or abbreviated or heading
+    planned = cues.ASSIGNED_PLAN.search(clause) or cues.INSTRUCTION.search(clause)
+    action = bool(lx.ACTION.search(clause) or planned)
     vague = bool(lx.VAGUE.search(clause))
     if not (task or action or vague):
         return None
-    if lx.APPOINTMENT.search(clause) and not task:
+    if cues.TREATMENT_PLAN.search(clause):
         return None
-    if not lx.ASSIGN.search(lx.PAST_REFERENCE.sub(" ", clause)):
+    if (cues.GOAL_STATEMENT.search(clause) or cues.CONTACT_ARRANGEMENT.search(clause)) and not task:
+        return None
+    if lx.APPOINTMENT.search(clause) and not (task or planned):
+        return None
+    unpast = lx.PAST_REFERENCE.sub(" ", clause)
+    if not (lx.ASSIGN.search(unpast) or planned or heading or _heading_with_plan(clause)):
         return None
     if lx.IN_SESSION.search(clause) and not _sets_for_later(clause):
         return None
@@ -184,6 +237,11 @@ def _sets_homework(clause: str, abbreviated: bool) -> str | None:
         # A vague exhortation counts only when framed as homework ("Homework: keep trying").
         return "vague" if lx.HOMEWORK_FRAME.search(clause) else None
     return "task" if (task or action) else "vague"
+
+
+def _heading_with_plan(clause: str) -> bool:
+    match = cues.PLAN_HEADING.match(clause)
+    return match is not None and bool(clause[match.end() :].strip(" .;"))
 
 
 def _sets_for_later(clause: str) -> bool:
