@@ -111,20 +111,51 @@ OPTIONAL_IDEA = re.compile(
 
 # The client's reaction to the task, or a difficulty foreseen: reported speech and feelings.
 CLIENT_REACTION = re.compile(
-    r"\b(?:client|she|he|they|[a-z]|mr \w+|mrs \w+|ms \w+|both|couple)\b (?:\w+ ){0,2}(?:said|says|felt|feels|thought|thinks|wondered|wonders|reckons|reckoned|worried|worries|is worried|was worried|dreading|is dreading|scared|is scared|nervous|anxious about|unsure|doubtful|not convinced|isn't convinced|not sure|fed up|apprehensive|excited|keen|happy|pleased|relieved|agreed|suggested|chose|prefers|preferred|would rather|'d rather|expects|expected|predicts|found)\b|"
+    r"\b(?:said|says|felt|feels|thought|thinks|wondered|wonders|reckons|reckoned|worried|worries)(?: that| if| whether)? "
+    r"(?:(?:she|he|they|i)(?:'d|'ll|'s| would| will| might| may| could| can| is going to)|(?:it|this|that|the (?:task|plan|exercise|idea|homework))(?:'s| would| will| might| could| is going to| was| is| felt| feels| sounds| sounded| seemed| seems)|"
+    r"\w+ (?:are|is|would be|will be) (?:best|easiest|hardest|easier|harder|better|worse))\b|"
+    r"\b(?:worried|worries|dreading|scared|nervous|apprehensive|fed up|not convinced|isn't convinced|unsure|doubtful|hesitant|reluctant|excited|pleased|relieved) (?:about|that|but|re|of|it|this)\b|"
     r"\b(?:quite|very|a bit|a little|fairly|somewhat|really|v) (?:apprehensive|anxious|nervous|keen|excited|fed up|worried|hesitant|reluctant|positive|motivated)\b|"
-    r"\b(?:willing|keen|on board|up for it|wants to try|happy with (?:that|this|the plan)|agreed to try|will try|'ll try)\b|"
-    r"\bwhat (?:she|he|they) (?:might|could|would|will) do if\b|\bwhat if\b|\bin case\b|"
+    r"\b(?:willing|on board|up for it|happy with (?:that|this|the plan)|(?:'d|would) rather)\b|"
+    r"\bwhat (?:she|he|they) (?:might|could|would|will) do if\b|\bwhat if\b|"
     r"\b(?:rather than|instead of) (?:skip|skipping|giving up|avoiding|leaving|answering|washing|checking)"
 )
 
 # Psychoeducation and the reason for the task, told as explanation.
 EXPLANATION = re.compile(
-    r"\b(?:explained|reminded|reminder|discussed|psycho-?ed(?:ucation)?|re-?did rationale|talked about|went through|normalised|shared)\b(?: \w+){0,3} (?:that|how|why|the (?:idea|point|reason|purpose|model|link|cycle|rationale)|on|about)\b|"
-    r"\bpsycho-?ed(?:ucation)?\b|"
+    r"\b(?:explained|reminded|reminder)\b(?: \w+){0,3} (?:that|how|why|the (?:idea|point|reason|purpose|model|link|rationale))\b|"
+    r"\b(?:discussed|talked about|went through|psycho-?ed(?:ucation)?(?: on| about| re)?)\b(?: \w+){0,2} (?:how|why|the (?:idea|point|reason|purpose|rationale))\b|"
     r"\b(?:keeps?|keeping|maintains?|maintaining) (?:\w+ ){0,4}(?:going|stuck|alive|the problem|the anxiety|the fear|the low mood)\b|"
     r"\b(?:helps?|can help|will help|should help|can lift|lifts?|reduces?|reducing|builds?|strengthens?|weakens?|breaks?) (?:\w+ ){0,3}(?:mood|anxiety|worry|fear|confidence|the (?:cycle|pattern|habit|link)|it|her|him|them|to)\b|"
     r"\b(?:is|are|was) (?:the first step|what breaks|how we|a way of|a way to)\b|\bas a way (?:of|to)\b|"
     r"\b(?:mood follows|act first|action before motivation|outside-in)\b|"
     r"\bgives? (?:us |her |him |them )?(?:information|data|evidence)\b"
+)
+
+# Last time's task reported on: done, part done or not done ("Pt hadn't done hw", "has been
+# practising the exercises", "completed drink diary as agreed", "found the diary useful").
+_DOER = r"(?:client|she|he|they|[a-z]|mr \w+|mrs \w+|ms \w+|both|couple|participants|group)"
+REPORTED_PRACTICE = re.compile(
+    r"\b"
+    + _DOER
+    + r"(?: \w+){0,2}? (?:has|had|have)(?:n't| not)? (?:been )?(?:(?:\w+ly|all|most|some|half|partly) )?"
+    r"(?:done|doing|did|completed|completing|managed|tried|trying|used|using|practised|practising|practiced|practicing|kept|keeping|logged|logging|read|filled|attempted|looked at|followed|drafted|written|recorded|started|finished|carried out|got round to)\b|"
+    r"\b"
+    + _DOER
+    + r"(?: \w+){0,2}? (?:didn't|did not|didnt|hasn't|hasnt|hadn't|hadnt|couldn't|wasn't able to|was unable to|forgot to|failed to|managed to|did|completed|used|practised|kept|logged|tried|read|filled in|brought|arrived with|reported (?:completing|doing|that (?:she|he|they) had))\b(?! (?:in|during) (?:the )?session)|"
+    r"^\W*(?:completed|did|done|managed|tried|used|kept|read|practised|logged|brought)\b(?: \w+){0,6} (?:as (?:agreed|planned|set|discussed)|last (?:week|time|session)|most days|every day|each day|\d+ ?/ ?\d+|\d+ (?:times|days|nights|of))|"
+    r"\breports? (?:completing|doing|having|trying|using|practising|managing|reading)\b|"
+    r"\b(?:found|finds|finding) (?:the |her |his |their )?\w+(?: \w+)? (?:useful|helpful|hard|difficult|easier|easy|tricky|unhelpful|ok|okay)\b|"
+    r"\b(?:reflected|fed back|feedback) on (?:their|her|his|the) (?:home practice|practice|homework|week's practice|tasks?)\b|"
+    r"\bas (?:agreed|planned|set) (?:last (?:week|time|session)|previously)\b|\b(?:failed|forgot) (?:her|his|their|the) (?:home ?work|h/?w|task)"
+)
+NOT_REVIEWED = re.compile(
+    r"\b(?:meant|intended|forgot|forgotten|wanted) to (?:ask|review|check|look)\b|\bdidn't get to (?:it|the home ?work|review)|"
+    r"\bno (?:home ?work|h/?w|tasks?) (?:was )?reviewed\b|\bnot reviewed\b"
+)
+# Material gone through in the session ("went through the BA rationale"), unless it was last
+# time's ("went over her homework", "looked at last week's diary").
+IN_SESSION_WORK = re.compile(
+    r"\b(?:went|gone|go|going|worked) (?:through|over)\b(?! (?:her|his|their|the client's|last|the home ?work|home ?work|how))|"
+    r"\blooked at\b(?! (?:her|his|their|last|the home ?work|home ?work|how|what))"
 )

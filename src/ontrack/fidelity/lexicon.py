@@ -240,6 +240,8 @@ RISK = _any(
     r"\boverdose\b",
     r"\bharm to (?:self|others)\b",
     r"\bhopeless(?:ness)?\b",
+    r"\bending (?:it|things|it all)\b|\bno point (?:going on|living|in living)\b",
+    r"\bsafety at home\b|\b(?:domestic )?violence\b|\bharm (?:to|from) (?:others|self|anyone|him|her)\b",
     r"\bpassive (?:thoughts|death|wish|ideation)",
 )
 NOT_RISK = re.compile(
@@ -249,7 +251,7 @@ NOT_RISK = re.compile(
 )
 NEGATED_RISK = _any(
     r"NEGX(?:\s+\w+){0,2}\s+(?:assess|assessed|discuss|discussed|review|reviewed|explore|explored|ask|asked|cover|covered|screen|screened|check|checked)\b",
-    r"\brisks? (?:was|were|is|has been|have been)?\s*(?:not\b|n't\b)",
+    r"\brisks? (?:was|were|is|has been|have been)?\s*(?:not|n't) (?:formally )?(?:assessed|discussed|asked|reviewed|covered|explored|done|screened|checked|raised)\b",
     r"\brisk\s*[:=\-–]\s*(?:not (?:assessed|discussed|asked|done|reviewed|covered)|n/?a|nil assessed|-)\s*$",
     r"\bno risk assessment\b",
 )
@@ -261,6 +263,7 @@ GOALS = _any(
     r"\b(?:targets?|aims?|hopes?) (?:for|of|from) (?:therapy|treatment|the sessions|sessions|our work|cbt|counselling|the work)",
     r"\bwhat (?:she|he|they|client|pt|the client) (?:would like|wants?|hopes?) (?:to|from|out of)\b",
     r"\bworking towards\b",
+    r"\b(?:her|his|their|client's|the client's) (?:aims|hopes) (?:for|from|of|in)?\b|\bwhat (?:she|he|they) (?:hopes?|wants?) (?:for|from) (?:therapy|treatment|counselling|our sessions|the sessions)\b",
     r"\bproblem (?:statement|list) and (?:goal|target)",
     r"\btherapy (?:aims|targets)\b",
 )
@@ -268,7 +271,7 @@ NEGATED_GOALS = _any(
     r"NEGX(?:\s+\w+){0,2}\s+(?:set|agree|agreed|discuss|discussed|review|reviewed|rate|rated|revisit|revisited|get to|cover|covered|address|addressed)\b",
     r"\bgoals?\s*(?:set|agreed|discussed|rated)?\s*[:=\-–]\s*(?:none|nil|n/?a|no|not (?:set|yet|discussed|agreed|done))\b",
     r"\bno goals?\b",
-    r"\bgoals? (?:was|were|is|are|has|have)?\s*(?:not\b|n't\b)(?! (?:yet )?(?:achieved|reached|met))",
+    r"\bgoals? (?:was|were|is|are|has|have)?\s*(?:not\b|n't\b)(?! (?:yet )?(?:achieved|reached|met|progressed|changed|improved|moved))",
 )
 
 RATIONALE = _any(

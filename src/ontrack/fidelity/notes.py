@@ -43,6 +43,10 @@ CRITERIA = (
     "goals_discussed",
 )
 HOMEWORK_CRITERIA = ("specific", "rationale", "obstacles_and_coping", "monitoring", "written")
+_SHAPES = {
+    "rationale": (cues.EXPLANATION,),
+    "obstacles_and_coping": (cues.CLIENT_REACTION,),
+}
 _PATTERNS = {
     "rationale": lx.RATIONALE,
     "obstacles_and_coping": lx.OBSTACLES,
@@ -278,6 +282,8 @@ def _field_finding(read: _Read | None, criterion: str) -> Finding | None:
     if read is None or read.field is None or read.field[0] != criterion:
         return None
     value = read.field[1]
+    if criterion == "risk_discussed" and _NO_RISK_FOUND.match(value):
+        return Finding(True, read.sentence.text)  # "Risk: none" records an assessment
     if lx.NO.match(value) or (
         criterion == "homework_set" and lx.NEGATED_SETTING.search(read.lower)
     ):
@@ -323,10 +329,10 @@ def _other_topic(read: _Read) -> bool:
 def _criterion(name: str, block: list[_Read]) -> Finding:
     if name == "specific":
         return _specific(block)
-    pattern = _PATTERNS[name]
+    patterns = [_PATTERNS[name], *_SHAPES.get(name, ())]
     for read in block:
         for clause in read.clauses:
-            if pattern.search(clause) and not _criterion_negated(clause):
+            if any(p.search(clause) for p in patterns) and not _criterion_negated(clause):
                 return Finding(True, read.sentence.text)
     return Finding(False)
 
@@ -374,9 +380,13 @@ def _topic(
 
 
 def _is_review(read: _Read) -> bool:
+    """Last time's task gone over: a review of a task, or a report of doing (or not
+    doing) it; not a review of risk or goals, nor in-session work, nor a plan to review."""
     if read.field is not None and read.field[0] == "previous_homework_reviewed":
         value = read.field[1]
-        return bool(value) and not lx.NO.match(value) and not lx.NEGATED_REVIEW.search(read.lower)
+        return bool(value) and not _NOT_DONE_REVIEW.match(value)
+    if cues.NOT_REVIEWED.search(read.lower):
+        return False
     for clause in read.clauses:
         if (
             lx.NEGATED_REVIEW.search(clause)
@@ -387,13 +397,31 @@ def _is_review(read: _Read) -> bool:
         if lx.REVIEW_STRONG.search(clause):
             return True
         mentions = lx.TASK.search(clause) or lx.ABBREVIATED_TASK.search(read.sentence.text)
-        if mentions and lx.REVIEW.search(clause) and not _sets_homework(clause, False):
+        if _sets_homework(clause, False) or not mentions or _REVIEW_ELSEWHERE.search(clause):
+            continue
+        if cues.REPORTED_PRACTICE.search(clause):
+            return True
+        if lx.REVIEW.search(clause) and not cues.IN_SESSION_WORK.search(clause):
             if lx.IN_SESSION.search(clause) and not lx.PAST_REFERENCE.search(clause):
                 continue
             return True
     return False
 
 
+# A review of goals or risk, or a plan: not a review of homework.
+_REVIEW_ELSEWHERE = re.compile(
+    r"^\W*(?:goals?|risk)\b|\b(?:reviewed|review of|rated|re-?rated) (?:the |her |his |their )?(?:goals?|risk)\b|"
+    r"\b(?:will|shall|'ll) (?:\w+ )?(?:involve|be|need)\b"
+)
+
+
+# A review field whose value says it was not reviewed ("not done" is an outcome: reviewed).
+_NOT_DONE_REVIEW = re.compile(r"^(?:n|no|none|nil|n/?a|not (?:reviewed|discussed)|-|not today)$")
+
+
+_NO_RISK_FOUND = re.compile(
+    r"^(?:none|nil|no|low|no change|none (?:identified|disclosed|reported))$"
+)
 _DONE_LABEL = re.compile(
     r"\b(?:agreed|set|discussed|reviewed|rated|assessed|explored|identified|asked|completed)\b"
 )
@@ -406,7 +434,8 @@ def _field_value_clauses(read: _Read, criterion: str, label: re.Pattern[str]) ->
         return read.clauses
     head = read.lower.split(":")[0].split(" -")[0].strip()
     value = read.field[1]
-    stated = label.match(head) or _DONE_LABEL.search(head)
+    topic = lx.GOALS if criterion == "goals_discussed" else lx.RISK
+    stated = label.match(head) or _DONE_LABEL.search(head) or topic.search(head)
     if stated and value and not lx.NO.match(value) and not lx.FUTURE_TOPIC.search(value):
         return None
     return [c for c in lx.CLAUSE.split(value) if c.strip()]

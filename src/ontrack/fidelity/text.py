@@ -214,10 +214,25 @@ _SHORTHAND = {
     "w": "with",
     "re": "about",
     "dept": "department",
+    "rev'd": "reviewed",
+    "rv'd": "reviewed",
+    "revd": "reviewed",
+    "rvd": "reviewed",
+    "rvw": "review",
+    "rv": "review",
+    "hwk": "homework",
+    "hmwk": "homework",
+    "h/w": "homework",
+    "sesh": "session",
+    "ses": "session",
+    "disc": "discussed",
+    "psychoed": "psychoeducation",
 }
 # Not after an apostrophe: "you're" is not "you' about".
 _SHORT = re.compile(
-    r"(?<!['’])\b(?:" + "|".join(sorted(_SHORTHAND, key=len, reverse=True)) + r")\b(?!/)"
+    r"(?<!['’])\b(?:"
+    + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True))
+    + r")(?![\w/'])"
 )
 
 
