@@ -343,6 +343,9 @@ MONITORING = _any(
     r"\bactivity (?:schedule|monitoring|sheet)",
     r"\bbring (?:it|them|this|the|her|his|their|back|along)\b|\breport(?:ing)? back\b|\bfeed(?:ing)? back (?:next|at|in)\b",
     r"\b(?:app|tracker|pedometer|step count|fitbit|smartwatch)\b",
+    r"\b(?:note|notes|noting|jot|jots|jotting|write|writes|writing|mark|marks|marking)(?: them| it| these)? (?:down|up|in|on|any|examples|how|what|when|each|suds|mood|anxiety|the (?:feeling|outcome|result|time|date))\b",
+    r"\b(?:record|monitoring|tracking|log|rating|experiment|erp|exposure|activity) (?:sheet|form|chart|template|record)s?\b|\buse the (?:\w+ )?sheet\b",
+    r"\bpredict(?:ion|ions|s)? (?:\w+ ){0,6}(?:vs|versus|against|and) (?:what|the outcome|outcomes?)\b|\bpredictions? and outcomes?\b",
 )
 WRITTEN = _any(
     r"\bwritten\b(?! (?:consent|communication|complaint))",
@@ -357,7 +360,9 @@ WRITTEN = _any(
     r"\b(?:forms?|templates?|cards?|booklets?|workbooks?|pamphlet) (?:given|provided|emailed|sent|handed)",
     r"\bgiven (?:a |the |her |him |them )?(?:form|template|card|booklet|workbook|pack|diary|record|blank)",
     r"\bvia (?:the )?(?:portal|app|email|e-mail|post)\b",
-    r"\b(?:in|into) (?:her|his|their) (?:notebook|phone|notes app|diary|planner|calendar)",
+    r"\b(?:on|in|via|using|through) (?:the |her |his |their )?(?:\w+ )?app\b",
+    r"\b(?:typed|took (?:the |a |it |them )?(?:\w+ )?(?:home|away))\b",
+    r"\bsecure email\b|\bshared on (?:the )?screen\b",
     r"\bnoted (?:it |this |the task |them )?(?:in|on|down)\b",
     r"\bwritten (?:plan|summary|instructions|copy)",
 )
@@ -391,7 +396,10 @@ WHEN = _any(
     r"\b(?:before|after|b4|aft) (?:bed|bedtime|work|breakfast|lunch|dinner|tea|school|the school run|the gym|waking|getting up|she goes|he goes|they go|going to)",
     r"\bon waking\b|\bat (?:bedtime|lunchtime|night|weekends?|the weekend|teatime)\b|\bweekends?\b",
     r"\bwhen(?:ever)? (?:she|he|they|client|anxiety|anxious|the urge|worried|worrying|mood|feeling|upset|low|distressed|triggered|a worry|an? (?:intrusive|negative|upsetting|anxious)|panic|noticing)",
-    r"\b(?:each|every) time\b|\bwhenever\b",
+    r"\b(?:each|every) time\b|\bwhenever\b|\bon alternate days\b|\bevery other day\b",
+    r"\bwhen(?:ever)? (?:the |an? |any )?(?:urges?|worr(?:y|ies)|thoughts?|it|triggered|she notices|he notices|they notice) (?:\w+ )?(?:arise|arises|comes?|come up|happens?|starts?|notices?|occurs?|hits?)\b",
+    r"\b(?:\d+|one|two|three|four|five|a|an) (?:\w+ ){0,2}(?:this|per|a|each|next) (?:week|day|evening|morning)\b|\bfor (?:one|a|two|three|\d+) weeks?\b",
+    r"\b\d+x\b|\bx\d+\b|\b(?:step|stage|level) \d\b|\b\d+ (?:stops|laps|floors|streets|pages)\b|\bno more than\b|\bat most\b|\bup to \d",
     r"\bfor (?:\d+|ten|fifteen|twenty|thirty|five|an?|half an?) (?:min|minutes|mins|hour|hours)\b|\b\d+ ?(?:min|mins|minutes)\b",
     r"\b(?:od|bd|tds)\b",
     r"\bat least (?:once|twice|\d+|one|two|three|four|five)\b",

@@ -25,10 +25,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ontrack.fidelity import cues
 from ontrack.fidelity import lexicon as lx
+from ontrack.fidelity.model import THRESHOLD, SentenceModel, load_model
 from ontrack.fidelity.text import Sentence, normalise, split_sentences
 
 CRITERIA = (
@@ -99,11 +100,20 @@ class _Read:
     about_task: bool = False
 
 
-def classify_note(note: str, *, therapy: str | None = None) -> NoteClassification:
+def classify_note(
+    note: str,
+    *,
+    therapy: str | None = None,
+    model: SentenceModel | None | Literal["shipped"] = "shipped",
+) -> NoteClassification:
     """Classify one note. ``therapy`` (free text) is accepted for callers; it does not
-    change the reading: a counselling note that records homework has homework."""
+    change the reading: a counselling note that records homework has homework.
+    ``model``: the sentence model asked about what the rules leave undecided (the shipped
+    one by default; None for the rules alone)."""
     del therapy
+    opinion = _Opinion(load_model() if model == "shipped" else model)
     reads = _read_note(split_sentences(note))
+    opinion.ask(reads)
     findings: dict[str, Finding] = {}
     says_none = any(_says_no_homework(r, reads) for r in reads)
     set_reads = [] if says_none else [r for r in reads if r.sets]
@@ -113,6 +123,10 @@ def classify_note(note: str, *, therapy: str | None = None) -> NoteClassificatio
         findings["homework_set"] = homework_field
     elif set_reads:
         findings["homework_set"] = Finding(True, set_reads[0].sentence.text)
+    elif not says_none and homework_field is None:
+        findings["homework_set"] = opinion.finding("homework_set", reads)
+        for read in reads:
+            read.sets = read.sets or read.sentence.text == findings["homework_set"].evidence
     else:
         findings["homework_set"] = Finding(False)
     block = _homework_block(reads) if findings["homework_set"].value else []
@@ -122,17 +136,97 @@ def classify_note(note: str, *, therapy: str | None = None) -> NoteClassificatio
             continue
         from_field = _field_finding(fields.get(name), name)
         findings[name] = from_field if from_field is not None else _criterion(name, block)
-    findings["previous_homework_reviewed"] = _topic(
-        reads, fields, "previous_homework_reviewed", _is_review
-    )
-    findings["risk_discussed"] = _topic(reads, fields, "risk_discussed", _is_risk)
-    findings["goals_discussed"] = _topic(reads, fields, "goals_discussed", _is_goals)
+        if from_field is None and not findings[name].value:
+            findings[name] = opinion.finding(name, reads)
+    for name, test in (
+        ("previous_homework_reviewed", _is_review),
+        ("risk_discussed", _is_risk),
+        ("goals_discussed", _is_goals),
+    ):
+        findings[name] = _topic(reads, fields, name, test)
+        stated = _field_finding(fields.get(name), name)
+        if not findings[name].value and not (stated is not None and not stated.value):
+            findings[name] = opinion.finding(name, reads)
     return NoteClassification(findings)
 
 
 def classify_notes(notes: Iterable[str]) -> list[NoteClassification]:
     """Classify many notes."""
     return [classify_note(note) for note in notes]
+
+
+class _Opinion:
+    """The sentence model's reading of a note, used only where the rules found nothing and
+    never on a sentence the rules rule out (a negation, a plan for later, a review ...)."""
+
+    def __init__(self, model: SentenceModel | None) -> None:
+        self.model = model
+        self.probabilities: Any = None
+
+    def ask(self, reads: list[_Read]) -> None:
+        if self.model is not None and reads:
+            self.probabilities = self.model.probabilities([r.sentence.text for r in reads])
+
+    def finding(self, name: str, reads: list[_Read]) -> Finding:
+        if self.model is None or self.probabilities is None:
+            return Finding(False)
+        column = self.probabilities[:, self.model.index(name)]
+        ranked = sorted(range(len(reads)), key=lambda i: -float(column[i]))
+        for i in ranked:
+            if column[i] < THRESHOLD:
+                break
+            if len(reads[i].lower.split()) > 1 and not _ruled_out(name, reads[i]):
+                return Finding(True, reads[i].sentence.text)
+        return Finding(False)
+
+
+def _ruled_out(name: str, read: _Read) -> bool:
+    """Whether the rules forbid ``read`` from showing ``name`` whatever the model says."""
+    if read.field is not None and read.field[0] != name and read.field[0] in _OTHER_TOPICS:
+        return True
+    if read.field is not None and read.field[0] == name:
+        stated = _field_finding(read, name)
+        if stated is not None and not stated.value:
+            return True
+    lower = read.lower
+    if name not in _OTHER_TOPICS[1:] and (
+        lx.SAFETY_PLAN.search(lower) or cues.CRISIS_PLAN.search(lower)
+    ):
+        return True  # a safety plan is never homework, nor a review of homework
+    if name == "homework_set":
+        return _not_a_setting(read)
+    if name in HOMEWORK_CRITERIA:
+        return _is_review(read) or any(_criterion_negated(c) for c in read.clauses)
+    if name == "previous_homework_reviewed":
+        return bool(
+            read.sets
+            or cues.NOT_REVIEWED.search(lower)
+            or lx.NEGATED_REVIEW.search(lower)
+            or lx.FUTURE_REVIEW.search(lower)
+        )
+    negated = lx.NEGATED_RISK if name == "risk_discussed" else lx.NEGATED_GOALS
+    return bool(negated.search(lower) or lx.FUTURE_TOPIC.search(lower))
+
+
+def _not_a_setting(read: _Read) -> bool:
+    """A negation, a plan for later, a leaflet, a safety plan, an optional idea, the choice
+    of treatment, practice in the session or a review: never homework set today."""
+    if _is_review(read) or _says_no_homework(read, [read]):
+        return True
+    for clause in read.clauses:
+        if (
+            lx.NEGATED_SETTING.search(clause)
+            or lx.FUTURE_SETTING.search(clause)
+            or lx.NEXT_SESSION_PLAN.search(clause.strip())
+            or lx.SAFETY_PLAN.search(clause)
+            or cues.CRISIS_PLAN.search(clause)
+            or cues.OPTIONAL_IDEA.search(clause)
+            or cues.TREATMENT_PLAN.search(clause)
+            or (lx.LEAFLET.search(clause) and not lx.LEAFLET_TASK.search(clause))
+            or (lx.IN_SESSION.search(clause) and not _sets_for_later(clause))
+        ):
+            return True
+    return False
 
 
 def _read_note(sentences: list[Sentence]) -> list[_Read]:

@@ -26,7 +26,7 @@ def _words(text: str) -> frozenset[str]:
 _ABBREVIATIONS = _words(
     """
 e.g eg i.e ie etc approx dr mr mrs ms vs wk wks min mins hr hrs no nos pt cl tel inc appt
-appts sess re st mt ref w/c
+appts sess re st mt ref w/c disc ses sesh psychoed approx cont
 """
 )
 _TITLES = _words(
