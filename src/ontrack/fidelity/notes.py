@@ -189,7 +189,7 @@ def _ruled_out(name: str, read: _Read) -> bool:
         if stated is not None and not stated.value:
             return True
     lower = read.lower
-    if name not in _OTHER_TOPICS[1:] and (
+    if name not in ("risk_discussed", "goals_discussed") and (
         lx.SAFETY_PLAN.search(lower) or cues.CRISIS_PLAN.search(lower)
     ):
         return True  # a safety plan is never homework, nor a review of homework
