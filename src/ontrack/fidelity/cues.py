@@ -95,7 +95,8 @@ CONTACT_ARRANGEMENT = re.compile(
     r"\b(?:appointment|appt|tel appt|phone appt|video appt|contract|contracting|sessions? (?:weekly|fortnightly|booked|spaced))\b|"
     r"\b(?:arranged|agreed|booked|offered) to (?:meet|speak|talk|see|call|phone|ring)\b|\bmeet in person\b|"
     r"\b(?:opt(?:ed|s)? for|waiting list|wait list|treatment options|first (?:treatment )?session|step (?:up|down))\b|"
-    r"(?:^|\bi |\bwe |\bi'll |\bwe'll |\btherapist )(?:will )?(?:call|ring|phone|check in|contact|write to|email|send)\b|"
+    r"\b(?:i|we|i'll|we'll|therapist)(?: will)? (?:call|ring|phone|check in|contact|write to|email|send)\b|"
+    r"^(?:will )?(?:call|ring|phone|check in|contact|write to|email|send)\b|"
     r"\bopt-in\b|\bletter sent\b|\bgp (?:informed|letter)\b"
 )
 CRISIS_PLAN = re.compile(
@@ -125,7 +126,9 @@ CLIENT_REACTION = re.compile(
 EXPLANATION = re.compile(
     r"\b(?:explained|reminded|reminder)\b(?: \w+){0,3} (?:that|how|why|the (?:idea|point|reason|purpose|model|link|rationale))\b|"
     r"\b(?:discussed|talked about|went through|psycho-?ed(?:ucation)?(?: on| about| re)?)\b(?: \w+){0,2} (?:how|why|the (?:idea|point|reason|purpose|rationale))\b|"
-    r"\b(?:keeps?|keeping|maintains?|maintaining) (?:\w+ ){0,4}(?:going|stuck|alive|the problem|the anxiety|the fear|the low mood)\b|"
+    r"\b(?:keeps|keeping|maintains|maintaining) (?:\w+ ){0,4}(?:going|stuck|alive|the problem|the anxiety|the fear|the low mood)\b|"
+    r"\bkeeps? (?:it|them|things|the (?:fear|anxiety|problem|low mood|depression|worry|cycle|habit)) (?:going|stuck)\b|"
+    r"\bpsycho-?ed(?:ucation)? (?:on|about|re|around)\b|"
     r"\b(?:helps?|can help|will help|should help|can lift|lifts?|reduces?|reducing|builds?|strengthens?|weakens?|breaks?) (?:\w+ ){0,3}(?:mood|anxiety|worry|fear|confidence|the (?:cycle|pattern|habit|link)|it|her|him|them|to)\b|"
     r"\b(?:is|are|was) (?:the first step|what breaks|how we|a way of|a way to)\b|\bas a way (?:of|to)\b|"
     r"\b(?:mood follows|act first|action before motivation|outside-in)\b|"
@@ -150,7 +153,8 @@ REPORTED_PRACTICE = re.compile(
     r"\bas (?:agreed|planned|set) (?:last (?:week|time|session)|previously)\b|\b(?:failed|forgot) (?:her|his|their|the) (?:home ?work|h/?w|task)"
 )
 NOT_REVIEWED = re.compile(
-    r"\b(?:meant|intended|forgot|forgotten|wanted) to (?:ask|review|check|look)\b|\bdidn't get to (?:it|the home ?work|review)|"
+    r"\b(?:meant|intended|forgot|forgotten|wanted) to (?:ask|review|check|look)\b|"
+    r"\b(?:didn't|did not|didnt|no time to|not) get (?:to|round to) (?:\S+ ){0,3}(?:it|home ?work|task|tasks|review|diary|sheet)\b|"
     r"\bno (?:home ?work|h/?w|tasks?) (?:was )?reviewed\b|\bnot reviewed\b"
 )
 # Material gone through in the session ("went through the BA rationale"), unless it was last

@@ -398,7 +398,7 @@ WHEN = _any(
     r"\bwhen(?:ever)? (?:she|he|they|client|anxiety|anxious|the urge|worried|worrying|mood|feeling|upset|low|distressed|triggered|a worry|an? (?:intrusive|negative|upsetting|anxious)|panic|noticing)",
     r"\b(?:each|every) time\b|\bwhenever\b|\bon alternate days\b|\bevery other day\b",
     r"\bwhen(?:ever)? (?:the |an? |any )?(?:urges?|worr(?:y|ies)|thoughts?|it|triggered|she notices|he notices|they notice) (?:\w+ )?(?:arise|arises|comes?|come up|happens?|starts?|notices?|occurs?|hits?)\b",
-    r"\b(?:\d+|one|two|three|four|five|a|an) (?:\w+ ){0,2}(?:this|per|a|each|next) (?:week|day|evening|morning)\b|\bfor (?:one|a|two|three|\d+) weeks?\b",
+    r"\b(?:\d+|one|two|three|four|five|six|seven) (?:\w+ ){0,2}(?:this|per|a|each|next) (?:week|day|evening|morning)\b|\bfor (?:one|a|two|three|\d+) weeks?\b",
     r"\b\d+x\b|\bx\d+\b|\b(?:step|stage|level) \d\b|\b\d+ (?:stops|laps|floors|streets|pages)\b|\bno more than\b|\bat most\b|\bup to \d",
     r"\bfor (?:\d+|ten|fifteen|twenty|thirty|five|an?|half an?) (?:min|minutes|mins|hour|hours)\b|\b\d+ ?(?:min|mins|minutes)\b",
     r"\b(?:od|bd|tds)\b",

@@ -14,9 +14,9 @@ True
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from dataclasses import dataclass
+import itertools
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,18 +36,17 @@ def analyse(text: str) -> list[str]:
     2-5-grams inside each word padded with spaces (as scikit-learn's ``char_wb``)."""
     words = [w for w in _split(text) if len(w) > 1]
     features = [f"w {w}" for w in words]
-    features += [f"b {a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    features += [f"b {a} {b}" for a, b in itertools.pairwise(words)]
     for word in text.split():
-        padded = f" {word} "
-        for n in range(2, 6):
-            if n > len(padded):
-                break
-            features += [f"c{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
+        features += _char_grams(word)
     return features
 
 
+_ALNUM = re.compile(r"[^\W_]+")
+
+
 def _split(text: str) -> list[str]:
-    return "".join(ch if ch.isalnum() else " " for ch in text).split()
+    return _ALNUM.findall(text)
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,7 @@ class SentenceModel:
     coef: npt.NDArray[np.float64]  # features x criteria
     intercept: npt.NDArray[np.float64]
     criteria: tuple[str, ...]
+    _cache: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def index(self, criterion: str) -> int:
         """The column of ``criterion``."""
@@ -66,20 +66,53 @@ class SentenceModel:
 
     def probabilities(self, sentences: list[str]) -> npt.NDArray[np.float64]:
         """Probability per sentence (rows) and criterion (columns); sentences are raw text."""
+        width = len(self.idf)
+        keys = [
+            np.array(self._columns(normalise(sentence)), dtype=np.int64) + row * width
+            for row, sentence in enumerate(sentences)
+        ]
         logits = np.tile(self.intercept, (len(sentences), 1))
-        for row, sentence in enumerate(sentences):
-            columns, weights = self._tfidf(normalise(sentence))
-            if columns.size:
-                logits[row] += weights @ self.coef[columns]
+        if not any(k.size for k in keys):
+            return 1.0 / (1.0 + np.exp(-logits))
+        unique, counts = np.unique(np.concatenate(keys), return_counts=True)
+        entry_rows, entry_columns = unique // width, unique % width
+        weights = (1.0 + np.log(counts)) * self.idf[entry_columns]  # sublinear tf x idf
+        norms = np.sqrt(np.bincount(entry_rows, weights * weights, minlength=len(sentences)))
+        weights /= norms[entry_rows]
+        spread = np.zeros((len(sentences), len(weights)))  # a few sentences x their features
+        spread[entry_rows, np.arange(len(weights))] = weights
+        logits += spread @ self.coef[entry_columns]
         return 1.0 / (1.0 + np.exp(-logits))
 
-    def _tfidf(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
-        counts = Counter(f for f in analyse(text) if f in self.vocabulary)
-        columns = np.fromiter((self.vocabulary[f] for f in counts), dtype=np.intp)
-        tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64)
-        weights = tf * self.idf[columns]
-        norm = float(np.sqrt(weights @ weights))
-        return columns, (weights / norm if norm else weights)
+    def _columns(self, text: str) -> list[int]:
+        """The model's columns for the features of ``text`` (as ``analyse``), one per
+        occurrence; a word's character n-grams are looked up once and remembered."""
+        get = self.vocabulary.get
+        words = [w for w in _split(text) if len(w) > 1]
+        found = [get(f"w {w}") for w in words]
+        found += [get(f"b {a} {b}") for a, b in itertools.pairwise(words)]
+        columns = [c for c in found if c is not None]
+        for word in text.split():
+            columns += self._word_columns(word)
+        return columns
+
+    def _word_columns(self, word: str) -> tuple[int, ...]:
+        cache = self._cache
+        if word not in cache:
+            get = self.vocabulary.get
+            found = (get(f) for f in _char_grams(word))
+            cache[word] = tuple(c for c in found if c is not None)
+        return cache[word]
+
+
+def _char_grams(word: str) -> list[str]:
+    padded = f" {word} "
+    grams: list[str] = []
+    for n in range(2, 6):
+        if n > len(padded):
+            break
+        grams += [f"c{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
+    return grams
 
 
 def save_model(model: SentenceModel, path: Path) -> None:

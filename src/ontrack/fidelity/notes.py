@@ -22,15 +22,17 @@ False
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from ontrack.fidelity import cues
 from ontrack.fidelity import lexicon as lx
 from ontrack.fidelity.model import THRESHOLD, SentenceModel, load_model
-from ontrack.fidelity.text import Sentence, normalise, split_sentences
+from ontrack.fidelity.text import Sentence, correct, normalise, split_sentences
 
 CRITERIA = (
     "homework_set",
@@ -98,13 +100,14 @@ class _Read:
     sets: bool = False
     vague_only: bool = False
     about_task: bool = False
+    memo: dict[str, bool] = dataclasses.field(default_factory=dict)  # tests run on it
 
 
 def classify_note(
     note: str,
     *,
     therapy: str | None = None,
-    model: SentenceModel | None | Literal["shipped"] = "shipped",
+    model: SentenceModel | Literal["shipped"] | None = "shipped",
 ) -> NoteClassification:
     """Classify one note. ``therapy`` (free text) is accepted for callers; it does not
     change the reading: a counselling note that records homework has homework.
@@ -113,9 +116,8 @@ def classify_note(
     del therapy
     opinion = _Opinion(load_model() if model == "shipped" else model)
     reads = _read_note(split_sentences(note))
-    opinion.ask(reads)
     findings: dict[str, Finding] = {}
-    says_none = any(_says_no_homework(r, reads) for r in reads)
+    says_none = any(_says_no_homework(r, reads) for r in reads if _may_say_none(r))
     set_reads = [] if says_none else [r for r in reads if r.sets]
     fields = {r.field[0]: r for r in reads if r.field is not None}
     homework_field = _field_finding(fields.get("homework_set"), "homework_set")
@@ -135,8 +137,10 @@ def classify_note(
             findings[name] = Finding(False)
             continue
         from_field = _field_finding(fields.get(name), name)
-        findings[name] = from_field if from_field is not None else _criterion(name, block)
-        if from_field is None and not findings[name].value:
+        looked_at = [*_lead_in(reads), *block] if name == "rationale" else block
+        findings[name] = from_field if from_field is not None else _criterion(name, looked_at)
+        vague_only = name == "specific" and not any(r.sets and not r.vague_only for r in reads)
+        if from_field is None and not findings[name].value and not vague_only:
             findings[name] = opinion.finding(name, reads)
     for name, test in (
         ("previous_homework_reviewed", _is_review),
@@ -155,6 +159,14 @@ def classify_notes(notes: Iterable[str]) -> list[NoteClassification]:
     return [classify_note(note) for note in notes]
 
 
+def clear_caches() -> None:
+    """Forget remembered sentences and words (for fair timing of notes seen before)."""
+    normalise.cache_clear()
+    correct.cache_clear()
+    _sets_homework.cache_clear()
+    load_model.cache_clear()
+
+
 class _Opinion:
     """The sentence model's reading of a note, used only where the rules found nothing and
     never on a sentence the rules rule out (a negation, a plan for later, a review ...)."""
@@ -163,13 +175,11 @@ class _Opinion:
         self.model = model
         self.probabilities: Any = None
 
-    def ask(self, reads: list[_Read]) -> None:
-        if self.model is not None and reads:
-            self.probabilities = self.model.probabilities([r.sentence.text for r in reads])
-
     def finding(self, name: str, reads: list[_Read]) -> Finding:
-        if self.model is None or self.probabilities is None:
+        if self.model is None or not reads:
             return Finding(False)
+        if self.probabilities is None:  # asked once per note, only when needed
+            self.probabilities = self.model.probabilities([r.sentence.text for r in reads])
         column = self.probabilities[:, self.model.index(name)]
         ranked = sorted(range(len(reads)), key=lambda i: -float(column[i]))
         for i in ranked:
@@ -204,6 +214,9 @@ def _ruled_out(name: str, read: _Read) -> bool:
             or lx.NEGATED_REVIEW.search(lower)
             or lx.FUTURE_REVIEW.search(lower)
         )
+    if name == "risk_discussed" and lx.NOT_RISK.search(lower):
+        # "risk of relapse": unless another word of risk to self is there as well
+        return not lx.RISK.search(lx.NOT_RISK.sub(" ", lower))
     negated = lx.NEGATED_RISK if name == "risk_discussed" else lx.NEGATED_GOALS
     return bool(negated.search(lower) or lx.FUTURE_TOPIC.search(lower))
 
@@ -211,7 +224,7 @@ def _ruled_out(name: str, read: _Read) -> bool:
 def _not_a_setting(read: _Read) -> bool:
     """A negation, a plan for later, a leaflet, a safety plan, an optional idea, the choice
     of treatment, practice in the session or a review: never homework set today."""
-    if _is_review(read) or _says_no_homework(read, [read]):
+    if _is_review(read) or (_may_say_none(read) and _says_no_homework(read, [read])):
         return True
     for clause in read.clauses:
         if (
@@ -245,6 +258,15 @@ def _read_note(sentences: list[Sentence]) -> list[_Read]:
             heading = False
         reads.append(read)
     return reads
+
+
+def _may_say_none(read: _Read) -> bool:
+    """A quick look: could this sentence say that no homework was set?"""
+    if "may_say_none" not in read.memo:
+        read.memo["may_say_none"] = read.field is not None or bool(
+            cues.NO_HOMEWORK.search(read.lower) or lx.NEGATED_SETTING.search(read.lower)
+        )
+    return read.memo["may_say_none"]
 
 
 def _says_no_homework(read: _Read, reads: list[_Read]) -> bool:
@@ -301,9 +323,18 @@ def _mentions_task(clause: str) -> bool:
     return bool(lx.TASK.search(clause))
 
 
+@lru_cache(maxsize=65536)
 def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str | None:
     """Return "task" or "vague" when the clause sets homework now, else None; ``heading``:
     the clause is an item under a plan heading."""
+    # What the clause is about first (most clauses name no task and stop here), then
+    # whether it is a negation, a plan for later or something that is not homework.
+    task = bool(lx.TASK.search(clause) or cues.SAME_TASK.search(clause)) or abbreviated or heading
+    planned = cues.ASSIGNED_PLAN.search(clause) or cues.INSTRUCTION.search(clause)
+    action = bool(planned or lx.ACTION.search(clause))
+    vague = bool(lx.VAGUE.search(clause))
+    if not (task or action or vague):
+        return None
     if lx.SAFETY_PLAN.search(clause) or lx.NEGATED_SETTING.search(clause):
         return None
     if lx.FUTURE_SETTING.search(clause) or lx.NEXT_SESSION_PLAN.search(clause.strip()):
@@ -311,12 +342,6 @@ def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str
     if lx.LEAFLET.search(clause) and not lx.LEAFLET_TASK.search(clause):
         return None
     if cues.CRISIS_PLAN.search(clause) or cues.OPTIONAL_IDEA.search(clause):
-        return None
-    task = bool(lx.TASK.search(clause) or cues.SAME_TASK.search(clause)) or abbreviated or heading
-    planned = cues.ASSIGNED_PLAN.search(clause) or cues.INSTRUCTION.search(clause)
-    action = bool(lx.ACTION.search(clause) or planned)
-    vague = bool(lx.VAGUE.search(clause))
-    if not (task or action or vague):
         return None
     if cues.TREATMENT_PLAN.search(clause):
         return None
@@ -329,7 +354,10 @@ def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str
         return None
     if lx.IN_SESSION.search(clause) and not _sets_for_later(clause):
         return None
-    if _is_review_clause(clause) and not _sets_for_later(clause):
+    same = cues.SAME_TASK.search(clause)  # "same hw as last time" sets last time's task again
+    if (_is_review_clause(clause) or cues.REPORTED_PRACTICE.search(clause)) and not (
+        same or _sets_for_later(clause)
+    ):
         return None
     if vague and not _concrete(clause):
         # A vague exhortation counts only when framed as homework ("Homework: keep trying").
@@ -363,12 +391,18 @@ def _field(lower: str) -> tuple[str, str] | None:
     if match is None:
         return None
     label = match.group("label").strip()
-    if len(label.split()) > 5:
+    dashed = not re.match(r"^\s*[^:=?]*[:=?]", lower)  # "Homework - carry on", not a clause
+    if len(label.split()) > (3 if dashed else 5):
         return None
     for criterion, pattern in lx.FIELD_LABELS:
+        if criterion == "previous_homework_reviewed" and _TOPIC_LABEL.search(label):
+            continue  # "Risk reviewed:", "Goals reviewed:" are not homework review
         if pattern.search(label):
             return criterion, match.group("value").strip()
     return None
+
+
+_TOPIC_LABEL = re.compile(r"\b(?:risk|si|sh|safety|suicid\w*|goals?|gbo)\b")
 
 
 def _field_finding(read: _Read | None, criterion: str) -> Finding | None:
@@ -418,6 +452,17 @@ def _other_topic(read: _Read) -> bool:
     ):
         return True
     return bool(lx.REVIEW_STRONG.search(read.lower)) or _is_risk(read) or _is_goals(read)
+
+
+def _lead_in(reads: list[_Read]) -> list[_Read]:
+    """The sentence just before the first task set, when it explains: notes often give
+    the reason first ("Reminded that avoidance keeps it going. She will re-read it ...")."""
+    first = next((i for i, r in enumerate(reads) if r.sets), 0)
+    if first == 0:
+        return []
+    before = reads[first - 1]
+    explains = cues.EXPLANATION.search(before.lower) or lx.RATIONALE.search(before.lower)
+    return [before] if explains and not (_other_topic(before) or _is_review(before)) else []
 
 
 def _criterion(name: str, block: list[_Read]) -> Finding:
@@ -474,11 +519,18 @@ def _topic(
 
 
 def _is_review(read: _Read) -> bool:
+    if "review" not in read.memo:
+        read.memo["review"] = _reads_as_review(read)
+    return read.memo["review"]
+
+
+def _reads_as_review(read: _Read) -> bool:
     """Last time's task gone over: a review of a task, or a report of doing (or not
     doing) it; not a review of risk or goals, nor in-session work, nor a plan to review."""
     if read.field is not None and read.field[0] == "previous_homework_reviewed":
         value = read.field[1]
-        return bool(value) and not _NOT_DONE_REVIEW.match(value)
+        said_not = cues.NOT_REVIEWED.search(value) or lx.NEGATED_REVIEW.search(value)
+        return bool(value) and not _NOT_DONE_REVIEW.match(value) and not said_not
     if cues.NOT_REVIEWED.search(read.lower):
         return False
     for clause in read.clauses:
@@ -487,6 +539,8 @@ def _is_review(read: _Read) -> bool:
             or lx.FUTURE_REVIEW.search(clause)
             or lx.PAST_TRIAL.search(clause)
         ):
+            continue
+        if cues.SAME_TASK.search(clause):
             continue
         if lx.REVIEW_STRONG.search(clause):
             return True
@@ -504,7 +558,8 @@ def _is_review(read: _Read) -> bool:
 
 # A review of goals or risk, or a plan: not a review of homework.
 _REVIEW_ELSEWHERE = re.compile(
-    r"^\W*(?:goals?|risk)\b|\b(?:reviewed|review of|rated|re-?rated) (?:the |her |his |their )?(?:goals?|risk)\b|"
+    r"^\W*(?:goals?|risk)\b|"
+    r"\b(?:reviewed|review of|rated|re-?rated) (?:the |her |his |their )?(?:goals?|risk)\b|"
     r"\b(?:will|shall|'ll) (?:\w+ )?(?:involve|be|need)\b"
 )
 
@@ -528,14 +583,27 @@ def _field_value_clauses(read: _Read, criterion: str, label: re.Pattern[str]) ->
         return read.clauses
     head = read.lower.split(":")[0].split(" -")[0].strip()
     value = read.field[1]
-    topic = lx.GOALS if criterion == "goals_discussed" else lx.RISK
-    stated = label.match(head) or _DONE_LABEL.search(head) or topic.search(head)
+    # "Pt's goals: ..." states goals; "Scores and risk: PHQ-9 9" does not state a risk review.
+    named = criterion == "goals_discussed" and lx.GOALS.search(head)
+    stated = label.match(head) or _DONE_LABEL.search(head) or named
     if stated and value and not lx.NO.match(value) and not lx.FUTURE_TOPIC.search(value):
         return None
     return [c for c in lx.CLAUSE.split(value) if c.strip()]
 
 
 def _is_risk(read: _Read) -> bool:
+    if "risk" not in read.memo:
+        read.memo["risk"] = _reads_as_risk(read)
+    return read.memo["risk"]
+
+
+def _is_goals(read: _Read) -> bool:
+    if "goals" not in read.memo:
+        read.memo["goals"] = _reads_as_goals(read)
+    return read.memo["goals"]
+
+
+def _reads_as_risk(read: _Read) -> bool:
     clauses = _field_value_clauses(read, "risk_discussed", lx.RISK_LABEL)
     if clauses is None:
         return not lx.NEGATED_RISK.search(read.lower) or bool(
@@ -553,7 +621,7 @@ def _is_risk(read: _Read) -> bool:
     return False
 
 
-def _is_goals(read: _Read) -> bool:
+def _reads_as_goals(read: _Read) -> bool:
     clauses = _field_value_clauses(read, "goals_discussed", lx.GOALS_LABEL)
     if clauses is None:
         return not lx.NEGATED_GOALS.search(read.lower)

@@ -232,7 +232,7 @@ _SHORTHAND = {
 _SHORT = re.compile(
     r"(?<!['’])\b(?:"
     + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True))
-    + r")(?![\w/'])"
+    + r")(?![\w/])"
 )
 
 

@@ -65,7 +65,9 @@ def sentence_examples(notes: Sequence[LabelledNote]) -> tuple[list[str], dict[st
             for name in CRITERIA:
                 quoted = labelled.evidence.get(name)
                 at = labelled.note.find(quoted) if quoted else -1
-                targets[name].append(at >= 0 and at < end and at + len(quoted or "") > sentence.start)
+                targets[name].append(
+                    at >= 0 and at < end and at + len(quoted or "") > sentence.start
+                )
     return texts, targets
 
 

@@ -43,6 +43,40 @@ CASES = [
 ]
 
 
+# Sentence shapes read by the rules alone (model=None): written apart from the dev notes.
+SHAPES = [
+    ("Cont TRs 3x/wk.", {"homework_set", "specific", "monitoring"}),
+    ("Same hw as last time.", {"homework_set"}),
+    ("Plan for next week:\n1) walk the dog each morning\n2) call her brother", None),
+    ("Asked him to notice when he apologises this week and jot it down.", None),
+    ("No formal homework. She plans to visit her aunt on Sunday.", set()),
+    ("Agreed she will ring the crisis line if the urges get stronger.", {"risk_discussed"}),
+    ("Might try yoga if she feels like it.", set()),
+    ("Opted for GSH; first appt in 2 weeks.", set()),
+    ("Goals: to go back to the gym twice a week.", {"goals_discussed"}),
+    ("Pt's goals: sleep better, see friends.", {"goals_discussed"}),
+    ("Risk: none.", {"risk_discussed"}),
+    ("Risk: n/a.", set()),
+    ("Risk reviewed: no SI.", {"risk_discussed"}),
+    ("hw rv'd - done x4.", {"previous_homework_reviewed"}),
+    ("She hadn't managed the breathing practice - busy week.", {"previous_homework_reviewed"}),
+    ("Didn't get to last week's diary today.", set()),
+    ("Both partners present.", set()),
+]
+
+
+@pytest.mark.parametrize(("note", "expected"), SHAPES)
+def test_classify_note_sentence_shape(note: str, expected: set[str] | None) -> None:
+    result = classify_note(note, model=None)
+
+    found = {name for name in CRITERIA if result.value(name)}
+
+    if expected is None:  # a plan under a heading or an instruction: set, whatever else
+        assert "homework_set" in found
+    else:
+        assert found == expected
+
+
 @pytest.mark.parametrize(("note", "expected"), CASES)
 def test_classify_note_tricky_case(note: str, expected: set[str]) -> None:
     result = classify_note(note)
