@@ -22,30 +22,32 @@ False
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Literal
 
 from ontrack.fidelity import cues
 from ontrack.fidelity import lexicon as lx
 from ontrack.fidelity.model import THRESHOLD, SentenceModel, load_model
-from ontrack.fidelity.text import Sentence, correct, normalise, split_sentences
-
-CRITERIA = (
-    "homework_set",
-    "specific",
-    "rationale",
-    "obstacles_and_coping",
-    "monitoring",
-    "written",
-    "previous_homework_reviewed",
-    "risk_discussed",
-    "goals_discussed",
+from ontrack.fidelity.reading import (
+    _OTHER_TOPICS,
+    CRITERIA,
+    HOMEWORK_CRITERIA,
+    Finding,
+    _concrete,
+    _field_finding,
+    _may_say_none,
+    _Read,
+    _read_note,
+    _says_no_homework,
+    _sets_for_later,
+    _sets_homework,
 )
-HOMEWORK_CRITERIA = ("specific", "rationale", "obstacles_and_coping", "monitoring", "written")
+from ontrack.fidelity.text import correct, normalise, split_sentences
+from ontrack.fidelity.topics import _is_goals, _is_review, _is_risk, _topic
+
+__all__ = ["CRITERIA", "HOMEWORK_CRITERIA", "Finding", "NoteClassification", "classify_note"]
+
 _SHAPES = {
     "rationale": (cues.EXPLANATION,),
     "obstacles_and_coping": (cues.CLIENT_REACTION,),
@@ -56,18 +58,6 @@ _PATTERNS = {
     "monitoring": lx.MONITORING,
     "written": lx.WRITTEN,
 }
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Whether a criterion was found in a note, and the sentence that shows it."""
-
-    value: bool
-    evidence: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return ``{"value": ..., "evidence": ...}``."""
-        return {"value": self.value, "evidence": self.evidence}
 
 
 @dataclass(frozen=True)
@@ -87,20 +77,6 @@ class NoteClassification:
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Return ``{criterion: {"value": bool, "evidence": str | None}}`` in ``CRITERIA`` order."""
         return {name: self.findings[name].to_dict() for name in CRITERIA}
-
-
-@dataclass
-class _Read:
-    """One sentence read once: its clauses and what each signals."""
-
-    sentence: Sentence
-    lower: str
-    clauses: list[str]
-    field: tuple[str, str] | None  # (criterion, value text) for a template field
-    sets: bool = False
-    vague_only: bool = False
-    about_task: bool = False
-    memo: dict[str, bool] = dataclasses.field(default_factory=dict)  # tests run on it
 
 
 def classify_note(
@@ -242,187 +218,6 @@ def _not_a_setting(read: _Read) -> bool:
     return False
 
 
-def _read_note(sentences: list[Sentence]) -> list[_Read]:
-    """Read each sentence; under a plan heading with nothing after it ("Plan for next
-    week:"), the items that follow are read as the plan's tasks."""
-    reads: list[_Read] = []
-    heading = False
-    for sentence in sentences:
-        read = _read(sentence, under_heading=heading)
-        stripped = read.lower.rstrip(" .")
-        if heading and lx.NO.match(stripped):
-            read.field = ("homework_set", stripped)  # "Homework -" then "N/A." on its own
-        if cues.PLAN_HEADING.match(read.lower) and stripped.endswith((":", "-", "–")):
-            heading = True
-        elif not re.match(r"^\W*(?:\d+[.)]|[a-z][.)]|[-*•])", read.lower):
-            heading = False
-        reads.append(read)
-    return reads
-
-
-def _may_say_none(read: _Read) -> bool:
-    """A quick look: could this sentence say that no homework was set?"""
-    if "may_say_none" not in read.memo:
-        read.memo["may_say_none"] = read.field is not None or bool(
-            cues.NO_HOMEWORK.search(read.lower) or lx.NEGATED_SETTING.search(read.lower)
-        )
-    return read.memo["may_say_none"]
-
-
-def _says_no_homework(read: _Read, reads: list[_Read]) -> bool:
-    """The sentence says outright that no homework was set today (not last week's)."""
-    if read.field is not None and read.field[0] == "homework_set":
-        finding = _field_finding(read, "homework_set")
-        if finding is not None and not finding.value:
-            return True
-    for clause in [*read.clauses, read.lower]:
-        if not (cues.NO_HOMEWORK.search(clause) or lx.NEGATED_SETTING.search(clause)):
-            continue
-        if cues.NOTHING_FURTHER.search(clause) and any(r.sets and not r.vague_only for r in reads):
-            continue
-        if not (lx.TASK.search(clause) or re.search(r"\b(?:nothing|anything)\b", clause)):
-            continue
-        if lx.PAST_REFERENCE.search(clause) or _is_review_clause(clause):
-            continue
-        return True
-    return False
-
-
-def _read(sentence: Sentence, *, under_heading: bool = False) -> _Read:
-    lower = normalise(sentence.text)
-    read = _Read(sentence, lower, _clauses(lower), _field(lower))
-    abbreviated = bool(lx.ABBREVIATED_TASK.search(sentence.text))
-    read.about_task = abbreviated or any(_mentions_task(c) for c in read.clauses)
-    clauses = read.clauses
-    if read.field is not None and read.field[0] == "homework_set":
-        clauses = [*clauses, read.lower]  # "Homework - carry on as before" is one statement
-    outcomes = [_sets_homework(c, abbreviated, under_heading) for c in clauses]
-    if read.field is not None and read.field[0] in _OTHER_TOPICS:
-        outcomes = []  # "Goals: go to one social event a month" is a goal, not a task
-    read.sets = any(o is not None for o in outcomes)
-    read.vague_only = read.sets and all(o in (None, "vague") for o in outcomes)
-    if read.field is not None and read.field[0] == "homework_set":
-        field_finding = _field_finding(read, "homework_set")
-        if field_finding is not None and not field_finding.value:
-            read.sets = False
-    return read
-
-
-_OTHER_TOPICS = ("goals_discussed", "risk_discussed", "previous_homework_reviewed")
-
-
-def _clauses(lower: str) -> list[str]:
-    """Clauses of a sentence; a long dictated run-on is also split at "and"."""
-    clauses = [c for c in lx.CLAUSE.split(lower) if c.strip()]
-    if len(lower.split()) <= 30:
-        return clauses
-    return [part for c in clauses for part in lx.RUN_ON.split(c) if part.strip()]
-
-
-def _mentions_task(clause: str) -> bool:
-    return bool(lx.TASK.search(clause))
-
-
-@lru_cache(maxsize=65536)
-def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str | None:
-    """Return "task" or "vague" when the clause sets homework now, else None; ``heading``:
-    the clause is an item under a plan heading."""
-    # What the clause is about first (most clauses name no task and stop here), then
-    # whether it is a negation, a plan for later or something that is not homework.
-    task = bool(lx.TASK.search(clause) or cues.SAME_TASK.search(clause)) or abbreviated or heading
-    planned = cues.ASSIGNED_PLAN.search(clause) or cues.INSTRUCTION.search(clause)
-    action = bool(planned or lx.ACTION.search(clause))
-    vague = bool(lx.VAGUE.search(clause))
-    if not (task or action or vague):
-        return None
-    if lx.SAFETY_PLAN.search(clause) or lx.NEGATED_SETTING.search(clause):
-        return None
-    if lx.FUTURE_SETTING.search(clause) or lx.NEXT_SESSION_PLAN.search(clause.strip()):
-        return None
-    if lx.LEAFLET.search(clause) and not lx.LEAFLET_TASK.search(clause):
-        return None
-    if cues.CRISIS_PLAN.search(clause) or cues.OPTIONAL_IDEA.search(clause):
-        return None
-    if cues.TREATMENT_PLAN.search(clause):
-        return None
-    if (cues.GOAL_STATEMENT.search(clause) or cues.CONTACT_ARRANGEMENT.search(clause)) and not task:
-        return None
-    if lx.APPOINTMENT.search(clause) and not (task or planned):
-        return None
-    unpast = lx.PAST_REFERENCE.sub(" ", clause)
-    if not (lx.ASSIGN.search(unpast) or planned or heading or _heading_with_plan(clause)):
-        return None
-    if lx.IN_SESSION.search(clause) and not _sets_for_later(clause):
-        return None
-    same = cues.SAME_TASK.search(clause)  # "same hw as last time" sets last time's task again
-    if (_is_review_clause(clause) or cues.REPORTED_PRACTICE.search(clause)) and not (
-        same or _sets_for_later(clause)
-    ):
-        return None
-    if vague and not _concrete(clause):
-        # A vague exhortation counts only when framed as homework ("Homework: keep trying").
-        return "vague" if lx.HOMEWORK_FRAME.search(clause) else None
-    return "task" if (task or action) else "vague"
-
-
-def _heading_with_plan(clause: str) -> bool:
-    match = cues.PLAN_HEADING.match(clause)
-    return match is not None and bool(clause[match.end() :].strip(" .;"))
-
-
-def _sets_for_later(clause: str) -> bool:
-    return bool(lx.FOR_LATER.search(lx.PAST_REFERENCE.sub(" ", clause)))
-
-
-def _concrete(clause: str) -> bool:
-    stripped = lx.VAGUE.sub(" ", clause)
-    return bool(lx.TASK.search(stripped) or lx.ACTION.search(stripped))
-
-
-def _is_review_clause(clause: str) -> bool:
-    if lx.REVIEW_STRONG.search(clause):
-        return True
-    past = lx.PAST_REFERENCE.search(clause)
-    return bool(past) and bool(lx.REVIEW.search(clause))
-
-
-def _field(lower: str) -> tuple[str, str] | None:
-    match = lx.FIELD.match(lower)
-    if match is None:
-        return None
-    label = match.group("label").strip()
-    dashed = not re.match(r"^\s*[^:=?]*[:=?]", lower)  # "Homework - carry on", not a clause
-    if len(label.split()) > (3 if dashed else 5):
-        return None
-    for criterion, pattern in lx.FIELD_LABELS:
-        if criterion == "previous_homework_reviewed" and _TOPIC_LABEL.search(label):
-            continue  # "Risk reviewed:", "Goals reviewed:" are not homework review
-        if pattern.search(label):
-            return criterion, match.group("value").strip()
-    return None
-
-
-_TOPIC_LABEL = re.compile(r"\b(?:risk|si|sh|safety|suicid\w*|goals?|gbo)\b")
-
-
-def _field_finding(read: _Read | None, criterion: str) -> Finding | None:
-    """The finding a template field states outright (yes/no), else None."""
-    if read is None or read.field is None or read.field[0] != criterion:
-        return None
-    value = read.field[1]
-    if criterion == "risk_discussed" and _NO_RISK_FOUND.match(value):
-        return Finding(True, read.sentence.text)  # "Risk: none" records an assessment
-    if lx.NO.match(value) or (
-        criterion == "homework_set" and lx.NEGATED_SETTING.search(read.lower)
-    ):
-        return Finding(False)
-    if lx.YES.match(value) and not (criterion == "homework_set" and value == "discussed"):
-        return Finding(True, read.sentence.text)
-    if criterion in HOMEWORK_CRITERIA and value and not lx.CRITERION_NEGATED.search(read.lower):
-        return Finding(True, read.sentence.text)
-    return None
-
-
 def _homework_block(reads: list[_Read]) -> list[_Read]:
     """The sentences about the homework set today: the setting sentences, those about a
     task that are not reviews, and up to two sentences following either."""
@@ -502,133 +297,3 @@ def _specific(block: list[_Read]) -> Finding:
             ):
                 return Finding(True, read.sentence.text)
     return Finding(False)
-
-
-def _topic(
-    reads: list[_Read], fields: Mapping[str, _Read], name: str, test: Callable[[_Read], bool]
-) -> Finding:
-    """A topic found anywhere in the note; a template field's plain "no" stands unless a
-    sentence elsewhere shows the topic after all."""
-    stated = _field_finding(fields.get(name), name)
-    if stated is not None and (stated.value or not any(test(r) for r in reads if r.field is None)):
-        return stated
-    for read in reads:
-        if test(read):
-            return Finding(True, read.sentence.text)
-    return Finding(False)
-
-
-def _is_review(read: _Read) -> bool:
-    if "review" not in read.memo:
-        read.memo["review"] = _reads_as_review(read)
-    return read.memo["review"]
-
-
-def _reads_as_review(read: _Read) -> bool:
-    """Last time's task gone over: a review of a task, or a report of doing (or not
-    doing) it; not a review of risk or goals, nor in-session work, nor a plan to review."""
-    if read.field is not None and read.field[0] == "previous_homework_reviewed":
-        value = read.field[1]
-        said_not = cues.NOT_REVIEWED.search(value) or lx.NEGATED_REVIEW.search(value)
-        return bool(value) and not _NOT_DONE_REVIEW.match(value) and not said_not
-    if cues.NOT_REVIEWED.search(read.lower):
-        return False
-    for clause in read.clauses:
-        if (
-            lx.NEGATED_REVIEW.search(clause)
-            or lx.FUTURE_REVIEW.search(clause)
-            or lx.PAST_TRIAL.search(clause)
-        ):
-            continue
-        if cues.SAME_TASK.search(clause):
-            continue
-        if lx.REVIEW_STRONG.search(clause):
-            return True
-        mentions = lx.TASK.search(clause) or lx.ABBREVIATED_TASK.search(read.sentence.text)
-        if _sets_homework(clause, False) or not mentions or _REVIEW_ELSEWHERE.search(clause):
-            continue
-        if cues.REPORTED_PRACTICE.search(clause):
-            return True
-        if lx.REVIEW.search(clause) and not cues.IN_SESSION_WORK.search(clause):
-            if lx.IN_SESSION.search(clause) and not lx.PAST_REFERENCE.search(clause):
-                continue
-            return True
-    return False
-
-
-# A review of goals or risk, or a plan: not a review of homework.
-_REVIEW_ELSEWHERE = re.compile(
-    r"^\W*(?:goals?|risk)\b|"
-    r"\b(?:reviewed|review of|rated|re-?rated) (?:the |her |his |their )?(?:goals?|risk)\b|"
-    r"\b(?:will|shall|'ll) (?:\w+ )?(?:involve|be|need)\b"
-)
-
-
-# A review field whose value says it was not reviewed ("not done" is an outcome: reviewed).
-_NOT_DONE_REVIEW = re.compile(r"^(?:n|no|none|nil|n/?a|not (?:reviewed|discussed)|-|not today)$")
-
-
-_NO_RISK_FOUND = re.compile(
-    r"^(?:none|nil|no|low|no change|none (?:identified|disclosed|reported))$"
-)
-_DONE_LABEL = re.compile(
-    r"\b(?:agreed|set|discussed|reviewed|rated|assessed|explored|identified|asked|completed)\b"
-)
-
-
-def _field_value_clauses(read: _Read, criterion: str, label: re.Pattern[str]) -> list[str] | None:
-    """For a field of ``criterion``, the clauses to read: its value alone; None when the
-    label alone says the topic was covered ("Risk: low")."""
-    if read.field is None or read.field[0] != criterion:
-        return read.clauses
-    head = read.lower.split(":")[0].split(" -")[0].strip()
-    value = read.field[1]
-    # "Pt's goals: ..." states goals; "Scores and risk: PHQ-9 9" does not state a risk review.
-    named = criterion == "goals_discussed" and lx.GOALS.search(head)
-    stated = label.match(head) or _DONE_LABEL.search(head) or named
-    if stated and value and not lx.NO.match(value) and not lx.FUTURE_TOPIC.search(value):
-        return None
-    return [c for c in lx.CLAUSE.split(value) if c.strip()]
-
-
-def _is_risk(read: _Read) -> bool:
-    if "risk" not in read.memo:
-        read.memo["risk"] = _reads_as_risk(read)
-    return read.memo["risk"]
-
-
-def _is_goals(read: _Read) -> bool:
-    if "goals" not in read.memo:
-        read.memo["goals"] = _reads_as_goals(read)
-    return read.memo["goals"]
-
-
-def _reads_as_risk(read: _Read) -> bool:
-    clauses = _field_value_clauses(read, "risk_discussed", lx.RISK_LABEL)
-    if clauses is None:
-        return not lx.NEGATED_RISK.search(read.lower) or bool(
-            re.search(r"\b(?:none|nil|no)\b", read.field[1] if read.field else "")
-        )
-    for clause in clauses:
-        cleaned = lx.NOT_RISK.sub(" ", clause)
-        if not lx.RISK.search(cleaned) or lx.NEGATED_RISK.search(cleaned):
-            continue
-        if lx.FUTURE_TOPIC.search(cleaned) or (
-            lx.SAFETY_PLAN.search(cleaned) and lx.FUTURE_TOPIC.search(clause)
-        ):
-            continue
-        return True
-    return False
-
-
-def _reads_as_goals(read: _Read) -> bool:
-    clauses = _field_value_clauses(read, "goals_discussed", lx.GOALS_LABEL)
-    if clauses is None:
-        return not lx.NEGATED_GOALS.search(read.lower)
-    for clause in clauses:
-        if not lx.GOALS.search(clause) or lx.NEGATED_GOALS.search(clause):
-            continue
-        if lx.FUTURE_TOPIC.search(clause):
-            continue
-        return True
-    return False

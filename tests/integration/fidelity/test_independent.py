@@ -19,17 +19,17 @@ from ontrack.fidelity.train import LabelledNote, cross_validate, read_labelled
 DEV = Path(__file__).parents[2] / "data" / "fidelity" / "independent_dev.jsonl"
 TARGET = {name: (0.90 if name == "homework_set" else 0.80) for name in CRITERIA}
 # Cross-validated F1 of the rules with the sentence model (5 folds, one shuffle), as
-# measured (docs/fidelity.md) less a small margin for a change of scikit-learn version.
+# measured over three shuffles (docs/fidelity.md) less about 0.03 for the spread of one shuffle.
 CROSS_VALIDATED_FLOOR = {
-    "homework_set": 0.94,
+    "homework_set": 0.93,
     "specific": 0.88,
-    "rationale": 0.77,
+    "rationale": 0.82,
     "obstacles_and_coping": 0.84,
     "monitoring": 0.90,
     "written": 0.92,
-    "previous_homework_reviewed": 0.83,
+    "previous_homework_reviewed": 0.85,
     "risk_discussed": 0.96,
-    "goals_discussed": 0.83,
+    "goals_discussed": 0.86,
 }
 
 
