@@ -8,8 +8,10 @@ deterministic (lbfgs, fixed fold seeds): the same notes give the same weights.
     python -m ontrack.fidelity.train tests/data/fidelity/independent_dev.jsonl \\
         --out src/ontrack/fidelity/data/sentence_model.npz
     python -m ontrack.fidelity.train tests/data/fidelity/independent_dev.jsonl --cv
+    python -m ontrack.fidelity.train LABELLED.jsonl --score    # score only, no training
 
-A file whose name says "holdout" is refused: a blind test set must stay unseen.
+A file whose name says "holdout" is refused for training and cross-validation; ``--score``
+(the shipped classifier, nothing fitted) is the one use of a blind test set.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -42,9 +43,9 @@ class LabelledNote:
     evidence: dict[str, str | None]
 
 
-def read_labelled(path: Path) -> list[LabelledNote]:
-    """Read labelled notes (JSON Lines); refuse a blind test set."""
-    if "holdout" in path.name.lower():
+def read_labelled(path: Path, *, for_training: bool = True) -> list[LabelledNote]:
+    """Read labelled notes (JSON Lines); refuse a blind test set for training."""
+    if for_training and "holdout" in path.name.lower():
         raise ValueError(f"{path}: a holdout set is for the blind test only, not for training")
     notes = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -119,6 +120,16 @@ def cross_validate(
     return {kind: {n: _scores(*c) for n, c in by.items()} for kind, by in totals.items()}
 
 
+def score(notes: Sequence[LabelledNote]) -> dict[str, dict[str, float]]:
+    """P/R/F1 per criterion of the shipped classifier (rules and model) on ``notes``."""
+    counts = {name: [0, 0, 0] for name in CRITERIA}
+    for labelled in notes:
+        result = classify_note(labelled.note)
+        for name in CRITERIA:
+            _count(counts[name], result.value(name), labelled.labels[name])
+    return {name: _scores(*c) for name, c in counts.items()}
+
+
 def _count(counts: list[int], predicted: bool, truth: bool) -> None:
     counts[0] += predicted and truth
     counts[1] += predicted and not truth
@@ -138,25 +149,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("notes", type=Path, help="labelled notes, JSON Lines")
     parser.add_argument("--out", type=Path, help="write the trained model here (.npz)")
     parser.add_argument("--cv", action="store_true", help="print cross-validated figures")
+    parser.add_argument(
+        "--score",
+        action="store_true",
+        help="only score the shipped classifier on NOTES (the one use for a holdout file)",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="cross-validation repeats (3)")
     args = parser.parse_args(argv)
     try:
-        notes = read_labelled(args.notes)
+        notes = read_labelled(args.notes, for_training=not args.score)
     except (OSError, ValueError, KeyError) as exc:
         print(f"{args.notes}: {exc}", file=sys.stderr)
         return 2
+    if args.score:
+        if args.out or args.cv:
+            print("--score cannot be combined with --out or --cv", file=sys.stderr)
+            return 2
+        _print({"shipped": score(notes)})
+        return 0
     if args.out:
         save_model(train(notes), args.out)
         print(f"{args.out}: trained on {len(notes)} notes", file=sys.stderr)
     if args.cv:
-        report: dict[str, Any] = cross_validate(notes, repeats=args.repeats)
-        for kind, by in report.items():
-            for name, s in by.items():
-                print(
-                    f"{kind:7s} {name:27s} P {s['precision']:.3f} "
-                    f"R {s['recall']:.3f} F1 {s['f1']:.3f}"
-                )
+        _print(cross_validate(notes, repeats=args.repeats))
     return 0
+
+
+def _print(report: dict[str, dict[str, dict[str, float]]]) -> None:
+    for kind, by in report.items():
+        for name, s in by.items():
+            print(
+                f"{kind:7s} {name:27s} P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f}"
+            )
 
 
 if __name__ == "__main__":  # pragma: no cover

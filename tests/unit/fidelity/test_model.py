@@ -56,6 +56,20 @@ def test_training_refuses_a_holdout_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="holdout"):
         read_labelled(holdout)
     assert train_main([str(holdout)]) == 2
+    assert train_main([str(holdout), "--cv"]) == 2
+
+
+def test_score_prints_figures_for_a_labelled_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = tmp_path / "sample_holdout.jsonl"
+    sample.write_text("\n".join(DEV.read_text().splitlines()[:5]) + "\n")
+
+    status = train_main([str(sample), "--score"])
+
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.count("shipped") == len(CRITERIA)
 
 
 def test_sentence_examples_mark_the_quoted_sentence() -> None:
@@ -64,7 +78,8 @@ def test_sentence_examples_mark_the_quoted_sentence() -> None:
     texts, targets = sentence_examples(notes)
 
     assert len(texts) == len(targets["homework_set"])
-    assert any(targets["homework_set"]) and not all(targets["homework_set"])
+    assert any(targets["homework_set"])
+    assert not all(targets["homework_set"])
 
 
 @pytest.mark.slow
