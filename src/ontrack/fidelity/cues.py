@@ -22,7 +22,8 @@ _NOT_TASK_VERB = (
     r"need|needs|feel|get back|continue (?:with )?(?:sessions|therapy|treatment|counselling)|"
     r"rebook|book|ring (?:us|the service|back)|call (?:us|the service|back)|phone (?:us|back)|"
     r"hold|remain|stay on|wait|go on the waiting|take with|manage|cope|discuss|talk|bring it up|focus|"
-    r"explore|exploring|work on (?:this|it|these) (?:in|next)|prefer|rather)"
+    r"explore|exploring|work on (?:this|it|these) (?:in|next)|prefer|rather|"
+    r"try(?! (?:to )?[a-z])|give it a (?:go|try))"
 )
 
 # Someone is to do something: "agreed they will each do ...", "asked her to notice ...",

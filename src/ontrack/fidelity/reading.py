@@ -150,6 +150,8 @@ def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str
     vague = bool(lx.VAGUE.search(clause))
     if not (task or action or vague):
         return None
+    if not (task or planned) and cues.CLIENT_REACTION.search(clause):
+        return None  # "nervous but willing to try": a reaction to a task, not a task
     if lx.SAFETY_PLAN.search(clause) or lx.NEGATED_SETTING.search(clause):
         return None
     if lx.FUTURE_SETTING.search(clause) or lx.NEXT_SESSION_PLAN.search(clause.strip()):

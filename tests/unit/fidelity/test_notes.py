@@ -169,3 +169,43 @@ def test_evidence_quotes_the_note_exactly(parts: list[str]) -> None:
     for name in CRITERIA:
         evidence = result.evidence(name)
         assert evidence is None or evidence in note
+
+
+CRITERION_SENTENCES = st.sampled_from(
+    [
+        "Explained this should help lift her mood.",
+        "She was nervous but willing to try.",
+        "She will rate anxiety 0-10 before and after.",
+        "Worksheet emailed after the session.",
+        "Every evening at 8pm.",
+        "Reviewed last week's diary - done 5 of 7 days.",
+        "She said she'll try.",
+    ]
+)
+
+
+@given(st.lists(st.one_of(NEGATIONS, FILLER, CRITERION_SENTENCES), min_size=1, max_size=7))
+def test_homework_criteria_false_without_homework(parts: list[str]) -> None:
+    result = classify_note(" ".join(parts))
+
+    if not result.value("homework_set"):
+        assert not any(result.value(name) for name in HOMEWORK_CRITERIA)
+
+
+# Sentences about a task that are not a task themselves (a reaction, a reason, a sheet).
+ABOUT_A_TASK = st.sampled_from(
+    [
+        "Explained this should help lift her mood.",
+        "She was nervous but willing to try.",
+        "Worksheet emailed after the session.",
+        "Every evening at 8pm.",
+        "She said she'll try.",
+    ]
+)
+
+
+@given(st.lists(st.one_of(FILLER, ABOUT_A_TASK), max_size=5), NEGATIONS)
+def test_negation_never_yields_set_with_criteria_around(parts: list[str], negation: str) -> None:
+    note = " ".join([negation, *parts])
+
+    assert not classify_note(note).value("homework_set")
