@@ -68,7 +68,7 @@ TASK = _any(
     r"\bmindful",
     r"\bmeditat",
     r"\bproblem[- ]solving\b",
-    r"\b(?:chapter|module|section|step|session|unit)s? \d",
+    r"\b(?:chapter|module|section|step|unit)s? \d",
     r"\bworkbook\b",
     r"\bself[- ]help (?:book|guide|material|programme|program|pack|module)",
     r"\b(?:online|computeri[sz]ed|digital) (?:programme|program|module|course|cbt)",
@@ -125,6 +125,7 @@ VAGUE = _any(
     r"\bwork(?:ing)? on (?:things|it|her|him|them|what)",
     r"\bsee how (?:it goes|things go|she gets on|he gets on)",
     r"\bgeneral(?:ly)? (?:practice|practise|self-care)\b",
+    r"\bwhat (?:she|he|they)(?: has| have|'s|'ve)? learn",
 )
 
 # Setting a task now: agreement, assignment, a deadline before the next session.
@@ -163,7 +164,7 @@ FUTURE_SETTING = re.compile(
     r"in (?:a|the) (?:later|future|coming) (?:session|weeks?))"
 )
 NEXT_SESSION_PLAN = re.compile(
-    r"^(?:plan (?:for|at) )?next (?:session|time|appointment|appt|week|sess)\s*[:\-–]|"
+    r"^(?:plan (?:for|at) )?next (?:session|time|appointment|appt|sess)\s*[:\-–]|"
     r"\bnext (?:session|time|appointment|appt|sess)\b[^.]*?\b(?:will|to|we|plan|aim|going to)\b[^.]*?"
     r"\b(?:introduce|set|start|begin|look at|consider|discuss|explore|go through|teach|cover|plan)\b|"
     r"\b(?:to be|will be|could be|may be) (?:introduced|set|started|considered|discussed|explored|given)\b|"
@@ -239,6 +240,8 @@ RISK = _any(
     r"\boverdose\b",
     r"\bharm to (?:self|others)\b",
     r"\bhopeless(?:ness)?\b",
+    r"\bending (?:it|things|it all)\b|\bno point (?:going on|living|in living)\b",
+    r"\bsafety at home\b|\b(?:domestic )?violence\b|\bharm (?:to|from) (?:others|self|anyone|him|her)\b",
     r"\bpassive (?:thoughts|death|wish|ideation)",
 )
 NOT_RISK = re.compile(
@@ -248,7 +251,7 @@ NOT_RISK = re.compile(
 )
 NEGATED_RISK = _any(
     r"NEGX(?:\s+\w+){0,2}\s+(?:assess|assessed|discuss|discussed|review|reviewed|explore|explored|ask|asked|cover|covered|screen|screened|check|checked)\b",
-    r"\brisks? (?:was|were|is|has been|have been)?\s*(?:not\b|n't\b)",
+    r"\brisks? (?:was|were|is|has been|have been)?\s*(?:not|n't) (?:formally )?(?:assessed|discussed|asked|reviewed|covered|explored|done|screened|checked|raised)\b",
     r"\brisk\s*[:=\-–]\s*(?:not (?:assessed|discussed|asked|done|reviewed|covered)|n/?a|nil assessed|-)\s*$",
     r"\bno risk assessment\b",
 )
@@ -260,6 +263,7 @@ GOALS = _any(
     r"\b(?:targets?|aims?|hopes?) (?:for|of|from) (?:therapy|treatment|the sessions|sessions|our work|cbt|counselling|the work)",
     r"\bwhat (?:she|he|they|client|pt|the client) (?:would like|wants?|hopes?) (?:to|from|out of)\b",
     r"\bworking towards\b",
+    r"\b(?:her|his|their|client's|the client's) (?:aims|hopes) (?:for|from|of|in)?\b|\bwhat (?:she|he|they) (?:hopes?|wants?) (?:for|from) (?:therapy|treatment|counselling|our sessions|the sessions)\b",
     r"\bproblem (?:statement|list) and (?:goal|target)",
     r"\btherapy (?:aims|targets)\b",
 )
@@ -267,7 +271,7 @@ NEGATED_GOALS = _any(
     r"NEGX(?:\s+\w+){0,2}\s+(?:set|agree|agreed|discuss|discussed|review|reviewed|rate|rated|revisit|revisited|get to|cover|covered|address|addressed)\b",
     r"\bgoals?\s*(?:set|agreed|discussed|rated)?\s*[:=\-–]\s*(?:none|nil|n/?a|no|not (?:set|yet|discussed|agreed|done))\b",
     r"\bno goals?\b",
-    r"\bgoals? (?:was|were|is|are|has|have)?\s*(?:not\b|n't\b)(?! (?:yet )?(?:achieved|reached|met))",
+    r"\bgoals? (?:was|were|is|are|has|have)?\s*(?:not\b|n't\b)(?! (?:yet )?(?:achieved|reached|met|progressed|changed|improved|moved))",
 )
 
 RATIONALE = _any(
@@ -339,6 +343,9 @@ MONITORING = _any(
     r"\bactivity (?:schedule|monitoring|sheet)",
     r"\bbring (?:it|them|this|the|her|his|their|back|along)\b|\breport(?:ing)? back\b|\bfeed(?:ing)? back (?:next|at|in)\b",
     r"\b(?:app|tracker|pedometer|step count|fitbit|smartwatch)\b",
+    r"\b(?:note|notes|noting|jot|jots|jotting|write|writes|writing|mark|marks|marking)(?: them| it| these)? (?:down|up|in|on|any|examples|how|what|when|each|suds|mood|anxiety|the (?:feeling|outcome|result|time|date))\b",
+    r"\b(?:record|monitoring|tracking|log|rating|experiment|erp|exposure|activity) (?:sheet|form|chart|template|record)s?\b|\buse the (?:\w+ )?sheet\b",
+    r"\bpredict(?:ion|ions|s)? (?:\w+ ){0,6}(?:vs|versus|against|and) (?:what|the outcome|outcomes?)\b|\bpredictions? and outcomes?\b",
 )
 WRITTEN = _any(
     r"\bwritten\b(?! (?:consent|communication|complaint))",
@@ -353,7 +360,9 @@ WRITTEN = _any(
     r"\b(?:forms?|templates?|cards?|booklets?|workbooks?|pamphlet) (?:given|provided|emailed|sent|handed)",
     r"\bgiven (?:a |the |her |him |them )?(?:form|template|card|booklet|workbook|pack|diary|record|blank)",
     r"\bvia (?:the )?(?:portal|app|email|e-mail|post)\b",
-    r"\b(?:in|into) (?:her|his|their) (?:notebook|phone|notes app|diary|planner|calendar)",
+    r"\b(?:on|in|via|using|through) (?:the |her |his |their )?(?:\w+ )?app\b",
+    r"\b(?:typed|took (?:the |a |it |them )?(?:\w+ )?(?:home|away))\b",
+    r"\bsecure email\b|\bshared on (?:the )?screen\b",
     r"\bnoted (?:it |this |the task |them )?(?:in|on|down)\b",
     r"\bwritten (?:plan|summary|instructions|copy)",
 )
@@ -387,7 +396,10 @@ WHEN = _any(
     r"\b(?:before|after|b4|aft) (?:bed|bedtime|work|breakfast|lunch|dinner|tea|school|the school run|the gym|waking|getting up|she goes|he goes|they go|going to)",
     r"\bon waking\b|\bat (?:bedtime|lunchtime|night|weekends?|the weekend|teatime)\b|\bweekends?\b",
     r"\bwhen(?:ever)? (?:she|he|they|client|anxiety|anxious|the urge|worried|worrying|mood|feeling|upset|low|distressed|triggered|a worry|an? (?:intrusive|negative|upsetting|anxious)|panic|noticing)",
-    r"\b(?:each|every) time\b|\bwhenever\b",
+    r"\b(?:each|every) time\b|\bwhenever\b|\bon alternate days\b|\bevery other day\b",
+    r"\bwhen(?:ever)? (?:the |an? |any )?(?:urges?|worr(?:y|ies)|thoughts?|it|triggered|she notices|he notices|they notice) (?:\w+ )?(?:arise|arises|comes?|come up|happens?|starts?|notices?|occurs?|hits?)\b",
+    r"\b(?:\d+|one|two|three|four|five|six|seven) (?:\w+ ){0,2}(?:this|per|a|each|next) (?:week|day|evening|morning)\b|\bfor (?:one|a|two|three|\d+) weeks?\b",
+    r"\b\d+x\b|\bx\d+\b|\b(?:step|stage|level) \d\b|\b\d+ (?:stops|laps|floors|streets|pages)\b|\bno more than\b|\bat most\b|\bup to \d",
     r"\bfor (?:\d+|ten|fifteen|twenty|thirty|five|an?|half an?) (?:min|minutes|mins|hour|hours)\b|\b\d+ ?(?:min|mins|minutes)\b",
     r"\b(?:od|bd|tds)\b",
     r"\bat least (?:once|twice|\d+|one|two|three|four|five)\b",

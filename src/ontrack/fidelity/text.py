@@ -26,7 +26,7 @@ def _words(text: str) -> frozenset[str]:
 _ABBREVIATIONS = _words(
     """
 e.g eg i.e ie etc approx dr mr mrs ms vs wk wks min mins hr hrs no nos pt cl tel inc appt
-appts sess re st mt ref w/c
+appts sess re st mt ref w/c disc ses sesh psychoed approx cont
 """
 )
 _TITLES = _words(
@@ -138,8 +138,12 @@ def _known() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _deletes() -> dict[str, str]:
+    """Deletions of the words worth restoring: the typo list, and the lexicons' words other
+    than ``_REAL_WORDS`` ("talking" must not become "taking")."""
+    from ontrack.fidelity.lexicon import vocabulary
+
     index: dict[str, str] = {}
-    for word in sorted(_known()):
+    for word in sorted(_VOCABULARY | (vocabulary() - _REAL_WORDS)):
         if len(word) < 6:
             continue
         index.setdefault(word, word)
@@ -163,10 +167,23 @@ def correct(word: str) -> str:
         hit = index.get(word[:i] + word[i + 1 :])
         if hit is not None and abs(len(hit) - len(word)) <= 1:
             candidates.append(hit)
+    candidates = [c for c in candidates if _typo_of(word, c)]
     if not candidates:
         return word
     # A swap of neighbours keeps the length: prefer the candidate of the same length.
     return min(candidates, key=lambda c: (len(c) != len(word), c))
+
+
+def _typo_of(word: str, known: str) -> bool:
+    """Whether ``word`` is a hurried-typing slip of ``known``: two neighbours swapped, or a
+    letter dropped or added inside the word. A different letter ("present" for
+    "prevent"), or a letter dropped or added at either end ("notice"/"noticed",
+    "practised"/"practise", "mother"/"other"), usually makes another real word, so it is
+    left alone."""
+    if len(word) == len(known):
+        diff = [i for i, (a, b) in enumerate(zip(word, known, strict=True)) if a != b]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and sorted(word) == sorted(known)
+    return word[0] == known[0] and word[-1] == known[-1]
 
 
 _LETTERS = re.compile(r"[a-z]+")
@@ -197,8 +214,26 @@ _SHORTHAND = {
     "w": "with",
     "re": "about",
     "dept": "department",
+    "rev'd": "reviewed",
+    "rv'd": "reviewed",
+    "revd": "reviewed",
+    "rvd": "reviewed",
+    "rvw": "review",
+    "rv": "review",
+    "hwk": "homework",
+    "hmwk": "homework",
+    "h/w": "homework",
+    "sesh": "session",
+    "ses": "session",
+    "disc": "discussed",
+    "psychoed": "psychoeducation",
 }
-_SHORT = re.compile(r"\b(?:" + "|".join(sorted(_SHORTHAND, key=len, reverse=True)) + r")\b(?!/)")
+# Not after an apostrophe: "you're" is not "you' about".
+_SHORT = re.compile(
+    r"(?<!['’])\b(?:"
+    + "|".join(re.escape(k) for k in sorted(_SHORTHAND, key=len, reverse=True))
+    + r")(?![\w/])"
+)
 
 
 def _expand(match: re.Match[str]) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -34,11 +35,12 @@ from typing import Any
 import pyarrow as pa
 
 from ontrack.fidelity.notes import CRITERIA as NOTE_CRITERIA
+from ontrack.synth import note_phrases as ph
 
 # The names only (a public format); the phrasing below never uses the classifier's lexicons.
 LABELS = NOTE_CRITERIA
-DEV_STYLES = ("prose", "terse", "soap", "template")
-HELD_OUT_STYLES = ("bullets", "dictated", "typos")
+DEV_STYLES = ("prose", "terse", "soap", "template", "dap")
+HELD_OUT_STYLES = ("bullets", "dictated", "typos", "epr")
 COUNSELLING_THERAPIES = frozenset({"286711000000107", "314034001", "443730003", "1129471000000105"})
 THERAPY_NAMES = {
     "304891004": "CBT",
@@ -49,198 +51,28 @@ THERAPY_NAMES = {
     "443730003": "IPT",
 }
 
-# Phrase banks: (dev variants, held-out variants). {c} is the client's pronoun or name.
-# A task: (words, is itself a record, verb phrase).
-_TASKS: tuple[tuple[tuple[str, bool], ...], tuple[tuple[str, bool], ...]] = (
-    (
-        ("fill in a thought record", True),
-        ("plan three enjoyable activities into her week", False),
-        ("keep the activity diary", True),
-        ("take the bus two stops as the next step on the exposure ladder", False),
-        ("do the breathing exercise from the booklet", False),
-        ("read chapter 3 of the self-help workbook", False),
-        ("run the experiment of saying hello to a colleague", False),
-    ),
-    (
-        ("use the 5-column thought log", True),
-        ("stand in the supermarket queue without leaving", False),
-        ("go through module 4 of the online course", False),
-        ("postpone worries to a set 15-minute worry period", False),
-        ("complete the sleep diary", True),
-        ("practise progressive muscle relaxation", False),
-        ("write down three things that went OK", True),
-    ),
+_TASKS, _WHEN, _SET, _VAGUE_SET = ph.TASKS, ph.WHEN, ph.SET, ph.VAGUE_SET
+_RATIONALE, _OBSTACLES, _MONITORING, _WRITTEN = (
+    ph.RATIONALE,
+    ph.OBSTACLES,
+    ph.MONITORING,
+    ph.WRITTEN,
 )
-_WHEN = (
-    (
-        "every evening",
-        "three times this week",
-        "on Monday, Wednesday and Friday",
-        "for 10 minutes each morning",
-    ),
-    (
-        "twice daily",
-        "after dinner each day",
-        "4x over the week",
-        "whenever she notices the urge to check",
-    ),
+_REVIEW, _RISK_ROUTINE, _RISK_POSITIVE, _GOALS = (
+    ph.REVIEW,
+    ph.RISK_ROUTINE,
+    ph.RISK_POSITIVE,
+    ph.GOALS,
 )
-_SET = (
-    (
-        "Agreed homework: {task}{when}.",
-        "{C} will {task}{when} before we next meet.",
-        "For homework {c} is going to {task}{when}.",
-    ),
-    (
-        "Between-session task negotiated - {task}{when}.",
-        "{C} committed to {task}{when}.",
-        "Task for the coming week is to {task}{when}.",
-    ),
+_NOT_HOMEWORK, _NOT_RISK, _NOT_GOALS, _NOT_REVIEW = (
+    ph.NOT_HOMEWORK,
+    ph.NOT_RISK,
+    ph.NOT_GOALS,
+    ph.NOT_REVIEW,
 )
-_VAGUE_SET = (
-    (
-        "Homework: to keep going with things and see how it goes.",
-        "Agreed task - try to be more positive this week.",
-    ),
-    ("Homework - carry on as before.", "Set homework of having a think about what we discussed."),
-)
-_RATIONALE = (
-    (
-        "The idea is to test whether her prediction comes true.",
-        "We linked this to how mood follows activity, so she can see for herself.",
-    ),
-    (
-        "Aim: gather evidence on whether the worst happens.",
-        "Purpose explained - weakening the avoidance that keeps the fear going.",
-    ),
-)
-_OBSTACLES = (
-    (
-        "We talked through what might get in the way and agreed a back-up time.",
-        "{C} said it felt doable, though she may struggle after work.",
-    ),
-    (
-        "Anticipated barrier: childcare - plan B is straight after the school run.",
-        "{C} seemed hesitant but willing; confidence 6/10.",
-    ),
-)
-_MONITORING = (
-    (
-        "{C} will rate anxiety 0-10 before and after each go.",
-        "She'll tick it off when it's done and note how she felt.",
-    ),
-    ("To log SUDS at the start and end.", "Will bring the completed record next time."),
-)
-_WRITTEN = (
-    ("Task written on the homework sheet for her to take away.", "Printed copy of the plan given."),
-    (
-        "Wrote the plan in her notebook together.",
-        "Worksheet handed over and also uploaded to the portal.",
-    ),
-)
-_REVIEW = {
-    "done": (
-        ("Reviewed last week's homework: completed most days.",),
-        ("Feedback on the task from last time - fully done and found useful.",),
-    ),
-    "partly": (
-        ("Went through last week's task: managed about half of it.",),
-        ("HW check: partly done, stopped midweek.",),
-    ),
-    "not_done": (
-        ("Reviewed homework - not done because of work pressures.",),
-        ("Task set previously wasn't attempted; we looked at what got in the way.",),
-    ),
-}
-_RISK_ROUTINE = (
-    ("Risk reviewed: no thoughts of harming herself.", "Denies suicidal ideation."),
-    (
-        "No SI/SH disclosed when asked.",
-        "Asked about self-harm - none, protective factors are her kids.",
-    ),
-)
-_RISK_POSITIVE = (
-    (
-        "Reports fleeting thoughts of not wanting to be here, no plan or intent; "
-        "safety plan updated.",
-    ),
-    ("Q9 positive - passive wish to be dead, no intent, crisis numbers given.",),
-)
-_GOALS = (
-    ("Goals rated {a}/10 and {b}/10.", "Reviewed progress towards her goals ({a}/10)."),
-    ("GBO: {a}, {b}.", "Progress on her aims for therapy rated {a}/10."),
-)
-# Distractors: (text, labels they carry).
-_NOT_HOMEWORK = (
-    (
-        ("Talked about why homework matters in CBT.", ()),
-        ("No homework this week as she was unwell.", ()),
-        ("Didn't agree any tasks today.", ()),
-        ("Will set a thought record next session.", ()),
-        ("Gave a leaflet on sleep hygiene.", ()),
-        ("Safety plan completed together and a copy given.", ("risk_discussed",)),
-        ("Encouraged her to look after herself.", ()),
-        ("Practised slow breathing together in session.", ()),
-    ),
-    (
-        ("Client asked what homework involves; explained briefly.", ()),
-        ("HW: none set.", ()),
-        ("Nothing agreed for between sessions - client overwhelmed.", ()),
-        ("Next session: introduce worry time.", ()),
-        ("Signposted to a charity website and gave the panic information sheet.", ()),
-        ("Crisis numbers shared and safety plan reviewed.", ("risk_discussed",)),
-        ("Suggested he tries to be kinder to himself.", ()),
-        ("Completed a thought log jointly in the session to learn the format.", ()),
-    ),
-)
-_NOT_RISK = (
-    ("Discussed the risk of relapse over Christmas.",),
-    ("Talked about her relapse risk once sessions end.",),
-)
-_NOT_GOALS = (("Goals to be agreed next session.",), ("Will set goals at the next appointment.",))
-_NOT_REVIEW = (
-    ("No homework to review as none was set last time.",),
-    ("Nothing set previously, so nothing to look back on.",),
-)
-_OPENERS = (
-    (
-        "{C} reports a difficult week with low mood.",
-        "Mood a bit brighter, sleeping better.",
-        "{C} arrived on time and engaged well.",
-    ),
-    (
-        "Week dominated by worry about work.",
-        "Presented as flat, slower speech.",
-        "Attended by phone from home.",
-    ),
-)
-_COUNSELLING = (
-    (
-        "{C} explored feelings of loss and guilt.",
-        "Reflected on her relationship with her mother.",
-        "Space offered to talk about the anger.",
-    ),
-    (
-        "Session centred on what the bereavement has meant for her.",
-        "She connected with sadness about the past.",
-        "Worked with her sense of being unheard.",
-    ),
-)
-_TERSE = (
-    ("client", "pt"),
-    ("Client", "Pt"),
-    ("homework", "hw"),
-    ("Homework", "HW"),
-    ("thought record", "TR"),
-    ("session", "sess"),
-    ("week", "wk"),
-    ("with", "w/"),
-    ("before", "b4"),
-    (" and ", " & "),
-    ("minutes", "mins"),
-    ("anxiety", "anx"),
-    ("activity", "act"),
-)
+_OPENERS, _COUNSELLING, _TERSE = ph.OPENERS, ph.COUNSELLING, ph.TERSE
+# A fragment that says how often or when: with a concrete task, the plan is specific.
+_TIMED = re.compile(r"\b(?:each|every|daily|twice|times|weekend|straight after)\b|\b\d+x\b")
 
 
 @dataclass
@@ -385,9 +217,16 @@ def _add_homework(rng: random.Random, parts: _Parts, bank: int, criteria_met: in
     beck = rng.sample(
         ("behaviour", "rationale", "coping", "monitoring", "reaction", "obstacles"), criteria_met
     )
-    if rng.random() < 0.12:
+    chance = rng.random()
+    if chance < 0.12:
         parts.homework.append(_pick(rng, _VAGUE_SET[bank]))
         parts.fields["specific"] = False
+    elif chance < 0.2:
+        text, is_record = _pick(rng, ph.CONTINUE_SET[bank])
+        parts.homework.append(text)
+        parts.fields["specific"] = False
+        if is_record:
+            parts.labels.add("monitoring")
     else:
         task, is_record = _pick(rng, _TASKS[bank])
         when = " " + _pick(rng, _WHEN[bank]) if "behaviour" in beck else ""
@@ -412,6 +251,10 @@ def _add_homework(rng: random.Random, parts: _Parts, bank: int, criteria_met: in
         parts.homework.append(_pick(rng, _WRITTEN[bank]))
         parts.labels.add("written")
     parts.fields["written"] = "written" in parts.labels
+    concrete = chance >= 0.12  # not a vague "keep going"
+    if concrete and any(_TIMED.search(text) for text in parts.homework[1:]):
+        parts.labels.add("specific")  # "rate anxiety before and after each go": how often
+        parts.fields["specific"] = True
 
 
 def _add_risk(rng: random.Random, parts: _Parts, bank: int, positive: bool) -> None:
@@ -456,6 +299,10 @@ def _render(rng: random.Random, style: str, parts: _Parts) -> str:
         return f"S: {subjective}\nO: {objective}\nA: Engaged.\nP: {plan}"
     if style == "template":
         return _template(sentences, parts)
+    if style == "dap":
+        return _dap(sentences, parts)
+    if style == "epr":
+        return _epr(sentences, parts)
     if style == "bullets":
         return "\n".join(f"- {s.rstrip('.')}" for s in sentences)
     if style == "dictated":
@@ -487,6 +334,32 @@ def _template(sentences: list[str], parts: _Parts) -> str:
         lines.append(f"Details: {' '.join(sentences[len(sentences) - n_hw :])}")
     if parts.fields.get("homework_set"):
         lines.append(f"Written copy given: {yn('written')}")
+    return "\n".join(lines)
+
+
+def _sections(sentences: list[str], parts: _Parts) -> tuple[str, str, str]:
+    """The note's words as (what the client brought, measures and risk, the plan)."""
+    n_start = len(parts.opener) + len(parts.review)
+    n_plan = len(parts.homework)
+    return (
+        " ".join(sentences[:n_start]),
+        " ".join(sentences[n_start : len(sentences) - n_plan]),
+        " ".join(sentences[len(sentences) - n_plan :]),
+    )
+
+
+def _dap(sentences: list[str], parts: _Parts) -> str:
+    """Data, assessment, plan: the layout some services use instead of SOAP."""
+    data, measures, plan = _sections(sentences, parts)
+    return f"D: {data} {measures}".rstrip() + f"\nA: Engaged.\nP: {plan or 'Next appt booked.'}"
+
+
+def _epr(sentences: list[str], parts: _Parts) -> str:
+    """An electronic-record form: headed fields, some left at their default."""
+    data, measures, plan = _sections(sentences, parts)
+    lines = [f"Contact type: {'Video' if len(data) % 2 else 'Telephone'}", f"Summary: {data}"]
+    lines.append(f"Measures/risk: {measures or 'Not completed'}")
+    lines.append(f"Between-session work: {plan or 'N/A'}")
     return "\n".join(lines)
 
 

@@ -38,6 +38,18 @@ def test_labelled_set_has_every_style_and_tricky_case(labelled: list) -> None:
     styles = {n.style for n in labelled}
     texts = " ".join(n.note for n in labelled)
 
-    assert styles == {"prose", "terse", "soap", "template", "bullets", "dictated", "typos"}
+    assert styles == {
+        "prose",
+        "terse",
+        "soap",
+        "template",
+        "dap",
+        "bullets",
+        "dictated",
+        "typos",
+        "epr",
+    }
     assert "Will set a thought record next session." in texts
     assert "safety plan" in texts.lower()
+    assert "if she feels like it" in texts  # an optional idea, not homework
+    assert "waiting list" in texts  # the choice of treatment, not homework
