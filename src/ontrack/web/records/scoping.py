@@ -9,8 +9,11 @@ management commands) says so with ``scopes_disabled()`` or the explicit ``Model.
 
 The rules:
 
-- a therapist sees the clients with an episode of care assigned to them;
-- a supervisor sees their current supervisees' clients, and their own caseload;
+- a therapist sees the clients with an episode of care assigned to them, the clients
+  they assessed, and the clients with an appointment booked with them;
+- staff flagged as doing triage (``Staff.triage``) also see everyone waiting: each client
+  with an open referral and no open episode (the intake queue and the waiting list);
+- a supervisor sees what their current supervisees see, and their own caseload;
 - a service manager sees every client of their service;
 - an administrator (service configuration) and anyone else sees no client records;
 - a client sees only themselves;
@@ -88,6 +91,21 @@ class Viewer:
                 )
         return self._supervisee_ids
 
+    @property
+    def does_triage(self) -> bool:
+        """Managers, and staff flagged as doing triage, work the intake queue and waiting list."""
+        if self.kind == ViewerKind.MANAGER:
+            return True
+        return (
+            self.staff is not None
+            and self.kind
+            in (
+                ViewerKind.THERAPIST,
+                ViewerKind.SUPERVISOR,
+            )
+            and bool(self.staff.triage)
+        )
+
     def therapist_ids(self) -> frozenset[int]:
         """Return the ids of staff whose caseloads this viewer sees."""
         if self.staff is None or self.kind not in (ViewerKind.THERAPIST, ViewerKind.SUPERVISOR):
@@ -136,18 +154,32 @@ def _resolve(user: AbstractBaseUser | AnonymousUser) -> Viewer:
 
 def visible_clients(viewer: Viewer) -> Q | None:
     """Return the condition on ``Client`` for what ``viewer`` may see; None = nothing."""
-    from ontrack.web.records.models import Episode
-
     if viewer.kind == ViewerKind.CLIENT and viewer.client_id is not None:
         return Q(pk=viewer.client_id)
     if viewer.kind in (ViewerKind.THERAPIST, ViewerKind.SUPERVISOR) and viewer.staff is not None:
-        caseload = Episode.unscoped.filter(therapist_id__in=viewer.therapist_ids()).values(
-            "referral__client_id"
-        )
-        return Q(service_id=viewer.service_id, pk__in=caseload)
+        return Q(service_id=viewer.service_id) & _staff_clients(viewer)
     if viewer.kind == ViewerKind.MANAGER and viewer.staff is not None:
         return Q(service_id=viewer.service_id)
     return None
+
+
+def _staff_clients(viewer: Viewer) -> Q:
+    """The clients a therapist or supervisor works with (see the rules above)."""
+    from ontrack.web.common.codes import EpisodeStatus
+    from ontrack.web.records.models import Appointment, Assessment, Episode, Referral
+
+    ids = viewer.therapist_ids()
+    condition = (
+        Q(pk__in=Episode.unscoped.filter(therapist_id__in=ids).values("referral__client_id"))
+        | Q(pk__in=Assessment.unscoped.filter(assessor_id__in=ids).values("referral__client_id"))
+        | Q(pk__in=Appointment.unscoped.filter(staff_id__in=ids).values("referral__client_id"))
+    )
+    if viewer.does_triage:
+        waiting = Referral.unscoped.filter(
+            end_date__isnull=True, client__service_id=viewer.service_id
+        ).exclude(episodes__status=EpisodeStatus.OPEN)
+        condition |= Q(pk__in=waiting.values("client_id"))
+    return condition
 
 
 def restrict(queryset: models.QuerySet[M], viewer: Viewer) -> models.QuerySet[M]:

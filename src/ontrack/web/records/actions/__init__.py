@@ -13,6 +13,11 @@ from ontrack.web.records.actions.alerts import (
     open_alert,
     record_alert_action,
 )
+from ontrack.web.records.actions.appointments import (
+    book_appointment,
+    rebook_appointment,
+    record_appointment_outcome,
+)
 from ontrack.web.records.actions.care import (
     create_referral,
     end_referral,
@@ -22,6 +27,7 @@ from ontrack.web.records.actions.care import (
 )
 from ontrack.web.records.actions.clients import register_client, update_client
 from ontrack.web.records.actions.concerns import close_concern, escalate_concern, raise_concern
+from ontrack.web.records.actions.corrections import correct_session, mark_entered_in_error
 from ontrack.web.records.actions.homework import (
     HomeworkPlan,
     agree_goal,
@@ -38,6 +44,7 @@ from ontrack.web.records.actions.sessions import (
     validate_session,
 )
 from ontrack.web.records.actions.signals import refresh_signal
+from ontrack.web.records.actions.tokens import claim_form_token, new_form_token
 
 __all__ = [
     "ActionError",
@@ -49,16 +56,23 @@ __all__ = [
     "acknowledge_alert",
     "add_supervision_note",
     "agree_goal",
+    "book_appointment",
+    "claim_form_token",
     "close_alert",
     "close_concern",
+    "correct_session",
     "create_referral",
     "end_referral",
     "escalate_concern",
+    "mark_entered_in_error",
+    "new_form_token",
     "open_alert",
     "open_episode",
     "raise_concern",
     "reassign_episode",
+    "rebook_appointment",
     "record_alert_action",
+    "record_appointment_outcome",
     "record_assessment",
     "record_review_decision",
     "record_session",
