@@ -10,8 +10,9 @@ Two graphs are built from the source with ``ast`` (nothing is imported):
   defers its import to call time.
 
 The web packages are layered, lowest first (``WEB_LAYERS``): common < audit < accounts
-< records < canonical < portal (pathway and api will sit above records); each may import
-only those below it.
+< records < pathway < canonical < portal (api will sit above them); each may import only
+those below it. The pathway sits below canonical so that the demo builder and the export
+can read its records (ADR 0047).
 """
 
 from __future__ import annotations
@@ -25,13 +26,23 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 # The framework-free packages (DESIGN §3): they import neither Django nor ontrack.web.
-DOMAIN = ("measures", "monitoring", "matching", "analytics", "dataset", "synth", "fidelity")
+DOMAIN = (
+    "measures",
+    "monitoring",
+    "matching",
+    "analytics",
+    "dataset",
+    "synth",
+    "fidelity",
+    "pathway",
+)
 # The web packages, lowest first: each may import only those before it.
 WEB_LAYERS = (
     "ontrack.web.common",
     "ontrack.web.audit",
     "ontrack.web.accounts",
     "ontrack.web.records",
+    "ontrack.web.pathway",
     "ontrack.web.canonical",
     "ontrack.web.portal",
 )

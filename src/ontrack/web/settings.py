@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ontrack.web.accounts",
     "ontrack.web.audit",
     "ontrack.web.records",
+    "ontrack.web.pathway",
     "ontrack.web.canonical",
     "ontrack.web.portal",
 ]

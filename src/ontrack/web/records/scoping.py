@@ -174,7 +174,7 @@ def _staff_clients(viewer: Viewer) -> Q:
         | Q(pk__in=Assessment.unscoped.filter(assessor_id__in=ids).values("referral__client_id"))
         | Q(pk__in=Appointment.unscoped.filter(staff_id__in=ids).values("referral__client_id"))
     )
-    if viewer.does_triage:
+    if viewer.does_triage and viewer.service_id is not None:
         waiting = Referral.unscoped.filter(
             end_date__isnull=True, client__service_id=viewer.service_id
         ).exclude(episodes__status=EpisodeStatus.OPEN)

@@ -19,6 +19,7 @@ from ontrack.web.records.actions.appointments import (
     record_appointment_outcome,
 )
 from ontrack.web.records.actions.care import (
+    close_episode,
     create_referral,
     end_referral,
     open_episode,
@@ -28,6 +29,7 @@ from ontrack.web.records.actions.care import (
 from ontrack.web.records.actions.clients import register_client, update_client
 from ontrack.web.records.actions.concerns import close_concern, escalate_concern, raise_concern
 from ontrack.web.records.actions.corrections import correct_session, mark_entered_in_error
+from ontrack.web.records.actions.followups import record_follow_up
 from ontrack.web.records.actions.homework import (
     HomeworkPlan,
     agree_goal,
@@ -60,6 +62,7 @@ __all__ = [
     "claim_form_token",
     "close_alert",
     "close_concern",
+    "close_episode",
     "correct_session",
     "create_referral",
     "end_referral",
@@ -74,6 +77,7 @@ __all__ = [
     "record_alert_action",
     "record_appointment_outcome",
     "record_assessment",
+    "record_follow_up",
     "record_review_decision",
     "record_session",
     "record_session_with_online",

@@ -64,9 +64,9 @@ def _check_slot(
     ).filter(starts_at__gt=starts_at - dt.timedelta(minutes=180))
     for other in clash:
         if other.starts_at + dt.timedelta(minutes=other.minutes) > starts_at:
+            at = timezone.localtime(other.starts_at)
             errors["starts_at"] = (
-                f"{staff} already has an appointment at {timezone.localtime(other.starts_at):%H:%M} "
-                f"on {timezone.localtime(other.starts_at):%d %b %Y}."
+                f"{staff} already has an appointment at {at:%H:%M} on {at:%d %b %Y}."
             )
             break
     return starts_at

@@ -83,7 +83,7 @@ def validate_correction(
     answers: Mapping[str, Answers] = changes.get("questionnaires") or {}
     scored = score_questionnaires(errors, answers)
     attended = clean.get("attendance", contact.attendance) in ATTENDED
-    has_measures = bool(answers) or contact.questionnaires.exists()
+    has_measures = bool(answers) or QuestionnaireResponse.unscoped.filter(contact=contact).exists()
     if not attended and has_measures:
         errors["attendance"] = (
             "Answers are recorded only for a session the client attended: this one has "
@@ -116,7 +116,9 @@ def correct_session(
     clean, scored, text = validate_correction(contact, reason, changes)
     claim_version(contact, expected_version)
     old = snapshot(contact, _FIELDS)
-    old_scores = {q.measure: q.items for q in contact.questionnaires.all()}
+    old_scores = {
+        q.measure: q.items for q in QuestionnaireResponse.unscoped.filter(contact=contact)
+    }
     for name, value in clean.items():
         setattr(contact, name, value)
     contact.save(update_fields=[*clean, "version"])

@@ -529,6 +529,25 @@ def _attend_booked_appointment(episode: Episode, contact: Contact) -> None:
         booked.save(update_fields=["status", "contact", "version"])
 
 
+def check_totals(
+    errors: dict[str, str], totals: Mapping[str, object], questionnaires: Mapping[str, Answers]
+) -> list[tuple[Measure, float]]:
+    """Check totals given without answers, as a session does (scoring-only measures)."""
+    return _check_totals(errors, totals, questionnaires)
+
+
+def store_questionnaires(
+    contact: Contact,
+    scored: Sequence[Scored],
+    totalled: Sequence[tuple[Measure, float]] = (),
+) -> None:
+    """Store scored questionnaires as the contact's responses (assessment, follow-up)."""
+    check = SessionCheck(
+        Session(contact.contact_date, ""), scored=list(scored), totalled=list(totalled)
+    )
+    _store_measures(contact, check)
+
+
 def _store_measures(contact: Contact, check: SessionCheck) -> None:
     QuestionnaireResponse.unscoped.bulk_create(
         QuestionnaireResponse(
