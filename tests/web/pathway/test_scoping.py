@@ -12,7 +12,12 @@ from tests.web import factories as f
 from tests.web.pathway.conftest import ROLES, Pathway
 
 from ontrack.web.common.codes import AssessmentOutcome
-from ontrack.web.pathway.models import SelfReferral, SignpostService, WaitingListEntry
+from ontrack.web.pathway.models import (
+    IntakeSettings,
+    SelfReferral,
+    SignpostService,
+    WaitingListEntry,
+)
 from ontrack.web.records.models import Appointment, Assessment, Client
 from ontrack.web.records.scoping import ScopedModel, scope
 
@@ -32,7 +37,7 @@ SEES_WAITING = {
 
 
 def test_every_pathway_model_with_client_data_is_scoped() -> None:
-    plain = {SelfReferral, SignpostService}  # no client yet; configuration
+    plain = {SelfReferral, SignpostService, IntakeSettings}  # no client yet; configuration
     models = apps.get_app_config("pathway").get_models()
     unscoped = [m.__name__ for m in models if m not in plain and not issubclass(m, ScopedModel)]
     assert unscoped == []

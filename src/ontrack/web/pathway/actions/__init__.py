@@ -1,7 +1,13 @@
 """The only code that changes the pathway's records (and, through the records actions,
 the care records): keyword-only, ``by=``, atomic, audited, validation with the action."""
 
-from ontrack.web.pathway.actions.allocation import allocate, candidates_for, suggestions_for
+from ontrack.web.common.actions import ActionError, ConcurrencyError
+from ontrack.web.pathway.actions.allocation import (
+    allocate,
+    candidates_for,
+    needs_for,
+    suggestions_for,
+)
 from ontrack.web.pathway.actions.assessment import (
     CircumstanceFound,
     RiskFindings,
@@ -29,7 +35,9 @@ from ontrack.web.pathway.actions.waiting import (
 )
 
 __all__ = [
+    "ActionError",
     "CircumstanceFound",
+    "ConcurrencyError",
     "Review",
     "RiskFindings",
     "Triage",
@@ -42,6 +50,7 @@ __all__ = [
     "ending_facts",
     "ending_needs_questions",
     "likely_duplicates",
+    "needs_for",
     "record_check_in",
     "record_contact_attempt",
     "record_risk_assessment",

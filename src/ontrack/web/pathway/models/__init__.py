@@ -18,13 +18,14 @@ from ontrack.web.pathway.models.course import (
     WaitingCheckIn,
     WaitingListEntry,
 )
-from ontrack.web.pathway.models.intake import SelfReferral
+from ontrack.web.pathway.models.intake import IntakeSettings, SelfReferral
 
 __all__ = [
     "Circumstance",
     "ContactAttempt",
     "CourseChange",
     "EndingReview",
+    "IntakeSettings",
     "RiskAssessment",
     "SelfReferral",
     "SignpostService",

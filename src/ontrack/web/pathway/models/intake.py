@@ -65,3 +65,26 @@ class SelfReferral(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+
+DEFAULT_CRISIS_TEXT = (
+    "This form is not for emergencies. If you are in danger now or may act on thoughts of "
+    "ending your life, call 999 or go to A&E. For urgent help that is not an emergency, call "
+    "NHS 111 and choose the mental health option. You can talk to Samaritans at any time on "
+    "116 123."
+)
+
+
+class IntakeSettings(models.Model):
+    """A service's own words on its public pages: the crisis text above the self-referral."""
+
+    service = models.OneToOneField(
+        "accounts.Service", on_delete=models.CASCADE, related_name="intake_settings"
+    )
+    crisis_text = models.TextField(default=DEFAULT_CRISIS_TEXT)
+
+    class Meta:
+        verbose_name_plural = "intake settings"
+
+    def __str__(self) -> str:
+        return f"Intake settings of {self.service}"
