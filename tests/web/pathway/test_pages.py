@@ -458,3 +458,42 @@ def test_correct_page_marks_entered_in_error(pathway: Pathway, today: dt.date) -
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.in_error
+
+
+def test_discharge_letters_are_pdfs_once_ended(pathway: Pathway, today: dt.date) -> None:
+    from ontrack.web.pathway import actions as pathway_actions
+    from ontrack.web.records import actions as records_actions
+
+    cast = pathway.cast
+    url = f"/referrals/{cast.referral.pk}/letter-gp.pdf"
+    assert browser(pathway, "alice").get(url).status_code == 404  # still open
+    for days, total in ((14, 16), (7, 5)):
+        episode = Episode.unscoped.get(pk=cast.episode.pk)
+        records_actions.record_session(
+            episode=episode,
+            expected_version=episode.version,
+            contact_date=today - dt.timedelta(days=days),
+            attendance="5",
+            questionnaires={
+                "PHQ-9": [min(3, total - 3 * i) if total > 3 * i else 0 for i in range(8)] + [0]
+            },
+            by=cast.alice,
+        )
+    referral = Referral.unscoped.get(pk=cast.referral.pk)
+    pathway_actions.end_course(
+        referral=referral,
+        expected_version=referral.version,
+        end_date=today,
+        end_code="46",
+        review=pathway_actions.Review(what_helped="Activity scheduling"),
+        by=cast.alice,
+    )
+    for to in ("client", "gp"):
+        response = browser(pathway, "alice").get(f"/referrals/{cast.referral.pk}/letter-{to}.pdf")
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+    assert browser(pathway, "bob").get(url).status_code == 404
+    assert (
+        browser(pathway, "alice").get(f"/referrals/{cast.referral.pk}/letter-x.pdf").status_code
+        == 404
+    )

@@ -10,9 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from fpdf.enums import XPos, YPos
-
-from ontrack.web.records.sheets import _font, _Sheet
+from ontrack.web.records.sheets import new_pdf, write_line
 
 RETURN_ADVICE = (
     "If things get worse, you can refer yourself again at any time. In a crisis call 999 or "
@@ -77,29 +75,11 @@ def _paragraphs(text: LetterText) -> list[tuple[str, str]]:
 
 def letter_pdf(text: LetterText) -> bytes:
     """Render the discharge letter as an A4 PDF and return its bytes."""
-    pdf = _Sheet(format="A4", unit="mm")
-    pdf.set_title(f"Discharge letter for {text.client}")
-    pdf.set_author(text.service)
-    pdf.set_creator("OnTrack")
-    font = _font()
-    if font is not None:
-        pdf.add_font("Sheet", "", font)
-        pdf.add_font("Sheet", "B", font)
-        pdf.family = "Sheet"
-    pdf.set_margins(20, 18, 20)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-
-    def line(value: str, size: float, style: str = "", gap: float = 3) -> None:
-        pdf.set_font(pdf.family, style, size)
-        pdf.multi_cell(width, size * 0.5, pdf.text_for(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(gap)
-
-    line(text.service, 14, "B", 1)
-    line(f"{text.end_date:%-d %B %Y}", 10, gap=6)
+    pdf = new_pdf(title=f"Discharge letter for {text.client}", author=text.service, side=20, top=18)
+    write_line(pdf, text.service, 14, "B", 1)
+    write_line(pdf, f"{text.end_date:%-d %B %Y}", 10, gap=6)
     for heading, body in _paragraphs(text):
         if heading:
-            line(heading, 12, "B", 1)
-        line(body, 11)
+            write_line(pdf, heading, 12, "B", 1)
+        write_line(pdf, body, 11, gap=3)
     return bytes(pdf.output())

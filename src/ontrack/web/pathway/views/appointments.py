@@ -19,7 +19,7 @@ from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
 from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.pathway.forms import BookForm, OutcomeForm, RebookForm
-from ontrack.web.pathway.views._common import referral_for
+from ontrack.web.pathway.views._common import form_page, referral_for, save_form
 from ontrack.web.pathway.views.waiting import default_start
 from ontrack.web.records import actions, permissions
 from ontrack.web.records.models import Appointment
@@ -117,38 +117,25 @@ def book(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
         "staff": viewer.staff.pk if viewer.staff else None,
     }
     form = BookForm(request.POST or None, staff=staff, initial=initial)
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                actions.book_appointment(
-                    referral=referral,
-                    staff=Staff.objects.get(pk=data["staff"]),
-                    starts_at=data.get("starts_at"),  # type: ignore[arg-type]
-                    minutes=data.get("minutes") or 50,
-                    app_type=data.get("app_type") or "",
-                    cons_mechanism=data.get("cons_mechanism") or "",
-                    by=request.user,
-                )
-            except actions.ActionError as error:
-                apply_action_errors(form, error)
-            else:
-                messages.success(request, "Appointment booked.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
-    return render(
-        request,
-        "pathway/form_page.html",
-        {
-            "referral": referral,
-            "client": referral.client,
-            "form": form,
-            "title": "Book an appointment",
-            "button": "Book",
-        },
-        status=status,
-    )
+        saved = save_form(
+            request,
+            form,
+            lambda data: actions.book_appointment(
+                referral=referral,
+                staff=Staff.objects.get(pk=data["staff"]),
+                starts_at=data.get("starts_at"),  # type: ignore[arg-type]
+                minutes=data.get("minutes") or 50,
+                app_type=data.get("app_type") or "",
+                cons_mechanism=data.get("cons_mechanism") or "",
+                by=request.user,
+            ),
+            done=reverse("referral_detail", args=[referral.pk]),
+            success="Appointment booked.",
+        )
+        if saved is not None:
+            return saved
+    return form_page(request, referral, form, title="Book an appointment", button="Book")
 
 
 @require_http_methods(["GET", "POST"])

@@ -28,7 +28,7 @@ from ontrack.web.pathway.forms import (
 )
 from ontrack.web.pathway.letters import LetterText, letter_pdf
 from ontrack.web.pathway.models import EndingReview
-from ontrack.web.pathway.views._common import referral_for
+from ontrack.web.pathway.views._common import form_page, referral_for, save_form
 from ontrack.web.pathway.views.waiting import _editable, _therapist_choices
 from ontrack.web.records import actions as records
 from ontrack.web.records import permissions
@@ -58,43 +58,37 @@ def change_course(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRe
         ],
         initial={"version": episode.version, "changed_on": today()},
     )
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            therapist = data.get("therapist")
-            try:
-                actions.change_course(
-                    episode=episode,
-                    expected_version=data["version"],
-                    kind=data.get("kind") or "",
-                    reason=data.get("reason") or "",
-                    changed_on=data.get("changed_on"),  # type: ignore[arg-type]
-                    step=int(data["step"]) if data.get("step") else None,
-                    therapy=data.get("therapy") or "",
-                    therapist=Staff.objects.get(pk=therapist) if therapist else None,
-                    by=request.user,
-                )
-            except actions.ActionError as error:
-                apply_action_errors(form, error)
-            else:
-                messages.success(request, "The change of course is recorded.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
-    return render(
+        saved = save_form(
+            request,
+            form,
+            lambda data: actions.change_course(
+                episode=episode,
+                expected_version=data["version"],
+                kind=data.get("kind") or "",
+                reason=data.get("reason") or "",
+                changed_on=data.get("changed_on"),  # type: ignore[arg-type]
+                step=int(data["step"]) if data.get("step") else None,
+                therapy=data.get("therapy") or "",
+                therapist=Staff.objects.get(pk=data["therapist"])
+                if data.get("therapist")
+                else None,
+                by=request.user,
+            ),
+            done=reverse("referral_detail", args=[referral.pk]),
+            success="The change of course is recorded.",
+        )
+        if saved is not None:
+            return saved
+    return form_page(
         request,
-        "pathway/form_page.html",
-        {
-            "referral": referral,
-            "client": referral.client,
-            "form": form,
-            "title": "Change the course",
-            "intro": f"Now: {episode.get_therapy_display() or 'therapy'} at step "
-            f"{episode.step or '?'} with {episode.therapist}. The current episode closes and "
-            "stays in the history.",
-            "button": "Record the change",
-        },
-        status=status,
+        referral,
+        form,
+        title="Change the course",
+        intro=f"Now: {episode.get_therapy_display() or 'therapy'} at step "
+        f"{episode.step or '?'} with {episode.therapist}. The current episode closes and "
+        "stays in the history.",
+        button="Record the change",
     )
 
 
@@ -107,31 +101,29 @@ def end(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
         raise Http404("This referral has already ended.")
     facts = actions.ending_facts(referral)
     form = EndForm(request.POST or None, initial={"version": referral.version, "end_date": today()})
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                actions.end_course(
-                    referral=referral,
-                    expected_version=data["version"],
-                    end_date=data.get("end_date"),  # type: ignore[arg-type]
-                    end_code=data.get("end_code") or "",
-                    review=actions.Review(
-                        what_helped=data.get("what_helped") or "",
-                        what_did_not=data.get("what_did_not") or "",
-                        what_next=data.get("what_next") or "",
-                        whose_choice=data.get("whose_choice") or "",
-                        considered=data.get("considered") or "",
-                    ),
-                    by=request.user,
-                )
-            except actions.ActionError as error:
-                apply_action_errors(form, error)
-            else:
-                messages.success(request, "The referral has ended. The letters are ready.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
+        saved = save_form(
+            request,
+            form,
+            lambda data: actions.end_course(
+                referral=referral,
+                expected_version=data["version"],
+                end_date=data.get("end_date"),  # type: ignore[arg-type]
+                end_code=data.get("end_code") or "",
+                review=actions.Review(
+                    what_helped=data.get("what_helped") or "",
+                    what_did_not=data.get("what_did_not") or "",
+                    what_next=data.get("what_next") or "",
+                    whose_choice=data.get("whose_choice") or "",
+                    considered=data.get("considered") or "",
+                ),
+                by=request.user,
+            ),
+            done=reverse("referral_detail", args=[referral.pk]),
+            success="The referral has ended. The letters are ready.",
+        )
+        if saved is not None:
+            return saved
     return render(
         request,
         "pathway/end.html",
@@ -142,7 +134,7 @@ def end(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
             "facts": facts,
             "ask_first": facts.at_caseness and not facts.reliably_improved,
         },
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -201,42 +193,31 @@ def follow_up(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespon
     """Record a follow-up contact after discharge."""
     referral = _editable(request, referral_id, "follow_up")
     form = FollowUpForm(request.POST or None, initial={"contact_date": today()})
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            answers = {
-                code: a
-                for code, a in (("PHQ-9", data.get("phq9")), ("GAD-7", data.get("gad7")))
-                if a
-            }
-            try:
-                records.record_follow_up(
-                    referral=referral,
-                    contact_date=data.get("contact_date"),  # type: ignore[arg-type]
-                    attendance=data.get("attendance") or "",
-                    cons_mechanism=data.get("cons_mechanism") or "",
-                    questionnaires=answers,
-                    notes=data.get("notes") or "",
-                    by=request.user,
-                )
-            except records.ActionError as error:
-                apply_action_errors(form, error, _QUICK)
-            else:
-                messages.success(request, "Follow-up recorded.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
-    return render(
-        request,
-        "pathway/form_page.html",
-        {
-            "referral": referral,
-            "client": referral.client,
-            "form": form,
-            "title": "Record a follow-up",
-            "button": "Save the follow-up",
-        },
-        status=status,
+        saved = save_form(
+            request,
+            form,
+            lambda data: records.record_follow_up(
+                referral=referral,
+                contact_date=data.get("contact_date"),  # type: ignore[arg-type]
+                attendance=data.get("attendance") or "",
+                cons_mechanism=data.get("cons_mechanism") or "",
+                questionnaires={
+                    code: a
+                    for code, a in (("PHQ-9", data.get("phq9")), ("GAD-7", data.get("gad7")))
+                    if a
+                },
+                notes=data.get("notes") or "",
+                by=request.user,
+            ),
+            done=reverse("referral_detail", args=[referral.pk]),
+            success="Follow-up recorded.",
+            mapping=_QUICK,
+        )
+        if saved is not None:
+            return saved
+    return form_page(
+        request, referral, form, title="Record a follow-up", button="Save the follow-up"
     )
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,14 +19,18 @@ from ontrack.pathway.clocks import EIGHTEEN_WEEKS, SIX_WEEKS
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
 from ontrack.web.common.codes import Step, Therapy
-from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.pathway import actions
 from ontrack.web.pathway.forms import AllocateForm, CheckInForm, ContactAttemptForm
 from ontrack.web.pathway.models import WaitingListEntry
 from ontrack.web.pathway.permissions import can_allocate
-from ontrack.web.pathway.views._common import referral_for, require_triage, service_of
+from ontrack.web.pathway.views._common import (
+    form_page,
+    referral_for,
+    require_triage,
+    save_form,
+    service_of,
+)
 from ontrack.web.records import permissions
-from ontrack.web.records.actions import ActionError
 from ontrack.web.records.scoping import today
 from ontrack.web.records.views._common import viewer_of
 
@@ -120,26 +123,24 @@ def allocate(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespons
         therapists=therapists,
         initial={"version": entry.version, "started_on": today()},
     )
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                episode = actions.allocate(
-                    entry=entry,
-                    expected_version=data["version"],
-                    therapist=Staff.objects.get(pk=data["therapist"]),
-                    started_on=data.get("started_on"),  # type: ignore[arg-type]
-                    override_reason=data.get("override_reason") or "",
-                    unmet_reason=data.get("unmet_reason") or "",
-                    by=request.user,
-                )
-            except ActionError as error:
-                apply_action_errors(form, error)
-            else:
-                messages.success(request, f"Allocated to {episode.therapist}.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
+        saved = save_form(
+            request,
+            form,
+            lambda data: actions.allocate(
+                entry=entry,
+                expected_version=data["version"],
+                therapist=Staff.objects.get(pk=data["therapist"]),
+                started_on=data.get("started_on"),  # type: ignore[arg-type]
+                override_reason=data.get("override_reason") or "",
+                unmet_reason=data.get("unmet_reason") or "",
+                by=request.user,
+            ),
+            done=reverse("referral_detail", args=[referral.pk]),
+            success=lambda episode: f"Allocated to {episode.therapist}.",
+        )
+        if saved is not None:
+            return saved
     suggestions = actions.suggestions_for(entry)
     return render(
         request,
@@ -153,7 +154,7 @@ def allocate(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespons
             "none_fit": not any(s.fits for s in suggestions),
             "preferences": actions.needs_for(entry).preferences,
         },
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -164,53 +165,49 @@ def _editable(request: AuthenticatedHttpRequest, referral_id: int, page: str) ->
     return referral
 
 
+RISK_MESSAGE = (
+    "An urgent risk alert was opened: a risk question was answered positively. "
+    "Review risk with the client today."
+)
+_QUICK = {"questionnaire:PHQ-9": "phq9", "questionnaire:GAD-7": "gad7"}
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def check_in(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     """A waiting-well check-in: questionnaires while waiting (a risk answer alerts)."""
     referral = _editable(request, referral_id, "check_in")
     form = CheckInForm(request.POST or None, initial={"checked_on": today()})
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                item = actions.record_check_in(
-                    referral=referral,
-                    checked_on=data.get("checked_on"),  # type: ignore[arg-type]
-                    questionnaires=form.questionnaires(),
-                    note=data.get("note") or "",
-                    still_wants_therapy=bool(data.get("still_wants_therapy")),
-                    by=request.user,
-                )
-            except ActionError as error:
-                apply_action_errors(
-                    form, error, {"questionnaire:PHQ-9": "phq9", "questionnaire:GAD-7": "gad7"}
-                )
-            else:
-                if any(s.get("risk") for s in item.scores.values()):
-                    messages.warning(
-                        request,
-                        "An urgent risk alert was opened: a risk question was answered "
-                        "positively. Review risk with the client today.",
-                    )
-                else:
-                    messages.success(request, "Check-in recorded.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
-    return render(
+        saved = save_form(
+            request,
+            form,
+            lambda data: actions.record_check_in(
+                referral=referral,
+                checked_on=data.get("checked_on"),  # type: ignore[arg-type]
+                questionnaires=form.questionnaires(),
+                note=data.get("note") or "",
+                still_wants_therapy=bool(data.get("still_wants_therapy")),
+                by=request.user,
+            ),
+            done=reverse("referral_detail", args=[referral.pk]),
+            success=lambda item: (
+                RISK_MESSAGE
+                if any(s.get("risk") for s in item.scores.values())
+                else "Check-in recorded."
+            ),
+            mapping=_QUICK,
+        )
+        if saved is not None:
+            return saved
+    return form_page(
         request,
-        "pathway/form_page.html",
-        {
-            "referral": referral,
-            "client": referral.client,
-            "form": form,
-            "title": "Waiting-well check-in",
-            "intro": "How is the client while they wait? A positive answer to a risk "
-            "question opens an urgent risk alert, as at any session.",
-            "button": "Save the check-in",
-        },
-        status=status,
+        referral,
+        form,
+        title="Waiting-well check-in",
+        intro="How is the client while they wait? A positive answer to a risk question opens "
+        "an urgent risk alert, as at any session.",
+        button="Save the check-in",
     )
 
 
@@ -220,39 +217,32 @@ def contact_attempt(request: AuthenticatedHttpRequest, referral_id: int) -> Http
     """Record an attempt to reach the client, or an opt-in letter with its deadline."""
     referral = _editable(request, referral_id, "contact_attempt")
     form = ContactAttemptForm(request.POST or None, initial={"attempted_on": today()})
-    status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                actions.record_contact_attempt(
-                    referral=referral,
-                    attempted_on=data.get("attempted_on"),  # type: ignore[arg-type]
-                    method=data.get("method") or "",
-                    outcome=data.get("outcome") or "",
-                    opt_in_by=data.get("opt_in_by"),
-                    note=data.get("note") or "",
-                    by=request.user,
-                )
-            except ActionError as error:
-                apply_action_errors(form, error)
-            else:
-                messages.success(request, "Recorded.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
-    return render(
+        saved = save_form(
+            request,
+            form,
+            lambda data: actions.record_contact_attempt(
+                referral=referral,
+                attempted_on=data.get("attempted_on"),  # type: ignore[arg-type]
+                method=data.get("method") or "",
+                outcome=data.get("outcome") or "",
+                opt_in_by=data.get("opt_in_by"),
+                note=data.get("note") or "",
+                by=request.user,
+            ),
+            done=reverse("referral_detail", args=[referral.pk]),
+            success="Recorded.",
+        )
+        if saved is not None:
+            return saved
+    return form_page(
         request,
-        "pathway/form_page.html",
-        {
-            "referral": referral,
-            "client": referral.client,
-            "form": form,
-            "title": "Record an attempt to reach the client",
-            "intro": "After a missed appointment, nobody is discharged without at least two "
-            "attempts to reach them, or an opt-in letter whose reply-by date has passed.",
-            "button": "Save",
-        },
-        status=status,
+        referral,
+        form,
+        title="Record an attempt to reach the client",
+        intro="After a missed appointment, nobody is discharged without at least two attempts "
+        "to reach them, or an opt-in letter whose reply-by date has passed.",
+        button="Save",
     )
 
 
