@@ -239,75 +239,95 @@ def _add_waiting(
     directory: list[SignpostService],
     today: dt.date,
 ) -> None:
-    """People assessed and waiting: referral, assessment contact with measures, risk
-    assessment, a circumstance for some (signposted), preferences, decision, entry."""
+    """People assessed and waiting, with waits from days to about 21 weeks."""
     for n in range(count):
         waited = rng.randint(3, 150)
         referral = _referral(service, rng, name_for, today - dt.timedelta(days=waited))
         assessed = referral.referral_date + dt.timedelta(days=rng.randint(1, min(waited, 30)))
-        assessed = min(assessed, today)
-        contact = Contact.unscoped.create(
-            referral=referral,
-            external_id=new_external_id("C"),
-            contact_date=assessed,
-            app_type=AppType.ASSESSMENT,
-            attendance="5",
-            therapist=triage,
-            recorded_by=triage.user,
-        )
-        phq, gad = rng.randint(8, 24), rng.randint(6, 19)
-        _store_scores(contact, {"PHQ-9": _answers("PHQ-9", phq), "GAD-7": _answers("GAD-7", gad)})
-        step = 3 if phq >= 20 or referral.problem_descriptor in ("F43.1", "F40.1") else 2
-        therapy = Therapy.CBT if step == 3 else Therapy.GSH_BOOK
-        assessment = Assessment.unscoped.create(
+        assessment, step = _assessment(referral, min(assessed, today), rng, triage)
+        _decision_and_entry(referral, assessment, step, n, triage, directory)
+
+
+def _assessment(
+    referral: Referral, on: dt.date, rng: random.Random, triage: Staff
+) -> tuple[Assessment, int]:
+    """The assessment contact with its PHQ-9 and GAD-7, the assessment, the risk review."""
+    contact = Contact.unscoped.create(
+        referral=referral,
+        external_id=new_external_id("C"),
+        contact_date=on,
+        app_type=AppType.ASSESSMENT,
+        attendance="5",
+        therapist=triage,
+        recorded_by=triage.user,
+    )
+    phq, gad = rng.randint(8, 24), rng.randint(6, 19)
+    _store_scores(contact, {"PHQ-9": _answers("PHQ-9", phq), "GAD-7": _answers("GAD-7", gad)})
+    step = 3 if phq >= 20 or referral.problem_descriptor in ("F43.1", "F40.1") else 2
+    assessment = Assessment.unscoped.create(
+        referral=referral,
+        contact=contact,
+        assessed_on=on,
+        assessor=triage,
+        outcome=AssessmentOutcome.SUITABLE,
+        problem_descriptor=referral.problem_descriptor,
+        recommended_step=step,
+        risk_summary="Risk to self: Low; risk to others: No risk identified.",
+    )
+    Referral.unscoped.filter(pk=referral.pk).update(step=step)
+    RiskAssessment.unscoped.create(
+        referral=referral,
+        contact=contact,
+        assessed_on=on,
+        asked_directly=True,
+        risk_to_self=RiskLevel.LOW,
+        risk_to_others=RiskLevel.NONE,
+        protective_factors="Close to a sister; dog to look after.",
+        recorded_by=triage.user,
+    )
+    return assessment, step
+
+
+def _decision_and_entry(
+    referral: Referral,
+    assessment: Assessment,
+    step: int,
+    n: int,
+    triage: Staff,
+    directory: list[SignpostService],
+) -> None:
+    """Every fourth person has a circumstance signposted, every third a preference."""
+    contact = assessment.contact
+    assert contact is not None
+    if n % 4 == 0:
+        found = directory[n // 4 % len(directory)]
+        Circumstance.unscoped.create(
             referral=referral,
             contact=contact,
-            assessed_on=assessed,
-            assessor=triage,
-            outcome=AssessmentOutcome.SUITABLE,
-            problem_descriptor=referral.problem_descriptor,
-            recommended_step=step,
-            risk_summary="Risk to self: Low; risk to others: No risk identified.",
-        )
-        Referral.unscoped.filter(pk=referral.pk).update(step=step)
-        RiskAssessment.unscoped.create(
-            referral=referral,
-            contact=contact,
-            assessed_on=assessed,
-            asked_directly=True,
-            risk_to_self=RiskLevel.LOW,
-            risk_to_others=RiskLevel.NONE,
-            protective_factors="Close to a sister; dog to look after.",
+            kind=found.helps_with,
+            detail="Talked through at assessment.",
+            signposted_to=found,
             recorded_by=triage.user,
         )
-        if n % 4 == 0:
-            found = directory[n // 4 % len(directory)]
-            Circumstance.unscoped.create(
-                referral=referral,
-                contact=contact,
-                kind=found.helps_with,
-                detail="Talked through at assessment.",
-                signposted_to=found,
-                recorded_by=triage.user,
-            )
-        if n % 3 == 0:
-            TherapyPreference.unscoped.create(
-                referral=referral, kind="gender", value=Gender.FEMALE, essential=n % 6 == 0
-            )
-        TriageDecision.unscoped.create(
-            referral=referral,
-            assessment=assessment,
-            decision=Decision.OFFER_TREATMENT,
-            step=step,
-            therapy=therapy,
-            reason="Suitable for treatment; the client would like to start.",
-            readiness=Readiness.READY,
-            advice=f"Step {step}: the stepped-care rule for these scores.",
-            decided_by=triage.user,
+    if n % 3 == 0:
+        TherapyPreference.unscoped.create(
+            referral=referral, kind="gender", value=Gender.FEMALE, essential=n % 6 == 0
         )
-        WaitingListEntry.unscoped.create(
-            referral=referral, step=step, therapy=therapy, added_on=assessed
-        )
+    therapy = Therapy.CBT if step == 3 else Therapy.GSH_BOOK
+    TriageDecision.unscoped.create(
+        referral=referral,
+        assessment=assessment,
+        decision=Decision.OFFER_TREATMENT,
+        step=step,
+        therapy=therapy,
+        reason="Suitable for treatment; the client would like to start.",
+        readiness=Readiness.READY,
+        advice=f"Step {step}: the stepped-care rule for these scores.",
+        decided_by=triage.user,
+    )
+    WaitingListEntry.unscoped.create(
+        referral=referral, step=step, therapy=therapy, added_on=assessment.assessed_on
+    )
 
 
 def _store_scores(contact: Contact, answers: dict[str, list[int]]) -> None:

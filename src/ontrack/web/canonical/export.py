@@ -131,16 +131,16 @@ def _export(service: Service | None) -> dict[str, pa.Table]:
             ),
         ),
         "alert": _table("alert", _alert_rows(Alert.objects.filter(referral__in=referrals))),
-        "circumstance": _table(
-            "circumstance",
-            _rows(
-                Circumstance.objects.filter(
-                    referral__in=referrals, contact__entered_in_error_at__isnull=True
-                ).select_related("referral", "contact"),
-                _circumstance_row,
-            ),
-        ),
+        "circumstance": _circumstance_table(referrals),
     }
+
+
+def _circumstance_table(referrals: models.QuerySet[Referral]) -> pa.Table:
+    """The circumstances found at assessment (the pathway's records)."""
+    found = Circumstance.objects.filter(
+        referral__in=referrals, contact__entered_in_error_at__isnull=True
+    ).select_related("referral", "contact")
+    return _table("circumstance", _rows(found, _circumstance_row))
 
 
 def _circumstance_row(c: Circumstance) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from ontrack.web.pathway.codes import CourseChangeKind
 from ontrack.web.pathway.models import CourseChange
 from ontrack.web.records import actions as records
 from ontrack.web.records import permissions
-from ontrack.web.records.models import Episode
+from ontrack.web.records.models import Episode, Referral
 
 # Words that put the blame on someone; the reason says what would help instead.
 _BLAMING = re.compile(
@@ -70,6 +70,32 @@ def _check_change(
         errors["__all__"] = "This episode has already ended."
 
 
+def _next_episode(
+    referral: Referral,
+    kind: str,
+    therapist: Staff | None,
+    on: dt.date,
+    step: int,
+    therapy: str,
+    reason: str,
+    by: User,
+) -> Episode | None:
+    """Start the new episode with ``therapist``, or put the client back on the list."""
+    if therapist is not None and kind != CourseChangeKind.BACK_TO_WAITING:
+        return records.open_episode(
+            referral=referral, therapist=therapist, started_on=on, step=step, therapy=therapy, by=by
+        )
+    add_to_waiting_list(
+        referral=referral,
+        step=step,
+        therapy=therapy,
+        added_on=on,
+        reason=f"{CourseChangeKind(kind).label}: {reason}"[:300],
+        by=by,
+    )
+    return None
+
+
 @transaction.atomic
 def change_course(
     *,
@@ -100,25 +126,9 @@ def change_course(
     )
     new_step = step if step is not None else episode.step or Step.LOW_INTENSITY
     new_therapy = therapy or episode.therapy
-    to_episode = None
-    if therapist is not None and kind != CourseChangeKind.BACK_TO_WAITING:
-        to_episode = records.open_episode(
-            referral=referral,
-            therapist=therapist,
-            started_on=changed_on,
-            step=new_step,
-            therapy=new_therapy,
-            by=by,
-        )
-    else:
-        add_to_waiting_list(
-            referral=referral,
-            step=new_step,
-            therapy=new_therapy,
-            added_on=changed_on,
-            reason=f"{CourseChangeKind(kind).label}: {text}"[:300],
-            by=by,
-        )
+    to_episode = _next_episode(
+        referral, kind, therapist, changed_on, new_step, new_therapy, text, by
+    )
     change = CourseChange.unscoped.create(
         referral=referral,
         kind=kind,

@@ -118,6 +118,22 @@ def likely_duplicates(
     return list(Client.unscoped.filter(condition, service_id=service_id).order_by("pk")[:5])
 
 
+def _refuse_duplicate(found: list[Client]) -> None:
+    names = "; ".join(
+        f"{c.full_name}"
+        + (f", born {c.date_of_birth:%d %b %Y}" if c.date_of_birth else "")
+        + f" (client {c.pk})"
+        for c in found
+    )
+    raise ActionError(
+        {
+            "not_a_duplicate": f"This may be someone already registered: {names}. Open "
+            "their record and add the referral there, or tick to confirm this is "
+            "a different person."
+        }
+    )
+
+
 @transaction.atomic
 def register_referral(
     *,
@@ -149,19 +165,7 @@ def register_referral(
         email=str(details.get("email", "")),
     )
     if found and not not_a_duplicate:
-        names = "; ".join(
-            f"{c.full_name}"
-            + (f", born {c.date_of_birth:%d %b %Y}" if c.date_of_birth else "")
-            + f" (client {c.pk})"
-            for c in found
-        )
-        raise ActionError(
-            {
-                "not_a_duplicate": f"This may be someone already registered: {names}. Open "
-                "their record and add the referral there, or tick to confirm this is "
-                "a different person."
-            }
-        )
+        _refuse_duplicate(found)
     if self_referral is not None:
         _accept(self_referral, expected_version, by)
     given = details.pop("given_name", "")

@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
-from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.pathway.forms import BookForm, OutcomeForm, RebookForm
 from ontrack.web.pathway.views._common import form_page, referral_for, save_form
 from ontrack.web.pathway.views.waiting import default_start
@@ -151,41 +149,40 @@ def appointment_detail(request: AuthenticatedHttpRequest, appointment_id: int) -
         raise PermissionDenied("You may not change this client's appointments.")
     rebook = RebookForm(initial={"version": item.version, "starts_at": item.starts_at})
     outcome = OutcomeForm(initial={"version": item.version})
-    status = 200
+    done = reverse("referral_detail", args=[referral.pk])
+    saved = None
     if request.method == "POST" and request.POST.get("move"):
         rebook = RebookForm(request.POST)
-        if rebook.is_valid():
-            try:
-                actions.rebook_appointment(
-                    appointment=item,
-                    expected_version=rebook.cleaned_data["version"],
-                    starts_at=rebook.cleaned_data.get("starts_at"),  # type: ignore[arg-type]
-                    reason=rebook.cleaned_data.get("reason") or "",
-                    by=request.user,
-                )
-            except actions.ActionError as error:
-                apply_action_errors(rebook, error)
-            else:
-                messages.success(request, "Appointment moved.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
+        saved = save_form(
+            request,
+            rebook,
+            lambda data: actions.rebook_appointment(
+                appointment=item,
+                expected_version=data["version"],
+                starts_at=data.get("starts_at"),  # type: ignore[arg-type]
+                reason=data.get("reason") or "",
+                by=request.user,
+            ),
+            done=done,
+            success="Appointment moved.",
+        )
     elif request.method == "POST":
         outcome = OutcomeForm(request.POST)
-        if outcome.is_valid():
-            try:
-                actions.record_appointment_outcome(
-                    appointment=item,
-                    expected_version=outcome.cleaned_data["version"],
-                    outcome=outcome.cleaned_data["outcome"],
-                    reason=outcome.cleaned_data.get("reason") or "",
-                    by=request.user,
-                )
-            except actions.ActionError as error:
-                apply_action_errors(outcome, error)
-            else:
-                messages.success(request, "Recorded.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
+        saved = save_form(
+            request,
+            outcome,
+            lambda data: actions.record_appointment_outcome(
+                appointment=item,
+                expected_version=data["version"],
+                outcome=data["outcome"],
+                reason=data.get("reason") or "",
+                by=request.user,
+            ),
+            done=done,
+            success="Recorded.",
+        )
+    if saved is not None:
+        return saved
     return render(
         request,
         "pathway/appointment.html",
@@ -199,5 +196,5 @@ def appointment_detail(request: AuthenticatedHttpRequest, appointment_id: int) -
             if item.episode_id
             else "",
         },
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,7 +16,6 @@ from ontrack.measures.nhstt import anxiety_measure_for
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
 from ontrack.web.common.codes import EndCode
-from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.pathway import actions
 from ontrack.web.pathway.forms import (
     ChangeCourseForm,
@@ -236,6 +234,20 @@ def _correction(form: CorrectForm, contact: Contact) -> dict[str, Any]:
     return changes
 
 
+def _correct_initial(contact: Contact) -> dict[str, Any]:
+    """The correction form filled with what was recorded."""
+    scores = {q.measure: q for q in QuestionnaireResponse.objects.filter(contact=contact)}
+    return {
+        "version": contact.version,
+        "contact_date": contact.contact_date,
+        "attendance": contact.attendance,
+        "cons_mechanism": contact.cons_mechanism,
+        "notes": contact.notes,
+        "phq9": "".join(f"{a:g}" for a in scores["PHQ-9"].items or []) if "PHQ-9" in scores else "",
+        "gad7": "".join(f"{a:g}" for a in scores["GAD-7"].items or []) if "GAD-7" in scores else "",
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def correct(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
@@ -246,52 +258,44 @@ def correct(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     referral = referral_for(request, contact.referral_id, "correct_contact")
     if not permissions.can_correct_contact(viewer_of(request), contact):
         raise PermissionDenied("Only the contact's therapist, their supervisor or a manager may.")
-    scores = {q.measure: q for q in QuestionnaireResponse.objects.filter(contact=contact)}
-    initial = {
-        "version": contact.version,
-        "contact_date": contact.contact_date,
-        "attendance": contact.attendance,
-        "cons_mechanism": contact.cons_mechanism,
-        "notes": contact.notes,
-        "phq9": "".join(f"{a:g}" for a in scores["PHQ-9"].items or []) if "PHQ-9" in scores else "",
-        "gad7": "".join(f"{a:g}" for a in scores["GAD-7"].items or []) if "GAD-7" in scores else "",
-    }
-    form = CorrectForm(initial=initial)
+    form = CorrectForm(initial=_correct_initial(contact))
     void = EnteredInErrorForm(initial={"version": contact.version})
-    status = 200
+    done = reverse("referral_detail", args=[referral.pk])
     if request.method == "POST" and request.POST.get("in_error"):
         void = EnteredInErrorForm(request.POST)
-        if void.is_valid():
-            try:
-                records.mark_entered_in_error(
-                    contact=contact,
-                    expected_version=void.cleaned_data["version"],
-                    reason=void.cleaned_data.get("error_reason") or "",
-                    by=request.user,
-                )
-            except records.ActionError as error:
-                apply_action_errors(void, error, {"reason": "error_reason"})
-            else:
-                messages.success(request, "Marked as entered in error.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
+        saved = save_form(
+            request,
+            void,
+            lambda data: records.mark_entered_in_error(
+                contact=contact,
+                expected_version=data["version"],
+                reason=data.get("error_reason") or "",
+                by=request.user,
+            ),
+            done=done,
+            success="Marked as entered in error.",
+            mapping={"reason": "error_reason"},
+        )
     elif request.method == "POST":
         form = CorrectForm(request.POST)
-        if form.is_valid():
-            try:
-                records.correct_session(
-                    contact=contact,
-                    expected_version=form.cleaned_data["version"],
-                    reason=form.cleaned_data.get("reason") or "",
-                    changes=_correction(form, contact),
-                    by=request.user,
-                )
-            except records.ActionError as error:
-                apply_action_errors(form, error, _QUICK)
-            else:
-                messages.success(request, "The session is corrected; the reason is kept.")
-                return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
-        status = 400
+        saved = save_form(
+            request,
+            form,
+            lambda data: records.correct_session(
+                contact=contact,
+                expected_version=data["version"],
+                reason=data.get("reason") or "",
+                changes=_correction(form, contact),
+                by=request.user,
+            ),
+            done=done,
+            success="The session is corrected; the reason is kept.",
+            mapping=_QUICK,
+        )
+    else:
+        saved = None
+    if saved is not None:
+        return saved
     return render(
         request,
         "pathway/correct.html",
@@ -302,5 +306,5 @@ def correct(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
             "form": form,
             "void": void,
         },
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )

@@ -22,11 +22,11 @@ from ontrack.web.audit.events import record_change, snapshot
 from ontrack.web.common.actions import ActionError, check_choice, check_text, claim_version
 from ontrack.web.common.codes import ATTENDED, Attendance, ConsMechanism, EpisodeStatus
 from ontrack.web.records import permissions
+from ontrack.web.records.actions.numbering import renumber_sessions
 from ontrack.web.records.actions.sessions import (
     Answers,
     Scored,
     open_risk_alerts,
-    renumber_sessions,
     score_questionnaires,
 )
 from ontrack.web.records.actions.signals import refresh_signal

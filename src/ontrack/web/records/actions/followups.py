@@ -20,6 +20,7 @@ from ontrack.web.common.codes import ATTENDED, AppType, Attendance, ConsMechanis
 from ontrack.web.records import permissions
 from ontrack.web.records.actions.sessions import (
     Answers,
+    Scored,
     open_risk_alerts,
     score_questionnaires,
     store_questionnaires,
@@ -45,24 +46,9 @@ def record_follow_up(
         "record follow-ups for this client",
     )
     assert viewer.staff is not None
-    errors: dict[str, str] = {}
-    if referral.is_open:
-        errors["__all__"] = "This referral is still open: record a session instead."
-    if not isinstance(contact_date, dt.date) or isinstance(contact_date, dt.datetime):
-        errors["contact_date"] = "Enter the date of the follow-up."
-    elif contact_date > timezone.localdate():
-        errors["contact_date"] = "The follow-up date cannot be in the future."
-    elif referral.end_date is not None and contact_date < referral.end_date:
-        errors["contact_date"] = "A follow-up comes after the referral ended."
-    attendance = check_choice(errors, "attendance", attendance, Attendance, "attendance")
-    cons_mechanism = check_choice(errors, "cons_mechanism", cons_mechanism, ConsMechanism, "way")
-    notes = check_text(errors, "notes", notes, limit=20000)
-    answers = questionnaires or {}
-    scored = score_questionnaires(errors, answers)
-    if answers and attendance not in ATTENDED:
-        errors["attendance"] = "Answers are recorded only at a contact the client attended."
-    if errors:
-        raise ActionError(errors)
+    attendance, cons_mechanism, notes, scored = _check_follow_up(
+        referral, contact_date, attendance, cons_mechanism, questionnaires or {}, notes
+    )
     contact = Contact.unscoped.create(
         referral=referral,
         episode=Episode.unscoped.filter(referral=referral).order_by("-started_on").first(),
@@ -93,3 +79,31 @@ def record_follow_up(
         where=f"at the follow-up on {contact_date:%d %b %Y}",
     )
     return contact
+
+
+def _check_follow_up(
+    referral: Referral,
+    contact_date: object,
+    attendance: str,
+    cons_mechanism: str,
+    answers: Mapping[str, Answers],
+    notes: str,
+) -> tuple[str, str, str, list[Scored]]:
+    errors: dict[str, str] = {}
+    if referral.is_open:
+        errors["__all__"] = "This referral is still open: record a session instead."
+    if not isinstance(contact_date, dt.date) or isinstance(contact_date, dt.datetime):
+        errors["contact_date"] = "Enter the date of the follow-up."
+    elif contact_date > timezone.localdate():
+        errors["contact_date"] = "The follow-up date cannot be in the future."
+    elif referral.end_date is not None and contact_date < referral.end_date:
+        errors["contact_date"] = "A follow-up comes after the referral ended."
+    attendance = check_choice(errors, "attendance", attendance, Attendance, "attendance")
+    cons_mechanism = check_choice(errors, "cons_mechanism", cons_mechanism, ConsMechanism, "way")
+    notes = check_text(errors, "notes", notes, limit=20000)
+    scored = score_questionnaires(errors, answers)
+    if answers and attendance not in ATTENDED:
+        errors["attendance"] = "Answers are recorded only at a contact the client attended."
+    if errors:
+        raise ActionError(errors)
+    return attendance, cons_mechanism, notes, scored

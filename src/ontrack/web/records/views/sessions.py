@@ -69,6 +69,32 @@ def session_form(
     )
 
 
+def _save(
+    request: AuthenticatedHttpRequest, form: SessionForm, episode: Episode
+) -> HttpResponse | None:
+    """Save a valid session form once (its one-time token is claimed in the same
+    transaction); None when the action refused it (its messages are on the form)."""
+    client_id = episode.referral.client_id
+    try:
+        with transaction.atomic():
+            claimed = actions.claim_form_token(form.cleaned_data.get("form_token"), by=request.user)
+            contact = actions.record_session_with_online(
+                episode=episode, by=request.user, **form.action_arguments()
+            )
+            note_token_result(claimed, reverse("contact_detail", args=[client_id, contact.pk]))
+    except actions.ActionError as error:
+        form.add_action_errors(error)
+        return None
+    if contact.alerts.filter(kind=AlertKind.RISK).exists():
+        messages.warning(
+            request,
+            "An urgent risk alert was opened: a risk question was answered "
+            "positively. Review risk with the client today.",
+        )
+    url = reverse("contact_detail", args=[client_id, contact.pk])
+    return HttpResponseRedirect(url + "?saved=1")
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def record_session(
@@ -88,29 +114,8 @@ def record_session(
         status = 200
     elif request.method == "POST":
         form = session_form(episode, request.POST, adsm=adsm, online=online)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    claimed = actions.claim_form_token(
-                        form.cleaned_data.get("form_token"), by=request.user
-                    )
-                    contact = actions.record_session_with_online(
-                        episode=episode, by=request.user, **form.action_arguments()
-                    )
-                    note_token_result(
-                        claimed, reverse("contact_detail", args=[client.pk, contact.pk])
-                    )
-            except actions.ActionError as error:
-                form.add_action_errors(error)
-            else:
-                if contact.alerts.filter(kind=AlertKind.RISK).exists():
-                    messages.warning(
-                        request,
-                        "An urgent risk alert was opened: a risk question was answered "
-                        "positively. Review risk with the client today.",
-                    )
-                url = reverse("contact_detail", args=[client.pk, contact.pk])
-                return HttpResponseRedirect(url + "?saved=1")
+        if form.is_valid() and (saved := _save(request, form, episode)) is not None:
+            return saved
         status = 400
     else:
         form = session_form(episode, adsm=adsm, online=online)
