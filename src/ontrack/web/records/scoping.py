@@ -67,6 +67,7 @@ class Viewer:
     staff: Staff | None = None
     client_id: int | None = None
     _supervisee_ids: frozenset[int] | None = field(default=None, repr=False)
+    _clients: models.QuerySet[Any] | None = field(default=None, repr=False)
 
     @property
     def service_id(self) -> int | None:
@@ -182,17 +183,26 @@ def _staff_clients(viewer: Viewer) -> Q:
     return condition
 
 
-def restrict(queryset: models.QuerySet[M], viewer: Viewer) -> models.QuerySet[M]:
-    """Filter a query set of a clinical model to what ``viewer`` may see."""
+def _visible_client_ids(viewer: Viewer) -> models.QuerySet[Any] | None:
+    """The ids of the clients ``viewer`` sees, as a lazy subquery built once per viewer
+    (building it costs more than running it; Django copies it into each query)."""
     from ontrack.web.records.models import Client
 
-    condition = visible_clients(viewer)
-    if condition is None:
+    if viewer._clients is None:
+        condition = visible_clients(viewer)
+        if condition is None:
+            return None
+        viewer._clients = Client.unscoped.filter(condition).values("pk")
+    return viewer._clients
+
+
+def restrict(queryset: models.QuerySet[M], viewer: Viewer) -> models.QuerySet[M]:
+    """Filter a query set of a clinical model to what ``viewer`` may see."""
+    clients = _visible_client_ids(viewer)
+    if clients is None:
         return queryset.none()
     path: str = queryset.model.client_path  # type: ignore[attr-defined]
-    if not path:
-        return queryset.filter(condition)
-    return queryset.filter(**{f"{path}__in": Client.unscoped.filter(condition).values("pk")})
+    return queryset.filter(**{f"{path}__in" if path else "pk__in": clients})
 
 
 class _Disabled:

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min
+from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from ontrack.web.accounts.models import Staff
 from ontrack.web.common.codes import Step, Therapy
 from ontrack.web.pathway import actions
 from ontrack.web.pathway.forms import AllocateForm, CheckInForm, ContactAttemptForm
-from ontrack.web.pathway.models import WaitingListEntry
+from ontrack.web.pathway.models import WaitingCheckIn, WaitingListEntry
 from ontrack.web.pathway.permissions import can_allocate
 from ontrack.web.pathway.views._common import (
     form_page,
@@ -31,6 +31,7 @@ from ontrack.web.pathway.views._common import (
     service_of,
 )
 from ontrack.web.records import permissions
+from ontrack.web.records.models import Assessment
 from ontrack.web.records.scoping import today
 from ontrack.web.records.views._common import viewer_of
 
@@ -64,9 +65,19 @@ def waiting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = (
         waiting.filter(**chosen)
         .select_related("referral__client")
+        # Correlated subqueries run for the page's rows only (a join and GROUP BY would
+        # aggregate the whole list before the page is cut).
         .annotate(
-            assessed_on=Min("referral__assessments__assessed_on"),
-            last_check_in=Max("referral__check_ins__checked_on"),
+            assessed_on=Subquery(
+                Assessment.unscoped.filter(referral_id=OuterRef("referral_id"))
+                .order_by("assessed_on")
+                .values("assessed_on")[:1]
+            ),
+            last_check_in=Subquery(
+                WaitingCheckIn.unscoped.filter(referral_id=OuterRef("referral_id"))
+                .order_by("-checked_on")
+                .values("checked_on")[:1]
+            ),
         )
         .order_by("added_on", "pk")
     )
