@@ -1,4 +1,4 @@
-"""Benchmark the clinician pages under load: caseload, timeline and session save.
+"""Benchmark the clinician and pathway pages under load.
 
 Builds the demo service scaled up (default 50 therapists, about 5,000 clients) in its own
 PostgreSQL database, serves it with gunicorn on the loopback interface, and runs --users
@@ -6,9 +6,14 @@ virtual clinicians (default 16) for --duration seconds. Each one signs in as a d
 therapist and repeats what a therapist does between sessions: open the caseload, open a
 client's timeline, and (half the time) open the session form and save a session with
 quick-entry answers, pausing --think seconds (with jitter) between steps as a person
-would. Latencies are measured in the client, per request, after a --warmup period.
+would. Each also opens their week of appointments and a referral page from it. The first
+--triage-users of them do triage as well (the demo flags them so): they open a page of the
+waiting list (--waiting people on it, default 1,000), a waiting person's referral page and
+check-in form, and save a waiting-well check-in. Latencies are measured in the client, per
+request, after a --warmup period.
 
-Targets (issue 7): caseload and timeline p95 < 150 ms, session save p95 < 200 ms.
+Targets (issue 7): caseload and timeline p95 < 150 ms, session save p95 < 200 ms; (issue
+13) every pathway page p95 < 150 ms, saves p95 < 200 ms.
 Record the printed figures and the exact command in docs/performance.md.
 
     .venv/bin/python bench/web_load.py                      # build, serve, load, report
@@ -43,7 +48,16 @@ BIN = Path(sys.executable).parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/ontrack_bench"
 PASSWORD = "ontrack-demo"
 CLIENTS_PER_REFERRAL = 0.95  # the simulator's repeat referrals: ~5% of clients come back
-TARGETS = {"caseload": 150.0, "timeline": 150.0, "session save": 200.0}
+TARGETS = {
+    "caseload": 150.0,
+    "timeline": 150.0,
+    "session save": 200.0,
+    "appointments week": 150.0,
+    "referral page": 150.0,
+    "waiting list": 150.0,
+    "check-in form": 150.0,
+    "check-in save": 200.0,
+}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,6 +70,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--therapists", type=int, default=50, help="therapists (default 50)")
     parser.add_argument("--clients", type=int, default=5000, help="clients (default 5000)")
     parser.add_argument("--users", type=int, default=16, help="concurrent users (default 16)")
+    parser.add_argument(
+        "--waiting", type=int, default=1000, help="people on the waiting list (default 1000)"
+    )
+    parser.add_argument(
+        "--triage-users", type=int, default=4, help="users who also do triage (default 4)"
+    )
     parser.add_argument("--duration", type=float, default=60.0, help="seconds measured (60)")
     parser.add_argument("--warmup", type=float, default=20.0, help="seconds not measured (20)")
     parser.add_argument(
@@ -67,7 +87,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="reuse an existing bench database")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    for name in ("therapists", "clients", "users", "workers"):
+    for name in ("therapists", "clients", "users", "workers", "waiting"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     if args.users > args.therapists:
@@ -105,6 +125,10 @@ def _recreate_database(url: str) -> None:
         conn.execute(f"CREATE DATABASE {name}")
 
 
+def _triage_names(args: argparse.Namespace) -> list[str]:
+    return [f"therapist{n}" for n in range(1, min(args.triage_users, args.users) + 1)]
+
+
 def build(args: argparse.Namespace) -> dict[str, Any]:
     """Create the bench database and load the scaled demo service into it."""
     _recreate_database(args.database)
@@ -117,10 +141,14 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         "call_command('migrate', verbosity=0);"
         "from ontrack.web.canonical.demo import build_demo;"
         "t = time.perf_counter();"
-        f"d = build_demo(referrals={referrals}, seed={args.seed}, therapists={args.therapists});"
+        f"d = build_demo(referrals={referrals}, seed={args.seed}, therapists={args.therapists},"
+        f" waiting={args.waiting});"
+        "from ontrack.web.accounts.models import Staff;"
+        f"Staff.objects.filter(user__username__in={_triage_names(args)!r}).update(triage=True);"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'clients': d.summary.clients,"
         " 'referrals': d.summary.referrals, 'contacts': d.summary.contacts,"
-        " 'open_episodes': d.open_episodes}))"
+        " 'open_episodes': d.open_episodes, 'waiting': d.pathway.waiting,"
+        " 'appointments': d.pathway.appointments}))"
     )
     env["DJANGO_SETTINGS_MODULE"] = "ontrack.web.settings"
     done = subprocess.run(
@@ -233,11 +261,14 @@ def _csrf(page: str) -> str:
 
 def _session_form(page: str) -> dict[str, str]:
     version = re.search(r'name="version" value="(\d+)"', page)
-    if version is None:
-        raise RuntimeError("no version on the session form")
+    token = re.search(r'name="form_token" value="([^"]+)"', page)
+    if version is None or token is None:
+        raise RuntimeError("no version or form token on the session form")
     return {
         "csrfmiddlewaretoken": _csrf(page),
         "version": version.group(1),
+        "form_token": token.group(1),
+        "same_day_confirmed": "on",
         "contact_date": time.strftime("%Y-%m-%d"),
         "attendance": "5",
         "app_type": "02",
@@ -250,10 +281,53 @@ def _session_form(page: str) -> dict[str, str]:
     }
 
 
+def _check_in_form(page: str) -> dict[str, str]:
+    return {
+        "csrfmiddlewaretoken": _csrf(page),
+        "checked_on": time.strftime("%Y-%m-%d"),
+        "phq9": "".join(random.choice("0112") for _ in range(8)) + "0",
+        "gad7": "".join(random.choice("0112") for _ in range(7)),
+        "still_wants_therapy": "on",
+        "note": "Benchmark check-in.",
+    }
+
+
+Timed = Any  # the ``timed`` closure of ``run_user``
+
+
+def pathway_steps(user: User, timed: Timed, think: float, triage: bool) -> None:
+    """The week, a referral from it, and for triage staff the waiting list and a check-in."""
+    week = timed("appointments week", "GET", "/appointments/")
+    referrals = re.findall(r'href="/referrals/(\d+)/"', week)
+    if referrals:
+        user.pause(think)
+        timed("referral page", "GET", f"/referrals/{user.rng.choice(referrals)}/")
+    if not triage:
+        return
+    user.pause(think)
+    waiting = timed("waiting list", "GET", f"/waiting-list/?page={user.rng.randint(1, 10)}")
+    waiting_ids = re.findall(r'href="/referrals/(\d+)/"', waiting)
+    if not waiting_ids:
+        return
+    chosen = user.rng.choice(waiting_ids)
+    user.pause(think)
+    timed("referral page", "GET", f"/referrals/{chosen}/")
+    user.pause(think)
+    form = timed("check-in form", "GET", f"/referrals/{chosen}/check-in/")
+    user.pause(think)
+    timed("check-in save", "POST", f"/referrals/{chosen}/check-in/", _check_in_form(form))
+
+
 def run_user(
-    user: User, results: Results, start: float, stop: float, think: float, record: float
+    user: User,
+    results: Results,
+    start: float,
+    stop: float,
+    think: float,
+    record: float,
+    triage: bool = False,
 ) -> None:
-    """Repeat caseload → timeline → (session form → save) until ``stop``."""
+    """Repeat caseload → timeline → (session form → save) → pathway steps until ``stop``."""
 
     def timed(kind: str, method: str, path: str, form: dict[str, str] | None = None) -> str:
         status, page, ms, _ = user.request(method, path, form)
@@ -275,6 +349,8 @@ def run_user(
             user.pause(think)
             timeline = timed("timeline", "GET", f"/clients/{user.rng.choice(clients)}/")
             record_link = re.search(r'href="(/clients/\d+/episodes/\d+/sessions/new/)"', timeline)
+            user.pause(think)
+            pathway_steps(user, timed, think, triage)
             user.pause(think)
             if record_link is None or user.rng.random() > record:
                 continue
@@ -326,9 +402,12 @@ def main(argv: list[str] | None = None) -> int:
             User(args.port, f"therapist{n}", random.Random(rng.random()))
             for n in range(1, args.users + 1)
         ]
+        triage = set(_triage_names(args))
         threads = [
             threading.Thread(
-                target=run_user, args=(u, results, start, stop, args.think, 0.5), daemon=True
+                target=run_user,
+                args=(u, results, start, stop, args.think, 0.5, u.username in triage),
+                daemon=True,
             )
             for u in users
         ]
@@ -346,14 +425,14 @@ def main(argv: list[str] | None = None) -> int:
     figures["errors"] = results.errors[:20]
     figures["error_count"] = len(results.errors)
     print(f"\n{args.users} users, {args.duration:.0f} s measured, think {args.think} s:")
-    print(f"{'request':<14}{'n':>7}{'median ms':>11}{'p95 ms':>9}{'p99 ms':>9}  target p95")
+    print(f"{'request':<18}{'n':>7}{'median ms':>11}{'p95 ms':>9}{'p99 ms':>9}  target p95")
     for kind, row in figures["results"].items():
         target = row["target_p95_ms"]
         verdict = ""
         if target is not None:
             verdict = f"< {target:.0f} ms " + ("met" if row["met"] else "NOT MET")
         print(
-            f"{kind:<14}{row['requests']:>7}{row['median_ms']:>11.0f}{row['p95_ms']:>9.0f}"
+            f"{kind:<18}{row['requests']:>7}{row['median_ms']:>11.0f}{row['p95_ms']:>9.0f}"
             f"{row['p99_ms']:>9.0f}  {verdict}"
         )
     print(f"errors: {len(results.errors)}; load average {figures['load_average_after']}")

@@ -10,8 +10,9 @@ Two graphs are built from the source with ``ast`` (nothing is imported):
   defers its import to call time.
 
 The web packages are layered, lowest first (``WEB_LAYERS``): common < audit < accounts
-< records < notify < canonical < portal (pathway and api will sit above records); each may import
-only those below it.
+< records < notify < pathway < canonical < portal (api will sit above them); each may
+import only those below it. The pathway sits below canonical so that the demo builder and
+the export can read its records (ADR 0047).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ DOMAIN = (
     "synth",
     "fidelity",
     "charts",
+    "pathway",
 )
 # The web packages, lowest first: each may import only those before it.
 WEB_LAYERS = (
@@ -42,6 +44,7 @@ WEB_LAYERS = (
     "ontrack.web.accounts",
     "ontrack.web.records",
     "ontrack.web.notify",
+    "ontrack.web.pathway",
     "ontrack.web.canonical",
     "ontrack.web.portal",
 )

@@ -27,6 +27,7 @@ from tests.web import factories as f
 from ontrack.monitoring import save_bundle
 from ontrack.monitoring.testing import toy_bundle
 from ontrack.web.accounts.models import Service, Staff, StaffRole, User
+from ontrack.web.records.actions.tokens import new_form_token
 from ontrack.web.records.models import Client, Episode, Referral
 from ontrack.web.records.scoping import scopes_disabled
 
@@ -166,6 +167,7 @@ def session_post(cast: Cast, today: dt.date, **extra: Any) -> dict[str, Any]:
     """The session form's fields for an attended treatment session today, nothing measured."""
     data: dict[str, Any] = {
         "version": Episode.unscoped.get(pk=cast.episode.pk).version,
+        "form_token": new_form_token(),
         "contact_date": today.isoformat(),
         "attendance": "5",
         "app_type": "02",

@@ -48,7 +48,14 @@ def test_build_demo_gives_every_role_a_working_sign_in() -> None:
     demo = build_demo(referrals=80, seed=7, therapists=6)
 
     roles = {s.role for s in demo.sign_ins}
-    assert roles == {"therapist", "supervisor", "service manager", "administrator", "client"}
+    assert roles == {
+        "therapist",
+        "therapist (triage)",
+        "supervisor",
+        "service manager",
+        "administrator",
+        "client",
+    }
     with scopes_disabled():
         assert Staff.objects.filter(role="supervisor").count() == 2
         assert Supervision.objects.count() == 6

@@ -321,7 +321,13 @@ def test_saving_the_session_attaches_the_submission_once(cast: Cast, today: dt.d
     assert "Completed online" not in page
     again = browser_as(cast, "alice").post(
         record_session_url(cast),
-        session_post(cast, today, phq9_quick="210110000", phq9_online=str(item.pk)),
+        session_post(
+            cast,
+            today,
+            phq9_quick="210110000",
+            phq9_online=str(item.pk),
+            same_day_confirmed="on",
+        ),
     )
     assert again.status_code == 400
     assert "already recorded at another session" in again.content.decode()

@@ -340,7 +340,8 @@ def test_record_session_form_risk_opens_urgent_alert(cast: Cast, today: dt.date)
 
 def test_record_session_form_conflict_saves_nothing_and_says_so(cast: Cast, today: dt.date) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
-    stale = _session_post(cast, today)
+    # Confirmed as a second session that day, so the version check is what refuses it.
+    stale = _session_post(cast, today, same_day_confirmed="on")
     assert browser_as(cast, "sue").post(url, _session_post(cast, today)).status_code == 302
 
     response = browser_as(cast, "alice").post(url, stale)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ontrack.web.audit",
     "ontrack.web.records",
     "ontrack.web.notify",
+    "ontrack.web.pathway",
     "ontrack.web.canonical",
     "ontrack.web.portal",
     "django_tasks",

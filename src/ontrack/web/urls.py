@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("ontrack.web.accounts.urls")),
     path("", include("ontrack.web.records.urls")),
+    path("", include("ontrack.web.pathway.urls")),
     path("", include("ontrack.web.canonical.urls")),
     path("", include("ontrack.web.portal.urls")),
 ]

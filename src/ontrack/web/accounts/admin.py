@@ -5,12 +5,14 @@ Clinical records are deliberately absent: they change only through audited actio
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from ontrack.web.accounts.models import Service, Staff, Supervision, Team, User
+from ontrack.web.common.codes import Qualification, Therapy
 
 if TYPE_CHECKING:
     # The admin classes are generic only to the type checker.
@@ -44,8 +46,41 @@ class TeamAdmin(TeamAdminBase):
     list_filter = ("service",)
 
 
+class StaffForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Qualifications and therapies as ticked choices, languages as a typed list."""
+
+    qualifications = forms.MultipleChoiceField(
+        choices=Qualification.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="QualAttainLevelIAPT; the main one first in exports is the lowest code ticked.",
+    )
+    modalities = forms.MultipleChoiceField(
+        choices=Therapy.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="The therapies they deliver.",
+    )
+    languages = forms.CharField(
+        required=False, help_text="Languages they work in, separated by commas (English, Urdu)."
+    )
+
+    class Meta:
+        model = Staff
+        fields = "__all__"  # noqa: DJ007 - the admin edits every field of a staff record
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["languages"] = ", ".join(self.instance.languages or [])
+
+    def clean_languages(self) -> list[str]:
+        text = self.cleaned_data.get("languages") or ""
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
 @admin.register(Staff)
 class StaffAdmin(StaffAdminBase):
+    form = StaffForm
     list_display = ("display_name", "role", "therapist_role", "service", "team", "caseload_limit")
     list_filter = ("service", "role", "therapist_role")
     list_select_related = ("user", "service", "team")

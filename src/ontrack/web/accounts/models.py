@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -77,6 +78,10 @@ def _validate_codes(values: object, choices: type[models.TextChoices], field: st
         raise ValidationError({field: f"Unknown code(s): {', '.join(unknown)}."})
 
 
+# No practitioner carries more open cases than this; a bigger number is a typing mistake.
+MAX_CASELOAD = 200
+
+
 class Staff(models.Model):
     """A member of staff: their role, what they can deliver and who they are."""
 
@@ -108,7 +113,14 @@ class Staff(models.Model):
     ethnicity = models.CharField(max_length=1, choices=Ethnicity.choices, blank=True)
     year_of_birth = models.PositiveSmallIntegerField(null=True, blank=True)
     caseload_limit = models.PositiveSmallIntegerField(
-        default=0, help_text="Maximum open cases agreed for this practitioner (0 = none)."
+        default=0,
+        validators=[MaxValueValidator(MAX_CASELOAD)],
+        help_text=f"Maximum open cases agreed for this practitioner (0 = none, at most "
+        f"{MAX_CASELOAD}).",
+    )
+    triage = models.BooleanField(
+        default=False,
+        help_text="Works on intake and assessment: sees the intake queue and the waiting list.",
     )
 
     class Meta:
@@ -122,6 +134,10 @@ class Staff(models.Model):
             models.CheckConstraint(
                 condition=~Q(role="therapist") | ~Q(therapist_role=""),
                 name="staff_therapist_has_therapist_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(caseload_limit__lte=MAX_CASELOAD),
+                name="staff_caseload_limit_bounded",
             ),
         ]
 
@@ -189,3 +205,20 @@ class Supervision(models.Model):
             raise ValidationError("Supervisor and supervisee must work in the same service.")
         if self.supervisor_id is not None and self.supervisor.role != StaffRole.SUPERVISOR:
             raise ValidationError({"supervisor": "Only staff with the supervisor role supervise."})
+
+
+class FormToken(models.Model):
+    """A one-time token a form carries, claimed when the form is saved.
+
+    Going back and submitting the same form again finds its token claimed and is refused,
+    so it cannot record a second session. Claimed in the same transaction as the save: a
+    save that fails leaves the token free to try again.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    claimed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    result = models.CharField(max_length=200, blank=True, help_text="Where what it saved lives.")
+
+    def __str__(self) -> str:
+        return self.token

@@ -22,6 +22,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from ontrack.web.accounts.models import Service, Staff, StaffRole, Supervision, User
+from ontrack.web.canonical.demo_pathway import PathwayCounts, add_pathway_stages
 from ontrack.web.canonical.load import LoadSummary, load_tables, refresh_planner_statistics
 from ontrack.web.common.codes import AlertActionKind, AlertKind, AlertStatus, EpisodeStatus
 from ontrack.web.records.actions.signals import refresh_signal
@@ -146,6 +147,7 @@ class DemoService:
     summary: LoadSummary
     open_episodes: int
     sign_ins: tuple[SignIn, ...]
+    pathway: PathwayCounts | None = None
     password: str = DEMO_PASSWORD
 
 
@@ -179,8 +181,14 @@ def _fictional_name(rng: random.Random) -> tuple[str, str]:
     return rng.choice(_GIVEN), rng.choice(_FAMILY)
 
 
-def build_demo(*, referrals: int = 400, seed: int = 2026, therapists: int = 12) -> DemoService:
-    """Simulate and load the demo service into an empty database; return the sign-ins."""
+def build_demo(
+    *, referrals: int = 400, seed: int = 2026, therapists: int = 12, waiting: int = 40
+) -> DemoService:
+    """Simulate and load the demo service into an empty database; return the sign-ins.
+
+    ``waiting`` people are added assessed and on the waiting list (with new referrals and
+    self-referrals beside them), so every stage of the pathway shows someone.
+    """
     from ontrack.synth import simulate
 
     today = timezone.localdate()
@@ -202,8 +210,21 @@ def build_demo(*, referrals: int = 400, seed: int = 2026, therapists: int = 12) 
         _handle_past_risk_alerts()
         _book_next_sessions(rng)
         open_episodes = evaluate_open_episodes()
+        pathway = add_pathway_stages(
+            service, rng, _fictional_name, waiting=waiting, new=max(2, waiting // 4)
+        )
+        sign_ins = (*sign_ins, *_triage_sign_ins())
     refresh_planner_statistics()
-    return DemoService(summary=summary, open_episodes=open_episodes, sign_ins=sign_ins)
+    return DemoService(
+        summary=summary, open_episodes=open_episodes, sign_ins=sign_ins, pathway=pathway
+    )
+
+
+def _triage_sign_ins() -> tuple[SignIn, ...]:
+    return tuple(
+        SignIn("therapist (triage)", s.user.username, "the intake queue and the waiting list")
+        for s in Staff.objects.filter(triage=True).select_related("user").order_by("pk")[:1]
+    )
 
 
 def evaluate_open_episodes() -> int:

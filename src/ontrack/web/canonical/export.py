@@ -14,6 +14,8 @@ from ontrack.web.accounts.models import Service, Staff, User
 from ontrack.web.audit.models import AuditEvent, AuditKind
 from ontrack.web.canonical._items import format_items
 from ontrack.web.common.codes import AlertActionKind, Qualification, TherapistRole
+from ontrack.web.pathway.codes import CANONICAL_CIRCUMSTANCE
+from ontrack.web.pathway.models import Circumstance
 from ontrack.web.records.models import (
     Alert,
     AllianceResponse,
@@ -76,7 +78,8 @@ def _export(service: Service | None) -> dict[str, pa.Table]:
     services = Service.objects.all() if service is None else Service.objects.filter(pk=service.pk)
     referrals = Referral.objects.filter(client__service__in=services)
     staff = Staff.objects.filter(service__in=services).exclude(therapist_role="")
-    in_referrals = {"contact__referral__in": referrals}
+    # A contact entered in error is kept in the records but is no part of the dataset.
+    in_referrals = {"contact__referral__in": referrals, "contact__entered_in_error_at": None}
     return {
         "service": _table(
             "service",
@@ -87,9 +90,9 @@ def _export(service: Service | None) -> dict[str, pa.Table]:
         "contact": _table(
             "contact",
             _rows(
-                Contact.objects.filter(referral__in=referrals).select_related(
-                    "referral", "therapist"
-                ),
+                Contact.objects.filter(
+                    referral__in=referrals, entered_in_error_at__isnull=True
+                ).select_related("referral", "therapist"),
                 _contact_row,
             ),
         ),
@@ -112,22 +115,39 @@ def _export(service: Service | None) -> dict[str, pa.Table]:
         "goal_rating": _table(
             "goal_rating",
             _rows(
-                GoalRating.objects.filter(goal__referral__in=referrals).select_related(
-                    "goal__referral", "contact"
-                ),
+                GoalRating.objects.filter(
+                    goal__referral__in=referrals, contact__entered_in_error_at__isnull=True
+                ).select_related("goal__referral", "contact"),
                 _goal_rating_row,
             ),
         ),
         "homework": _table(
             "homework",
             _rows(
-                Homework.objects.filter(referral__in=referrals).select_related(
-                    "referral", "set_contact", "reviewed_contact"
-                ),
+                Homework.objects.filter(
+                    referral__in=referrals, set_contact__entered_in_error_at__isnull=True
+                ).select_related("referral", "set_contact", "reviewed_contact"),
                 _homework_row,
             ),
         ),
         "alert": _table("alert", _alert_rows(Alert.objects.filter(referral__in=referrals))),
+        "circumstance": _circumstance_table(referrals),
+    }
+
+
+def _circumstance_table(referrals: models.QuerySet[Referral]) -> pa.Table:
+    """The circumstances found at assessment (the pathway's records)."""
+    found = Circumstance.objects.filter(
+        referral__in=referrals, contact__entered_in_error_at__isnull=True
+    ).select_related("referral", "contact")
+    return _table("circumstance", _rows(found, _circumstance_row))
+
+
+def _circumstance_row(c: Circumstance) -> dict[str, Any]:
+    return {
+        "referral_id": c.referral.external_id,
+        "contact_id": c.contact.external_id,
+        "kind": CANONICAL_CIRCUMSTANCE[c.kind],
     }
 
 
@@ -182,9 +202,15 @@ def _homework_row(h: Homework) -> dict[str, Any]:
         "homework_id": h.external_id,
         "referral_id": h.referral.external_id,
         "set_contact_id": h.set_contact.external_id,
-        "reviewed_contact_id": h.reviewed_contact.external_id if h.reviewed_contact else None,
+        "reviewed_contact_id": (
+            h.reviewed_contact.external_id
+            if h.reviewed_contact and not h.reviewed_contact.in_error
+            else None
+        ),
         "criteria_met": h.criteria_met,
-        "outcome": h.outcome or None,
+        "outcome": (
+            h.outcome or None if h.reviewed_contact and not h.reviewed_contact.in_error else None
+        ),
     }
 
 
@@ -226,6 +252,7 @@ def _referral_rows(referrals: models.QuerySet[Referral]) -> Iterable[dict[str, A
 def _alert_rows(alerts: models.QuerySet[Alert]) -> list[dict[str, Any]]:
     rows = []
     for a in alerts.select_related("referral", "contact").prefetch_related("actions"):
+        in_error = a.contact is not None and a.contact.in_error
         first = next(iter(a.actions.all()), None)
         action = None
         if first is not None:
@@ -236,7 +263,8 @@ def _alert_rows(alerts: models.QuerySet[Alert]) -> list[dict[str, Any]]:
             {
                 "alert_id": a.external_id,
                 "referral_id": a.referral.external_id,
-                "contact_id": a.contact.external_id if a.contact else None,
+                # the alert stays (risk is never lost); its contact left the dataset
+                "contact_id": a.contact.external_id if a.contact and not in_error else None,
                 "kind": a.kind,
                 "severity": a.severity,
                 "opened_at": _utc(a.opened_at),

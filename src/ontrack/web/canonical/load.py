@@ -446,7 +446,7 @@ def _risk_alerts(
         items = getattr(response, "_risk_items", ())
         reasons = [
             f"{response.measure} item {n} answered {response.items[n - 1]:g} at the session on "
-            f"{contact.contact_date:%d %b %Y} (found when the history was loaded)."
+            f"{contact.contact_date:%d %b %Y} (in the records brought into OnTrack)."
             for n in items
             if response.items is not None
         ] or [

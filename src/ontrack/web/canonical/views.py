@@ -59,6 +59,12 @@ def _measures(service_id: int, by: User) -> dict[str, Any]:
     return data
 
 
+def _decile_label(decile: int) -> str:
+    """The decile as the caption reads it: 1 = most deprived, 10 = least deprived."""
+    words = {1: " (most deprived)", 10: " (least deprived)"}
+    return f"{decile}{words.get(decile, '')}"
+
+
 def _rows(data: dict[str, Any]) -> dict[str, Any]:
     headlines = [
         {"key": key, "label": label, "of": of, "value": data.get(key)}
@@ -66,7 +72,7 @@ def _rows(data: dict[str, Any]) -> dict[str, Any]:
     ]
     practice = [{"label": label, "value": data.get(key)} for key, label in PRACTICE]
     deciles = [
-        {"decile": key, **row}
+        {**row, "decile": key, "label": _decile_label(int(key))}
         for key, row in sorted(data["by_imd_decile"].items(), key=lambda kv: int(kv[0]))
     ]
     kinds, severities = dict(AlertKind.choices), dict(AlertSeverity.choices)

@@ -87,7 +87,7 @@ class RecordRows:
         draws courses, which do not use it).
         """
         contacts = list(
-            Contact.unscoped.filter(referral=referral)
+            Contact.unscoped.filter(referral=referral, entered_in_error_at__isnull=True)
             .select_related("therapist")
             .order_by("contact_date", "pk")
         )
@@ -103,17 +103,19 @@ class RecordRows:
             referral=referral,
             contacts=contacts,
             questionnaires=list(
-                QuestionnaireResponse.unscoped.filter(contact__referral=referral).order_by(
-                    "contact__contact_date", "contact_id", "measure"
-                )
+                QuestionnaireResponse.unscoped.filter(
+                    contact__referral=referral, contact__entered_in_error_at__isnull=True
+                ).order_by("contact__contact_date", "contact_id", "measure")
             ),
             alliance=list(
-                AllianceResponse.unscoped.filter(contact__referral=referral).order_by(
-                    "contact__contact_date", "contact_id", "measure"
-                )
+                AllianceResponse.unscoped.filter(
+                    contact__referral=referral, contact__entered_in_error_at__isnull=True
+                ).order_by("contact__contact_date", "contact_id", "measure")
             ),
             goal_ratings=list(
-                GoalRating.unscoped.filter(goal__referral=referral)
+                GoalRating.unscoped.filter(
+                    goal__referral=referral, contact__entered_in_error_at__isnull=True
+                )
                 .select_related("goal")
                 .order_by("contact__contact_date", "goal__number")
             ),

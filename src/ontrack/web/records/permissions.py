@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
 from ontrack.web.accounts.models import User
-from ontrack.web.records.models import Client, Episode
+from ontrack.web.records.models import Client, Contact, Episode
 from ontrack.web.records.scoping import Viewer, ViewerKind, restrict, viewer_for
 
 CLINICAL = frozenset({ViewerKind.THERAPIST, ViewerKind.SUPERVISOR, ViewerKind.MANAGER})
@@ -130,3 +130,18 @@ def actor(by: User | AnonymousUser) -> Viewer:
     if viewer.kind == ViewerKind.ANONYMOUS:
         raise PermissionDenied("Sign in first.")
     return viewer
+
+
+def can_correct_contact(viewer: Viewer, contact: Contact) -> bool:
+    """The contact's therapist (or their supervisor) and the service's managers may correct
+    a recorded contact or mark it entered in error."""
+    if viewer.kind not in CLINICAL or not sees_client(viewer, contact.referral.client):
+        return False
+    if viewer.kind == ViewerKind.MANAGER:
+        return True
+    return contact.therapist_id is not None and contact.therapist_id in viewer.therapist_ids()
+
+
+def can_book(viewer: Viewer, client: Client) -> bool:
+    """Clinical staff who see the client may book, move and cancel their appointments."""
+    return viewer.kind in CLINICAL and sees_client(viewer, client)

@@ -9,8 +9,11 @@ management commands) says so with ``scopes_disabled()`` or the explicit ``Model.
 
 The rules:
 
-- a therapist sees the clients with an episode of care assigned to them;
-- a supervisor sees their current supervisees' clients, and their own caseload;
+- a therapist sees the clients with an episode of care assigned to them, the clients
+  they assessed, and the clients with an appointment booked with them;
+- staff flagged as doing triage (``Staff.triage``) also see everyone waiting: each client
+  with an open referral and no open episode (the intake queue and the waiting list);
+- a supervisor sees what their current supervisees see, and their own caseload;
 - a service manager sees every client of their service;
 - an administrator (service configuration) and anyone else sees no client records;
 - a client sees only themselves;
@@ -64,6 +67,7 @@ class Viewer:
     staff: Staff | None = None
     client_id: int | None = None
     _supervisee_ids: frozenset[int] | None = field(default=None, repr=False)
+    _clients: models.QuerySet[Any] | None = field(default=None, repr=False)
 
     @property
     def service_id(self) -> int | None:
@@ -87,6 +91,21 @@ class Viewer:
                     )
                 )
         return self._supervisee_ids
+
+    @property
+    def does_triage(self) -> bool:
+        """Managers, and staff flagged as doing triage, work the intake queue and waiting list."""
+        if self.kind == ViewerKind.MANAGER:
+            return True
+        return (
+            self.staff is not None
+            and self.kind
+            in (
+                ViewerKind.THERAPIST,
+                ViewerKind.SUPERVISOR,
+            )
+            and bool(self.staff.triage)
+        )
 
     def therapist_ids(self) -> frozenset[int]:
         """Return the ids of staff whose caseloads this viewer sees."""
@@ -136,31 +155,54 @@ def _resolve(user: AbstractBaseUser | AnonymousUser) -> Viewer:
 
 def visible_clients(viewer: Viewer) -> Q | None:
     """Return the condition on ``Client`` for what ``viewer`` may see; None = nothing."""
-    from ontrack.web.records.models import Episode
-
     if viewer.kind == ViewerKind.CLIENT and viewer.client_id is not None:
         return Q(pk=viewer.client_id)
     if viewer.kind in (ViewerKind.THERAPIST, ViewerKind.SUPERVISOR) and viewer.staff is not None:
-        caseload = Episode.unscoped.filter(therapist_id__in=viewer.therapist_ids()).values(
-            "referral__client_id"
-        )
-        return Q(service_id=viewer.service_id, pk__in=caseload)
+        return Q(service_id=viewer.service_id) & _staff_clients(viewer)
     if viewer.kind == ViewerKind.MANAGER and viewer.staff is not None:
         return Q(service_id=viewer.service_id)
     return None
 
 
-def restrict(queryset: models.QuerySet[M], viewer: Viewer) -> models.QuerySet[M]:
-    """Filter a query set of a clinical model to what ``viewer`` may see."""
+def _staff_clients(viewer: Viewer) -> Q:
+    """The clients a therapist or supervisor works with (see the rules above)."""
+    from ontrack.web.common.codes import EpisodeStatus
+    from ontrack.web.records.models import Appointment, Assessment, Episode, Referral
+
+    ids = viewer.therapist_ids()
+    condition = (
+        Q(pk__in=Episode.unscoped.filter(therapist_id__in=ids).values("referral__client_id"))
+        | Q(pk__in=Assessment.unscoped.filter(assessor_id__in=ids).values("referral__client_id"))
+        | Q(pk__in=Appointment.unscoped.filter(staff_id__in=ids).values("referral__client_id"))
+    )
+    if viewer.does_triage and viewer.service_id is not None:
+        waiting = Referral.unscoped.filter(
+            end_date__isnull=True, client__service_id=viewer.service_id
+        ).exclude(episodes__status=EpisodeStatus.OPEN)
+        condition |= Q(pk__in=waiting.values("client_id"))
+    return condition
+
+
+def _visible_client_ids(viewer: Viewer) -> models.QuerySet[Any] | None:
+    """The ids of the clients ``viewer`` sees, as a lazy subquery built once per viewer
+    (building it costs more than running it; Django copies it into each query)."""
     from ontrack.web.records.models import Client
 
-    condition = visible_clients(viewer)
-    if condition is None:
+    if viewer._clients is None:
+        condition = visible_clients(viewer)
+        if condition is None:
+            return None
+        viewer._clients = Client.unscoped.filter(condition).values("pk")
+    return viewer._clients
+
+
+def restrict(queryset: models.QuerySet[M], viewer: Viewer) -> models.QuerySet[M]:
+    """Filter a query set of a clinical model to what ``viewer`` may see."""
+    clients = _visible_client_ids(viewer)
+    if clients is None:
         return queryset.none()
     path: str = queryset.model.client_path  # type: ignore[attr-defined]
-    if not path:
-        return queryset.filter(condition)
-    return queryset.filter(**{f"{path}__in": Client.unscoped.filter(condition).values("pk")})
+    return queryset.filter(**{f"{path}__in" if path else "pk__in": clients})
 
 
 class _Disabled:

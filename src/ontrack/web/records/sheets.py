@@ -83,26 +83,38 @@ class _Sheet(FPDF):
         return safe
 
 
-def homework_pdf(text: SheetText) -> bytes:
-    """Render the homework sheet as an A4 PDF and return its bytes."""
+def new_pdf(*, title: str, author: str, side: float, top: float) -> _Sheet:
+    """Start an A4 PDF with its first page, in DejaVu Sans when the system has it."""
     pdf = _Sheet(format="A4", unit="mm")
-    pdf.set_title(f"Homework for {text.client}")
-    pdf.set_author(text.service)
+    pdf.set_title(title)
+    pdf.set_author(author)
     pdf.set_creator("OnTrack")
     font = _font()
     if font is not None:
         pdf.add_font("Sheet", "", font)
         pdf.add_font("Sheet", "B", font)
         pdf.family = "Sheet"
-    pdf.set_margins(18, 16, 18)
-    pdf.set_auto_page_break(True, margin=16)
+    pdf.set_margins(side, top, side)
+    pdf.set_auto_page_break(True, margin=top)
     pdf.add_page()
+    return pdf
+
+
+def write_line(pdf: _Sheet, value: str, size: float, style: str = "", gap: float = 2) -> None:
+    """Write a paragraph across the page, then leave ``gap`` millimetres."""
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf.set_font(pdf.family, style, size)
+    pdf.multi_cell(width, size * 0.5, pdf.text_for(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(gap)
+
+
+def homework_pdf(text: SheetText) -> bytes:
+    """Render the homework sheet as an A4 PDF and return its bytes."""
+    pdf = new_pdf(title=f"Homework for {text.client}", author=text.service, side=18, top=16)
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
     def line(value: str, size: float, style: str = "", gap: float = 2) -> None:
-        pdf.set_font(pdf.family, style, size)
-        pdf.multi_cell(width, size * 0.5, pdf.text_for(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(gap)
+        write_line(pdf, value, size, style, gap)
 
     line("Between-session task", 20, "B", 1)
     line(

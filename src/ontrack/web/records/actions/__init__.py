@@ -13,7 +13,13 @@ from ontrack.web.records.actions.alerts import (
     open_alert,
     record_alert_action,
 )
+from ontrack.web.records.actions.appointments import (
+    book_appointment,
+    rebook_appointment,
+    record_appointment_outcome,
+)
 from ontrack.web.records.actions.care import (
+    close_episode,
     create_referral,
     end_referral,
     open_episode,
@@ -32,6 +38,8 @@ from ontrack.web.records.actions.concerns import (
     escalate_concern,
     raise_concern,
 )
+from ontrack.web.records.actions.corrections import correct_session, mark_entered_in_error
+from ontrack.web.records.actions.followups import record_follow_up
 from ontrack.web.records.actions.homework import (
     HomeworkPlan,
     agree_goal,
@@ -48,6 +56,7 @@ from ontrack.web.records.actions.sessions import (
     validate_session,
 )
 from ontrack.web.records.actions.signals import refresh_signal
+from ontrack.web.records.actions.tokens import claim_form_token, new_form_token
 
 __all__ = [
     "ActionError",
@@ -60,18 +69,27 @@ __all__ = [
     "acknowledge_concern",
     "add_supervision_note",
     "agree_goal",
+    "book_appointment",
+    "claim_form_token",
     "close_alert",
     "close_concern",
+    "close_episode",
+    "correct_session",
     "create_referral",
     "end_referral",
     "escalate_concern",
+    "mark_entered_in_error",
+    "new_form_token",
     "open_alert",
     "open_episode",
     "raise_concern",
     "rate_session",
     "reassign_episode",
+    "rebook_appointment",
     "record_alert_action",
+    "record_appointment_outcome",
     "record_assessment",
+    "record_follow_up",
     "record_review_decision",
     "record_session",
     "record_session_with_online",

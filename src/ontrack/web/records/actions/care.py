@@ -374,3 +374,37 @@ def end_referral(
         new=snapshot(referral, ("end_date", "end_code")),
     )
     return referral
+
+
+@transaction.atomic
+def close_episode(
+    *, episode: Episode, expected_version: int, ended_on: dt.date, by: User
+) -> Episode:
+    """End an episode of care while the referral goes on (a change of course): the client
+    leaves this therapist's caseload, and the episode stays in the history."""
+    viewer = permissions.actor(by)
+    permissions.require(
+        permissions.can_edit_client(viewer, episode.referral.client), "close this episode"
+    )
+    errors: dict[str, str] = {}
+    day = _check_date(errors, "ended_on", ended_on, "end date")
+    if day is not None and day < episode.started_on:
+        errors["ended_on"] = "An episode cannot end before it started."
+    if not episode.is_open:
+        errors["__all__"] = "This episode has already ended."
+    if errors or day is None:
+        raise ActionError(errors)
+    claim_version(episode, expected_version)
+    episode.status = EpisodeStatus.CLOSED
+    episode.ended_on = day
+    episode.next_session_on = None
+    episode.save(update_fields=["status", "ended_on", "next_session_on", "version"])
+    record_change(
+        by=by,
+        action="close_episode",
+        target=episode,
+        client_id=episode.referral.client_id,
+        old={"status": EpisodeStatus.OPEN, "ended_on": None},
+        new=snapshot(episode, ("status", "ended_on")),
+    )
+    return episode

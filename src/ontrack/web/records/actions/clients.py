@@ -29,6 +29,7 @@ _TEXT_LIMITS = {
     "postcode": 10,
     "preferred_language": 64,
     "therapist_preferences": 2000,
+    "gp_practice": 200,
 }
 _CHOICES: dict[str, tuple[Any, bool]] = {
     "gender": (Gender, True),

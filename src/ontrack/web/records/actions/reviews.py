@@ -47,12 +47,22 @@ def _check_decision(
         errors["decisions"] = (
             "Choose at least one decision (choose 'Carry on as planned' if nothing changes)."
         )
+    if ReviewDecisionKind.CONTINUE in chosen and len(chosen) > 1:
+        errors["decisions"] = (
+            "'Carry on as planned' means nothing changes: choose it alone, or untick it and "
+            "choose the changes."
+        )
     agreed = _check_codes(
         errors, "reasons_agreed", reasons_agreed, [r.value for r in Reason], "reason"
     )
     note = check_text(errors, "note", note, limit=5000)
     if not isinstance(review, Mapping) or "reasons" not in review:
         errors["__all__"] = "The review to record is missing; reload the page."
+    elif _already_decided(episode, review):
+        errors["__all__"] = (
+            "A decision on this review was already recorded (the form was sent twice?). "
+            "Nothing more was saved; the review page shows it."
+        )
     if alert is not None:
         if alert.referral_id != episode.referral_id:
             errors["__all__"] = "That alert belongs to another referral."
@@ -61,6 +71,15 @@ def _check_decision(
     if errors:
         raise ActionError(errors)
     return chosen, agreed, note
+
+
+def _already_decided(episode: Episode, review: Mapping[str, Any]) -> bool:
+    """Whether this review (the episode as of the same latest contact) has a decision."""
+    contact_id = review.get("contact_id")
+    decided = ReviewDecision.unscoped.filter(episode=episode)
+    if contact_id:
+        return decided.filter(contact_id=int(contact_id)).exists()
+    return decided.filter(contact__isnull=True).exists()
 
 
 @transaction.atomic

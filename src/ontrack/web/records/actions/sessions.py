@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from ontrack.measures import Measure, MeasureError, ScoreResult, get_measure, score
@@ -33,7 +32,6 @@ from ontrack.web.common.actions import (
 )
 from ontrack.web.common.codes import (
     ATTENDED,
-    TREATMENT_APP_TYPES,
     AlertKind,
     AlertSeverity,
     AppType,
@@ -46,8 +44,10 @@ from ontrack.web.common.codes import (
 from ontrack.web.records import permissions
 from ontrack.web.records.actions.alerts import open_alert
 from ontrack.web.records.actions.homework import HomeworkPlan, check_plan, create_homework
+from ontrack.web.records.actions.numbering import attend_booked_appointment, renumber_sessions
 from ontrack.web.records.actions.signals import refresh_signal
 from ontrack.web.records.models import (
+    Alert,
     AllianceResponse,
     Contact,
     Episode,
@@ -55,6 +55,7 @@ from ontrack.web.records.models import (
     GoalRating,
     Homework,
     QuestionnaireResponse,
+    Referral,
 )
 
 Answers = Sequence[int | float | None]
@@ -99,6 +100,9 @@ class Session:
     new_homework: HomeworkPlan | None = None
     notes: str = ""
     next_session_on: dt.date | None = None
+    # The session form asks before a second attended session on one day (it is usually the
+    # same form sent twice); other callers (imports, the API) record what happened.
+    same_day_confirmed: bool = True
 
     @property
     def attended(self) -> bool:
@@ -111,9 +115,9 @@ class SessionCheck:
 
     session: Session
     errors: dict[str, str] = field(default_factory=dict)
-    scored: list[_Scored] = field(default_factory=list)
+    scored: list[Scored] = field(default_factory=list)
     totalled: list[tuple[Measure, float]] = field(default_factory=list)
-    rated: list[_Scored] = field(default_factory=list)
+    rated: list[Scored] = field(default_factory=list)
     homework: dict[int, Homework] = field(default_factory=dict)
 
 
@@ -169,6 +173,7 @@ def _check_contact(errors: dict[str, str], episode: Episode, session: Session) -
         notes=check_text(errors, "notes", session.notes, limit=20000),
     )
     _check_next_session(errors, cleaned)
+    _check_same_day(errors, episode, cleaned)
     if not episode.referral.is_open:
         errors["__all__"] = "This referral has ended; sessions can no longer be recorded."
     return cleaned
@@ -186,6 +191,29 @@ def _check_next_session(errors: dict[str, str], session: Session) -> None:
         errors["next_session_on"] = "Book the next session within a year."
 
 
+def _check_same_day(errors: dict[str, str], episode: Episode, session: Session) -> None:
+    """A second attended session on one day is usually a form sent twice: ask first."""
+    when = session.contact_date
+    if session.same_day_confirmed or not session.attended or "contact_date" in errors:
+        return
+    if not isinstance(when, dt.date):
+        return
+    if (
+        Contact.unscoped.filter(
+            referral=episode.referral,
+            contact_date=when,
+            attendance__in=list(ATTENDED),
+            entered_in_error_at__isnull=True,
+        )
+        .exclude(app_type=AppType.FOLLOW_UP)
+        .exists()
+    ):
+        errors["same_day_confirmed"] = (
+            f"A session on {when:%d %b %Y} is already recorded for this client. If this is "
+            "a second session that day, tick to confirm; otherwise go back to the first one."
+        )
+
+
 def _refuse_unattended(errors: dict[str, str], session: Session) -> None:
     """Nothing is measured, rated, reviewed or set at a session the client missed."""
     for code in (*session.questionnaires, *session.totals):
@@ -201,7 +229,7 @@ def _refuse_unattended(errors: dict[str, str], session: Session) -> None:
 
 
 @dataclass(frozen=True)
-class _Scored:
+class Scored:
     code: str
     answers: list[int | float | None]
     result: ScoreResult
@@ -209,8 +237,8 @@ class _Scored:
 
 def _score_all(
     errors: dict[str, str], measures: Mapping[str, Answers], kind: Kind, key: str
-) -> list[_Scored]:
-    scored: list[_Scored] = []
+) -> list[Scored]:
+    scored: list[Scored] = []
     for code, answers in measures.items():
         name = f"{key}:{code}"
         try:
@@ -222,7 +250,7 @@ def _score_all(
         except MeasureError as exc:
             errors[name] = str(exc)
             continue
-        scored.append(_Scored(measure.code, list(answers), result))
+        scored.append(Scored(measure.code, list(answers), result))
     return scored
 
 
@@ -312,6 +340,7 @@ def record_session(
     new_homework: HomeworkPlan | None = None,
     notes: str = "",
     next_session_on: dt.date | None = None,
+    same_day_confirmed: bool = True,
     by: User,
 ) -> Contact:
     """Record one contact of an episode with everything measured and agreed at it.
@@ -332,7 +361,7 @@ def record_session(
     session = Session(
         contact_date, attendance, app_type, cons_mechanism, therapy,
         questionnaires or {}, totals or {}, alliance or {}, goal_ratings or {},
-        homework_reviews or {}, new_homework, notes, next_session_on,
+        homework_reviews or {}, new_homework, notes, next_session_on, same_day_confirmed,
     )  # fmt: skip
     check = validate_session(episode=episode, session=session)
     if check.errors:
@@ -341,18 +370,43 @@ def record_session(
     contact = _write_session(episode, check, by)
     # Clinical safety: every positive risk answer opens an urgent alert, here, in the same
     # transaction; if it cannot be opened the whole session is rolled back.
-    for scored in check.scored:
-        if scored.result.risk:
-            open_alert(
-                referral=episode.referral,
-                contact=contact,
-                kind=AlertKind.RISK,
-                severity=AlertSeverity.URGENT,
-                reasons=_risk_reasons(scored, contact.contact_date),
-                by=None,
-            )
+    open_risk_alerts(
+        referral=episode.referral,
+        contact=contact,
+        scored=check.scored,
+        where=f"at the session on {contact.contact_date:%d %b %Y}",
+    )
     refresh_signal(episode=episode, by=by)
     return contact
+
+
+def score_questionnaires(
+    errors: dict[str, str], questionnaires: Mapping[str, Answers], key: str = "questionnaire"
+) -> list[Scored]:
+    """Score outcome questionnaires as a session does (every input path scores this way)."""
+    return _score_all(errors, questionnaires, Kind.OUTCOME, key)
+
+
+def open_risk_alerts(
+    *, referral: Referral, contact: Contact | None, scored: Sequence[Scored], where: str
+) -> list[Alert]:
+    """The risk rule, written once: each positive risk answer opens an urgent risk alert.
+
+    Used by the session form, the assessment and the waiting-well check-in alike; there is
+    no argument that skips it. ``where`` says in words where the answer was given.
+    """
+    return [
+        open_alert(
+            referral=referral,
+            contact=contact,
+            kind=AlertKind.RISK,
+            severity=AlertSeverity.URGENT,
+            reasons=_risk_reasons(item, where),
+            by=None,
+        )
+        for item in scored
+        if item.result.risk
+    ]
 
 
 def _write_session(episode: Episode, check: SessionCheck, by: User) -> Contact:
@@ -408,11 +462,7 @@ def _book_next(episode: Episode, contact_date: dt.date, next_session_on: dt.date
 
 def _create_contact(episode: Episode, session: Session, when: dt.date, by: User) -> Contact:
     referral = episode.referral
-    session_number = None
-    if session.attended and session.app_type in TREATMENT_APP_TYPES:
-        last = Contact.unscoped.filter(referral=referral).aggregate(n=Max("session_number"))["n"]
-        session_number = (last or 0) + 1
-    return Contact.unscoped.create(
+    contact = Contact.unscoped.create(
         referral=referral,
         episode=episode,
         external_id=new_external_id("C"),
@@ -423,10 +473,32 @@ def _create_contact(episode: Episode, session: Session, when: dt.date, by: User)
         therapist=episode.therapist,
         therapy=(session.therapy or "") if session.attended else "",
         step=episode.step,
-        session_number=session_number,
         notes=session.notes,
         recorded_by=by,
     )
+    renumber_sessions(referral)
+    contact.refresh_from_db(fields=["session_number"])
+    attend_booked_appointment(episode, contact)
+    return contact
+
+
+def check_totals(
+    errors: dict[str, str], totals: Mapping[str, object], questionnaires: Mapping[str, Answers]
+) -> list[tuple[Measure, float]]:
+    """Check totals given without answers, as a session does (scoring-only measures)."""
+    return _check_totals(errors, totals, questionnaires)
+
+
+def store_questionnaires(
+    contact: Contact,
+    scored: Sequence[Scored],
+    totalled: Sequence[tuple[Measure, float]] = (),
+) -> None:
+    """Store scored questionnaires as the contact's responses (assessment, follow-up)."""
+    check = SessionCheck(
+        Session(contact.contact_date, ""), scored=list(scored), totalled=list(totalled)
+    )
+    _store_measures(contact, check)
 
 
 def _store_measures(contact: Contact, check: SessionCheck) -> None:
@@ -478,10 +550,9 @@ def _review_homework(item: Homework, review: HomeworkReview, contact: Contact, b
     )
 
 
-def _risk_reasons(scored: _Scored, contact_date: dt.date) -> list[str]:
+def _risk_reasons(scored: Scored, where: str) -> list[str]:
     reasons = [
-        f"{scored.code} item {item} answered {scored.answers[item - 1]:g} "
-        f"at the session on {contact_date:%d %b %Y}."
+        f"{scored.code} item {item} answered {scored.answers[item - 1]:g} {where}."
         for item in scored.result.risk_items
     ]
     reasons += [note for note in scored.result.notes if note.lower().startswith("risk")]

@@ -13,6 +13,7 @@ from dataclasses import fields
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from ontrack.measures import Measure, MeasureError, get_measure, risk_answers
@@ -68,6 +69,12 @@ class SessionForm(AccessibleFormMixin, forms.Form):
     """Record a session: attendance, questionnaires, alliance, goals, homework and notes."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # One-time token: going back and sending the form again cannot save a second session.
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    same_day_confirmed = forms.BooleanField(
+        label="Yes, this is a second session on the same day",
+        required=False,
+    )
     # The anxiety-disorder-specific measure this form asks (chosen above the form).
     adsm = forms.CharField(widget=forms.HiddenInput, required=False)
     # Whether a date was given is the action's rule; the browser still asks for one.
@@ -391,6 +398,7 @@ class SessionForm(AccessibleFormMixin, forms.Form):
             new_homework=self.homework_plan(),
             notes=data.get("notes") or "",
             next_session_on=data.get("next_session_on"),
+            same_day_confirmed=bool(data.get("same_day_confirmed")),
         )
 
     def action_arguments(self) -> dict[str, Any]:
@@ -403,6 +411,12 @@ class SessionForm(AccessibleFormMixin, forms.Form):
         }
 
     # -- errors from the action --------------------------------------------------------------
+
+    def show_unchecked(self) -> None:
+        """Show what was typed without checking it (the ADSM was changed, nothing sent)."""
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        self.style_widgets()
 
     def add_action_errors(self, error: ActionError) -> None:
         """Put each of the action's messages next to the field it is about."""

@@ -1,6 +1,7 @@
 """Care records: one module per aggregate (client, care, measures, alerts, concerns)."""
 
 from ontrack.web.records.models.alerts import Alert, AlertAction
+from ontrack.web.records.models.appointments import Appointment, AppointmentStatus
 from ontrack.web.records.models.care import Assessment, Contact, Episode, Referral
 from ontrack.web.records.models.clients import Client
 from ontrack.web.records.models.concerns import Concern, ConcernStep
@@ -18,6 +19,8 @@ __all__ = [
     "Alert",
     "AlertAction",
     "AllianceResponse",
+    "Appointment",
+    "AppointmentStatus",
     "Assessment",
     "Client",
     "Concern",

@@ -206,6 +206,17 @@ class Contact(ScopedModel):
         related_name="+",
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # A contact recorded by mistake is kept (the audit trail needs it) but marked, and left
+    # out of session numbers, signals and exports; any risk alert it raised stays.
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    entered_in_error_reason = models.TextField(blank=True)
 
     version = models.PositiveIntegerField(default=1)
 
@@ -222,6 +233,10 @@ class Contact(ScopedModel):
                 | (Q(attendance__in=["5", "6"]) & Q(app_type__in=["02", "03", "05"])),
                 name="contact_session_number_only_for_attended_treatment",
             ),
+            models.CheckConstraint(
+                condition=Q(entered_in_error_at__isnull=True) | Q(session_number__isnull=True),
+                name="contact_in_error_has_no_session_number",
+            ),
         ]
         indexes: ClassVar = [models.Index(fields=["referral", "contact_date"])]
 
@@ -231,3 +246,7 @@ class Contact(ScopedModel):
     @property
     def attended(self) -> bool:
         return self.attendance in (Attendance.ATTENDED_ON_TIME, Attendance.ARRIVED_LATE_SEEN)
+
+    @property
+    def in_error(self) -> bool:
+        return self.entered_in_error_at is not None

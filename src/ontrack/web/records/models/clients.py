@@ -33,6 +33,7 @@ CLIENT_EDITABLE_FIELDS = (
     "preferred_language",
     "needs_interpreter",
     "therapist_preferences",
+    "gp_practice",
 )
 
 
@@ -77,6 +78,9 @@ class Client(ScopedModel):
     postcode = models.CharField(max_length=10, blank=True)
     contact_preference = models.CharField(
         max_length=8, choices=ContactPreference.choices, blank=True
+    )
+    gp_practice = models.CharField(
+        max_length=200, blank=True, help_text="Their GP practice (the discharge letter goes there)."
     )
     # What they consent to.
     consent_to_treatment = models.BooleanField(

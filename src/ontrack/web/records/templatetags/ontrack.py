@@ -132,3 +132,17 @@ def sort_header(sorts: dict[str, Any], key: str, numeric: bool = False) -> str:
         link["href"],
         link["label"],
     )
+
+
+@register.filter
+def provenance(label: str | None) -> str:
+    """Where the expected courses come from, in words for clinicians (the model bundle's
+    own label names commands, which belong in the docs, not on a clinical page)."""
+    if not label:
+        return ""
+    if "simulated" in label.lower():
+        return (
+            "The expected courses are OnTrack's defaults, fitted on simulated data shaped to "
+            "national figures, not on this service's own history."
+        )
+    return "The expected courses were fitted on this service's own history."

@@ -79,12 +79,12 @@ def alerts_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = require_staff(request, "The alerts inbox")
     alerts = inbox_alerts(viewer)
     status = request.GET.get("status", "unresolved")
-    if status == "unresolved":
-        alerts = alerts.filter(status__in=UNRESOLVED)
-    elif status in AlertStatus.values:
+    if status in AlertStatus.values:
         alerts = alerts.filter(status=status)
-    else:
-        status = "all"
+    elif status != "all":
+        # An unknown status is ignored: the default filter applies and the page says so.
+        status = "unresolved"
+        alerts = alerts.filter(status__in=UNRESOLVED)
     kind = request.GET.get("kind", "")
     if kind in AlertKind.values:
         alerts = alerts.filter(kind=kind)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -19,6 +20,7 @@ from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.common.codes import AlertKind, AlertStatus, GoalStatus
 from ontrack.web.records import actions
 from ontrack.web.records.actions.online import SESSION_MEASURES, adsm_for, pending_submissions
+from ontrack.web.records.actions.tokens import note_token_result
 from ontrack.web.records.forms.sessions import AdsmChoiceForm, SessionForm, adsm_choices
 from ontrack.web.records.models import (
     Alert,
@@ -67,6 +69,32 @@ def session_form(
     )
 
 
+def _save(
+    request: AuthenticatedHttpRequest, form: SessionForm, episode: Episode
+) -> HttpResponse | None:
+    """Save a valid session form once (its one-time token is claimed in the same
+    transaction); None when the action refused it (its messages are on the form)."""
+    client_id = episode.referral.client_id
+    try:
+        with transaction.atomic():
+            claimed = actions.claim_form_token(form.cleaned_data.get("form_token"), by=request.user)
+            contact = actions.record_session_with_online(
+                episode=episode, by=request.user, **form.action_arguments()
+            )
+            note_token_result(claimed, reverse("contact_detail", args=[client_id, contact.pk]))
+    except actions.ActionError as error:
+        form.add_action_errors(error)
+        return None
+    if contact.alerts.filter(kind=AlertKind.RISK).exists():
+        messages.warning(
+            request,
+            "An urgent risk alert was opened: a risk question was answered "
+            "positively. Review risk with the client today.",
+        )
+    url = reverse("contact_detail", args=[client_id, contact.pk])
+    return HttpResponseRedirect(url + "?saved=1")
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def record_session(
@@ -78,27 +106,20 @@ def record_session(
     adsm = chosen_adsm(request, episode)
     # Answers the client completed online since the last session pre-fill the form.
     online = pending_submissions(episode.referral)
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("change_adsm"):
+        # "Use this measure": show the form again with the other ADSM, keeping everything
+        # typed so far; nothing is checked or saved yet.
         form = session_form(episode, request.POST, adsm=adsm, online=online)
-        if form.is_valid():
-            try:
-                contact = actions.record_session_with_online(
-                    episode=episode, by=request.user, **form.action_arguments()
-                )
-            except actions.ActionError as error:
-                form.add_action_errors(error)
-            else:
-                if contact.alerts.filter(kind=AlertKind.RISK).exists():
-                    messages.warning(
-                        request,
-                        "An urgent risk alert was opened: a risk question was answered "
-                        "positively. Review risk with the client today.",
-                    )
-                url = reverse("contact_detail", args=[client.pk, contact.pk])
-                return HttpResponseRedirect(url + "?saved=1")
+        form.show_unchecked()
+        status = 200
+    elif request.method == "POST":
+        form = session_form(episode, request.POST, adsm=adsm, online=online)
+        if form.is_valid() and (saved := _save(request, form, episode)) is not None:
+            return saved
         status = 400
     else:
         form = session_form(episode, adsm=adsm, online=online)
+        form.initial["form_token"] = actions.new_form_token()
         status = 200
     sessions = Contact.objects.filter(
         referral=episode.referral, session_number__isnull=False
@@ -112,6 +133,8 @@ def record_session(
             "form": form,
             "sessions_so_far": sessions,
             "adsm_form": AdsmChoiceForm(initial={"adsm": adsm}),
+            "same_day_asked": "same_day_confirmed" in form.errors
+            or bool(form.data.get("same_day_confirmed")),
             "adsm_default": adsm_for(episode.referral),
             "waiting_elsewhere": [
                 s for code, s in online.items() if code not in {g.measure.code for g in form.groups}
