@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import itertools
 import os
+import re
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping
@@ -301,10 +302,23 @@ def _require_engine(engine: EngineName) -> None:
 # -- DuckDB ---------------------------------------------------------------------------------
 
 
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def check_memory_limit(text: str) -> str:
+    """Return ``text`` if it is a DuckDB memory size (``4GB``, ``512 MiB``); else ValueError.
+
+    Checked here, not left to DuckDB, because the value is spliced into a SET statement.
+    """
+    if not _MEMORY_LIMIT.fullmatch(text.strip()):
+        raise ValueError(f"{text!r} is not a memory size such as 4GB or 512MiB")
+    return text.strip()
+
+
 def _duckdb(memory_limit: str | None) -> Any:
     con = ibis.duckdb.connect()
     if memory_limit:
-        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+        con.raw_sql(f"SET memory_limit = '{check_memory_limit(memory_limit)}'")
     # Insertion order is not needed by any measure; dropping it lets DuckDB stream more.
     con.raw_sql("SET preserve_insertion_order = false")
     return con

@@ -5,15 +5,21 @@ Each module in this package adds one or more subcommands by defining
 without editing a central list.
 
 Exit status: 0 on success, 2 on bad input (with one line on stderr naming the
-problem), 1 on an unexpected failure.
+problem), 1 on an unexpected failure. No input ever produces a traceback: ``main`` turns
+the errors that bad input can cause deep inside a command (a file that cannot be read or
+written, text that is not UTF-8, nesting too deep to follow, a value a library refuses)
+into one line and exit status 2, and any other failure into one line and exit status 1
+(``ONTRACK_TRACEBACK=1`` shows the traceback for a bug report).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from typing import NoReturn, Protocol, cast
 
@@ -73,8 +79,70 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except UsageError as exc:
-        print(f"ontrack {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args.command, str(exc), 2)
+    except BrokenPipeError:
+        # The reader went away (`ontrack report --json | head`): nothing more to say.
+        _quiet_stdout()
+        return 0
+    except KeyboardInterrupt:
+        return _fail(args.command, "interrupted", 130)
+    except _BAD_INPUT as exc:
+        if os.environ.get("ONTRACK_TRACEBACK"):
+            raise
+        return _fail(args.command, _one_line(exc), 2)
+    except Exception as exc:
+        if os.environ.get("ONTRACK_TRACEBACK"):
+            raise
+        return _fail(
+            args.command,
+            f"unexpected failure ({type(exc).__name__}: {_one_line(exc)}); "
+            "ONTRACK_TRACEBACK=1 shows where",
+            1,
+        )
+
+
+# Errors that bad input (not a bug) raises deep inside a command: an unreadable or
+# unwritable path, bytes that are not UTF-8, a structure nested past Python's stack.
+_BAD_INPUT: tuple[type[BaseException], ...] = (OSError, UnicodeError, RecursionError)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else ""
+        return f"{where}: {exc.strerror}" if where else exc.strerror
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply to read"
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _fail(command: str, message: str, status: int) -> int:
+    print(f"ontrack {command}: error: {message}", file=sys.stderr)
+    return status
+
+
+def _quiet_stdout() -> None:
+    # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def writable_directory(path: os.PathLike[str] | str, flag: str) -> None:
+    """Raise ``UsageError`` unless a new file or folder can be made in ``path``'s folder.
+
+    Checked before long work starts, by making and removing an empty folder there: only
+    trying tells (``/proc`` looks writable to root, a read-only mount does not say).
+    """
+    parent = os.path.dirname(os.path.abspath(path)) or "."
+    if not os.path.isdir(parent):
+        raise UsageError(f"{flag} {path}: the folder {parent} does not exist")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".ontrack-probe-", dir=parent))
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write in {parent} ({exc.strerror})") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

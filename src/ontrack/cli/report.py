@@ -92,6 +92,13 @@ def run(args: argparse.Namespace) -> int:
     period = Period(_date(args.start, "--from"), _date(args.end, "--to"))
     if period.start and period.end and period.start > period.end:
         raise UsageError(f"--from {period.start} is after --to {period.end}")
+    if args.memory_limit is not None:
+        from ontrack.analytics.engines import check_memory_limit
+
+        try:
+            args.memory_limit = check_memory_limit(args.memory_limit)
+        except ValueError as error:
+            raise UsageError(f"--memory-limit {error}") from None
     html_target = _check_target(args.html, "--html")
     csv_target = _check_target(args.csv, "--csv")
     try:

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from ontrack.cli import UsageError
+from ontrack.cli import UsageError, writable_directory
 from ontrack.dataset import DatasetError, write_dataset
 from ontrack.synth import DEFAULT_START, simulate
 
@@ -102,6 +102,7 @@ def _simulate(args: argparse.Namespace) -> int:
         raise UsageError(f"{out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not args.force:
         raise UsageError(f"{out} is not empty; use --force to replace it")
+    writable_directory(out, "--out")  # before the simulation, not after minutes of it
     started = time.perf_counter()
     progress = sys.stderr.isatty() and not args.quiet
     try:

@@ -236,7 +236,13 @@ def _read_raw(name: str, file: Path) -> tuple[pa.Table | None, Problem | None]:
         if file.suffix.lower() == ".parquet":
             return pq.read_table(file), None
         return _read_csv(file), None
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as error:
+    except (
+        pa.ArrowInvalid,
+        pa.ArrowNotImplementedError,
+        OSError,
+        UnicodeDecodeError,
+        UnclosedQuoteError,
+    ) as error:
         kind = "Parquet" if file.suffix.lower() == ".parquet" else "CSV"
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return None, Problem(
@@ -248,8 +254,42 @@ def _read_raw(name: str, file: Path) -> tuple[pa.Table | None, Problem | None]:
         )
 
 
+class UnclosedQuoteError(ValueError):
+    """A CSV file whose last quoted value is never closed (a truncated or damaged file)."""
+
+
+_CHUNK = 1 << 24
+
+
+def _check_quotes(file: Path) -> None:
+    """Refuse a CSV file with a quoted value that is never closed.
+
+    Arrow's reader takes an unclosed quote at the end of a file as a value running to the end,
+    so a truncated line would be read as a new row. In a well-formed file every quote
+    character is paired (opening, closing, or doubled inside a value), so an even count is
+    cheap proof of health; only an odd count is read again, by the standard library's strict
+    reader, to name the line.
+    """
+    quotes = 0
+    with file.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            quotes += chunk.count(b'"')
+    if quotes % 2 == 0:
+        return
+    with file.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            for _ in reader:
+                pass
+        except csv.Error:
+            raise UnclosedQuoteError(
+                f"line {reader.line_num}: a quoted value is never closed"
+            ) from None
+
+
 def _read_csv(file: Path) -> pa.Table:
     """Read every column as text; ``conform`` converts each one and names bad values."""
+    _check_quotes(file)
     with file.open(newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle), [])
     return pacsv.read_csv(
