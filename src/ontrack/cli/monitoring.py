@@ -210,6 +210,11 @@ def _validate(args: argparse.Namespace) -> int:
         shown = "n/a" if value is None else f"{value:.3f}"
         print(f"  {key.replace('_', ' ')}: {shown} (target {report['targets'][key]})")
     print(f"  median lead (sessions): {report['median_lead_sessions']}")
+    for key in ("deterioration_flagged_by_session_3", "flagged_by_session_3", "dropout_auc"):
+        value = report.get(key)
+        shown = "n/a" if value is None else f"{value:.3f}"
+        print(f"  {key.replace('_', ' ')}: {shown}")
+    print(f"  median lead on relapses (sessions): {report.get('median_lead_sessions_relapse')}")
     if report.get("cause_in_top_two") is not None:
         print(f"  planted cause in the why-review's top two: {report['cause_in_top_two']:.3f}")
     print(f"  seconds: {report['seconds']}")

@@ -55,6 +55,7 @@ from ontrack.monitoring.signals import (
     Severity,
     Signal,
     SignalKind,
+    unique_reasons,
 )
 
 __all__ = [
@@ -98,5 +99,6 @@ __all__ = [
     "load_bundle",
     "risk_signals",
     "save_bundle",
+    "unique_reasons",
     "why_review",
 ]

@@ -108,6 +108,7 @@ def expected_course(
             )  # fmt: skip
         else:
             line = float(mean) + facts.direction * z * float(spread)
+        line = facts.within_scale(line) if line is not None else None
         points.append(CoursePoint(int(step), float(mean), float(spread), line))
     return ExpectedCourse(
         measure=measure,

@@ -234,6 +234,15 @@ class EpisodeHistory:
     def last_contact(self) -> Contact | None:
         return self.contacts[-1] if self.contacts else None
 
+    @property
+    def last_attended_contact(self) -> Contact | None:
+        """Return the latest contact the client attended (a missed or cancelled
+        appointment is never a session nor a point a signal is tied to)."""
+        for contact in reversed(self.contacts):
+            if contact.attended:
+                return contact
+        return None
+
     @cached_property
     def treatment_sessions(self) -> tuple[Contact, ...]:
         """Return the attended, numbered treatment sessions in order."""
@@ -257,7 +266,9 @@ class EpisodeHistory:
         (e.g. a follow-up or an unnumbered review).
         """
         contact = self.contacts[position]
-        if contact.session_number is not None and contact.attended:
+        if not contact.attended:
+            return None  # a missed or cancelled appointment is never a point on the axis
+        if contact.session_number is not None:
             return contact.session_number
         if position < self._first_treatment_position:
             return 0

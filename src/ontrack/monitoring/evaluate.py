@@ -217,7 +217,7 @@ def _evaluate(
     signals += goals_signals(episode, config)
     signals += homework_signals(episode, config)
     signals += caseload_signals(episode, config)
-    last = episode.last_contact
+    last = episode.last_attended_contact or episode.last_contact
     return Evaluation(
         referral_id=episode.referral_id,
         contact_id=last.contact_id if last else None,

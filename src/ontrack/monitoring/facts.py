@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from ontrack.monitoring.errors import ModelNotFoundError
@@ -33,6 +34,28 @@ class MeasureFacts:
     higher_is_better: bool
     # NHS TT fixed thresholds read "6 or more points"; Jacobson–Truax asks for more than.
     reliable_change_inclusive: bool = True
+    # The scale's range; None reads it from ontrack.measures when it knows the measure
+    # (bundles saved before the range was stored).
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def scale(self) -> tuple[float, float] | None:
+        """Return the (lowest, highest) score the measure can take, if known."""
+        if self.minimum is not None and self.maximum is not None:
+            return (self.minimum, self.maximum)
+        return _library_scale(self.code)
+
+    def within_scale(self, value: float) -> float:
+        """Return ``value`` clipped to the scale's range (a boundary drawn past the top
+        of the scale is shown at the top: no score can lie beyond it).
+
+        >>> MeasureFacts("PHQ-9", 10, True, 6, False, minimum=0, maximum=27).within_scale(27.2)
+        27.0
+        """
+        scale = self.scale()
+        if scale is None or not math.isfinite(value):
+            return value
+        return float(min(max(value, scale[0]), scale[1]))
 
     @property
     def direction(self) -> float:
@@ -79,6 +102,8 @@ class MeasureFacts:
             "reliable_change": self.reliable_change,
             "higher_is_better": self.higher_is_better,
             "reliable_change_inclusive": self.reliable_change_inclusive,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
         }
 
     @classmethod
@@ -92,7 +117,27 @@ class MeasureFacts:
             reliable_change=None if change is None else float(change),
             higher_is_better=bool(data["higher_is_better"]),
             reliable_change_inclusive=bool(data.get("reliable_change_inclusive", True)),
+            minimum=_optional(data.get("minimum")),
+            maximum=_optional(data.get("maximum")),
         )
+
+
+def _optional(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@cache
+def _library_scale(code: str) -> tuple[float, float] | None:
+    from ontrack.measures import MeasureError, get_measure
+
+    try:
+        measure = get_measure(code)
+    except (MeasureError, KeyError, LookupError, ValueError):
+        return None
+    low, high = getattr(measure, "min", None), getattr(measure, "max", None)
+    if low is None or high is None:
+        return None
+    return (float(low), float(high))
 
 
 def facts_from_library(code: str) -> MeasureFacts:
@@ -115,4 +160,6 @@ def facts_from_library(code: str) -> MeasureFacts:
         reliable_change=None if change is None else float(change),
         higher_is_better=bool(getattr(measure, "higher_is_better", False)),
         reliable_change_inclusive=bool(getattr(measure, "reliable_change_inclusive", True)),
+        minimum=_optional(getattr(measure, "min", None)),
+        maximum=_optional(getattr(measure, "max", None)),
     )

@@ -5,12 +5,13 @@ dataset, exactly as ``episodes`` orders them when it builds ``EpisodeHistory``
 objects, so the vectorised replay and ``evaluate_episode`` see the same record.
 Scores are placed on the treatment-session axis by the same rule as
 ``EpisodeHistory.session_of``: a numbered, attended treatment session gives its
-number; any contact before the first treatment session gives 0; anything else is
-off the axis.
+number; any other attended contact before the first treatment session gives 0; anything
+else (a missed or cancelled appointment included) is off the axis.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,7 +155,7 @@ def _contacts(tables: Mapping[str, pa.Table], ref_index: pd.Index) -> pd.DataFra
     session = np.where(
         attended & ~np.isnan(frame["session_number"].to_numpy()),
         np.nan_to_num(frame["session_number"].to_numpy(), nan=-1).astype(np.int64),
-        np.where(frame["position"].to_numpy() < first_tx, 0, -1),
+        np.where(attended & (frame["position"].to_numpy() < first_tx), 0, -1),
     )
     frame["axis"] = session.astype(np.int64)
     return frame
@@ -260,11 +261,49 @@ def _measure_arrays(code: str, rows: pd.DataFrame, n: int, width: int) -> Measur
     )
 
 
+def _canonical(code: str) -> str:
+    """Return the measure's own code ("PHQ9" -> "PHQ-9"); an unknown code stays as written."""
+    measures = importlib.import_module("ontrack.measures")
+    try:
+        return str(measures.canonical_code(code))
+    except measures.MeasureError:
+        return code
+
+
+def canonical_measures(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
+    """Return the tables with every ``measure`` code written the measures library's way.
+
+    ``ontrack check`` accepts any spelling ``get_measure`` knows ("PHQ9", "phq 9"), so
+    ``calibrate`` and ``validate`` read the score and alliance tables through the same
+    normaliser (``ontrack.measures.canonical_code``) before anything looks a measure up.
+    """
+    out = dict(tables)
+    for name in ("score", "alliance"):
+        table = tables.get(name)
+        if table is None or "measure" not in table.column_names or table.num_rows == 0:
+            continue
+        column = table.column("measure").combine_chunks()
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            column = column.cast(pa.string())
+        encoded = column.dictionary_encode()
+        names = [None if v is None else _canonical(str(v)) for v in encoded.dictionary.to_pylist()]
+        if names == encoded.dictionary.to_pylist():
+            continue
+        fixed = pa.DictionaryArray.from_arrays(encoded.indices, pa.array(names, pa.string()))
+        index = table.column_names.index("measure")
+        out[name] = table.set_column(index, "measure", fixed.cast(pa.string()))
+    return out
+
+
 def build_history(tables: Mapping[str, pa.Table]) -> ServiceHistory:
-    """Lay out a canonical dataset (``ontrack.dataset.read_dataset``) as arrays."""
+    """Lay out a canonical dataset (``ontrack.dataset.read_dataset``) as arrays.
+
+    Measure codes are normalised first (``canonical_measures``).
+    """
     for name in ("referral", "contact", "score"):
         if name not in tables:
             raise EpisodeDataError(f"the dataset has no {name!r} table")
+    tables = canonical_measures(tables)
     ref = tables["referral"].to_pandas()
     n = len(ref)
     ref_index = pd.Index(ref["referral_id"].astype(str))

@@ -167,6 +167,8 @@ def assess_measure(
     else:
         line = expected + facts.direction * boundary.z * spread
         beyond = facts.worsening(line, latest.total) > 0
+    if line is not None:
+        line = facts.within_scale(line)
     beyond = beyond and latest.session >= min_session_for_boundary
     change = reliable_change(facts, intake.total, latest.total)
     case = facts.is_case(latest.total)
@@ -274,8 +276,13 @@ def combine(
     judged = [p for p in progress if p.status is not ProgressStatus.BASELINE]
     if any(p.status is ProgressStatus.OFF_TRACK for p in judged):
         return ProgressStatus.OFF_TRACK, progress
-    if all(not p.is_case for p in progress) and any(
-        p.status is ProgressStatus.RECOVERED for p in judged
+    # Recovered only where nothing said is against it: a measure behind its expected
+    # course ("worse than expected") keeps the episode "behind", never "recovered".
+    behind = any(p.status is ProgressStatus.BEHIND for p in judged)
+    if (
+        not behind
+        and all(not p.is_case for p in progress)
+        and any(p.status is ProgressStatus.RECOVERED for p in judged)
     ):
         return ProgressStatus.RECOVERED, progress
     worst = min(judged, key=lambda p: STATUS_ORDER[p.status]).status

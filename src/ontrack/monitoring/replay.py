@@ -11,7 +11,7 @@ deteriorated. The episode is off track at that session when D, or R > z.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -393,6 +393,7 @@ class Outcomes:
     improved: BoolArray  # reliable improvement
     deteriorated: BoolArray  # reliable deterioration
     treatment_contacts: IntArray
+    facts: dict[str, MeasureFacts] = field(default_factory=dict)  # the facts they used
 
 
 def outcomes(history: ServiceHistory, facts: dict[str, MeasureFacts]) -> Outcomes:
@@ -436,4 +437,5 @@ def outcomes(history: ServiceHistory, facts: dict[str, MeasureFacts]) -> Outcome
         improved=finished & better & ~worse,
         deteriorated=finished & worse & ~better,
         treatment_contacts=count,
+        facts=dict(facts),
     )

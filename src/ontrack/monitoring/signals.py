@@ -66,6 +66,15 @@ class ReliableChange(StrEnum):
     NONE = "none"
 
 
+def unique_reasons(reasons: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Return the reasons in order with repeats and blanks left out (one reason, said once).
+
+    >>> unique_reasons(("a.", "b.", "a.", ""))
+    ('a.', 'b.')
+    """
+    return tuple(dict.fromkeys(r for r in reasons if r and r.strip()))
+
+
 @dataclass(frozen=True)
 class Signal:
     """One thing the therapist should know, with what was seen and the line crossed.
@@ -85,6 +94,9 @@ class Signal:
     expected: float | None = None
     contact_id: str | None = None
     details: dict[str, float | int | str | None] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reasons", unique_reasons(self.reasons))
 
     @property
     def opens_alert(self) -> bool:
@@ -124,6 +136,9 @@ class MeasureProgress:
     contact_id: str
     beyond_boundary: bool = False
     failure_chance: float | None = None  # chance of ending without reliable improvement
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reasons", unique_reasons(self.reasons))
 
     def to_json(self) -> dict[str, Any]:
         return {

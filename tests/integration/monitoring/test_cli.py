@@ -68,3 +68,62 @@ def test_commands_explain_themselves(capsys) -> None:  # type: ignore[no-untyped
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "canonical dataset" in capsys.readouterr().out
+
+
+def _respelled(tables, spelling: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Return the tables with the score table's measure codes written another way."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    score = tables["score"]
+    codes = score.column("measure")
+    for canonical, other in spelling.items():
+        codes = pc.if_else(pc.equal(codes, canonical), pa.scalar(other), codes)
+    out = dict(tables)
+    out["score"] = score.set_column(score.column_names.index("measure"), "measure", codes)
+    return out
+
+
+@pytest.mark.slow
+def test_measure_codes_are_read_the_same_way_by_check_calibrate_and_validate(  # type: ignore[no-untyped-def]
+    service_tables, tmp_path, capsys
+) -> None:
+    from ontrack.dataset import write_dataset
+
+    path = tmp_path / "respelled"
+    tables = _respelled(service_tables, {"PHQ-9": "PHQ9", "GAD-7": "gad 7"})
+    write_dataset(tables, path, overwrite=True)
+
+    assert main(["check", str(path)]) == 0
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "m.npz"), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(path), "--json", "--folds", "2", "--review-sample", "0"]) == 0
+    report = json.loads(capsys.readouterr().out)
+
+    assert report["sensitivity"] is not None
+    assert {"PHQ-9", "GAD-7"} <= set(load_bundle(tmp_path / "m.npz").curves)
+
+
+def test_validate_without_a_finished_course_says_so_and_exits_2(  # type: ignore[no-untyped-def]
+    service_tables, tmp_path, capsys
+) -> None:
+    import pyarrow as pa
+
+    from ontrack.dataset import write_dataset
+
+    referral = service_tables["referral"]
+    open_only = dict(service_tables.items())
+    for column in ("end_date", "end_code"):
+        index = referral.column_names.index(column)
+        kind = referral.schema.field(column).type
+        referral = referral.set_column(index, column, pa.nulls(referral.num_rows, kind))
+    open_only["referral"] = referral
+    path = tmp_path / "open"
+    write_dataset(open_only, path, overwrite=True, check=False)
+
+    status = main(["validate", str(path), "--folds", "2", "--review-sample", "0"])
+
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert len(err) == 1
+    assert "no finished course" in err[0]

@@ -41,6 +41,41 @@ def test_report_breaks_figures_down_by_every_imd_decile(report: dict[str, Any]) 
     assert all({"sensitivity", "false_alarm_rate"} <= set(v) for v in deciles.values())
 
 
+def test_report_has_issue_16_figures(report: dict[str, Any]) -> None:
+    for key in ("deterioration_flagged_by_session_3", "flagged_by_session_3", "dropout_auc"):
+        assert 0.0 <= report[key] <= 1.0
+    # Flagged by session 3 is a subset of flagged at all, so never above sensitivity's cohort
+    # share of ever-flagged deteriorations.
+    early = report["early_flags"]["deterioration_flagged_by_session_3"]
+    assert early["interval"][0] <= early["share"] <= early["interval"][1]
+    calibration = report["dropout"]["calibration"]
+    assert 0.5 < calibration["slope"] < 1.5
+    assert len(calibration["by_decile_of_prediction"]) == 10
+    assert report["relapse"]["courses"] > 0
+
+
+@pytest.mark.parametrize("key", ["by_ethnicity", "by_age_band", "by_gender", "by_course_shape"])
+def test_every_client_group_has_sensitivity_with_an_interval(
+    report: dict[str, Any], key: str
+) -> None:
+    groups = report[key]
+    assert len(groups) >= 2
+    for figures in groups.values():
+        if figures["failing_courses"]:
+            low, high = figures["sensitivity_interval"]
+            assert low <= figures["sensitivity"] <= high
+        assert figures["failing_courses"] >= 0
+        assert figures["improved_courses"] >= 0
+    assert sum(g["failing_courses"] for g in groups.values()) == report["counts"]["failing_courses"]
+
+
+def test_false_alarms_are_broken_down_by_ground_truth_course_shape(
+    report: dict[str, Any],
+) -> None:
+    shapes = report["false_alarm_by_course_shape"]
+    assert {"steady", "slow"} <= set(shapes)
+
+
 def test_trade_off_moves_the_right_way(report: dict[str, Any]) -> None:
     curve = report["trade_off"]
     sensitivity = [point["sensitivity"] for point in curve]

@@ -14,6 +14,7 @@ MODULES = [
     "ontrack.monitoring.episode",
     "ontrack.monitoring.evaluate",
     "ontrack.monitoring.facts",
+    "ontrack.monitoring.fairness",
     "ontrack.monitoring.from_dataset",
     "ontrack.monitoring.models.curve",
     "ontrack.monitoring.models.dropout",

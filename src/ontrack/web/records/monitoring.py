@@ -140,7 +140,8 @@ class RecordRows:
                 therapist_id=c.therapist.practitioner_id if c.therapist else None,
                 therapy=c.therapy or None,
                 step=c.step,
-                session_number=c.session_number,
+                # Only an attended contact is a session, whatever number it carries.
+                session_number=c.session_number if c.attended else None,
                 therapist_caseload=self.caseload[0] if c is last else None,
                 therapist_caseload_limit=self.caseload[1] if c is last else None,
                 therapist_gender=(c.therapist.gender or None) if c.therapist else None,
@@ -227,7 +228,12 @@ _STATUS = {
 
 
 def _latest_contact(history: monitoring.EpisodeHistory) -> int | None:
-    last = history.last_contact
+    """Return the contact a judgement is tied to: the latest attended one.
+
+    A cancelled or missed appointment is never shown as the last session nor used as
+    a signal point; with nothing attended yet, the latest contact of any kind.
+    """
+    last = history.last_attended_contact or history.last_contact
     return int(last.contact_id) if last is not None else None
 
 
@@ -251,7 +257,7 @@ def judge(history: monitoring.EpisodeHistory) -> Judgement:
             "the error was logged for the service's administrators."
         )
         return Judgement(SignalStatus.UNKNOWN, (reason,), None, risk, contact_id)
-    reasons = tuple(r for p in evaluation.progress for r in p.reasons)
+    reasons = monitoring.unique_reasons([r for p in evaluation.progress for r in p.reasons])
     return Judgement(
         _STATUS[evaluation.status],
         reasons,

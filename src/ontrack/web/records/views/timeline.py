@@ -60,7 +60,11 @@ def _measure(code: str) -> Measure | None:
 
 
 def _session_dates(contacts: list[Contact]) -> dict[int, dt.date]:
-    return {c.session_number: c.contact_date for c in contacts if c.session_number is not None}
+    return {
+        c.session_number: c.contact_date
+        for c in contacts
+        if c.session_number is not None and c.attended
+    }
 
 
 def _course_dates(
