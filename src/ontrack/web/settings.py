@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "ontrack.web.pathway",
     "ontrack.web.canonical",
     "ontrack.web.portal",
+    "ontrack.web.api",
+    # django-ninja: its app serves the API docs' assets locally (no CDN; docs/adr/0130).
+    "ninja",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -64,6 +67,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # An API token (Authorization: Bearer, on /api/ and /fhir/ only) stands in for the
+    # session: the request then runs as the member of staff the token acts as.
+    "ontrack.web.api.auth.ApiTokenMiddleware",
     # Last, so that every view runs inside the signed-in user's record scope.
     "ontrack.web.records.scoping.ScopeMiddleware",
 ]
@@ -204,6 +210,11 @@ ONTRACK_LINK_FAILURES_ALLOWED = envint("ONTRACK_LINK_FAILURES_ALLOWED", 20)
 ONTRACK_RECORDING_KEYS = envsecret("ONTRACK_RECORDING_KEYS") or ""
 ONTRACK_RECORDING_DIR = Path(envstr("ONTRACK_RECORDING_DIR", str(VAR_DIR / "recordings")))
 ONTRACK_RECORDING_MAX_BYTES = envint("ONTRACK_RECORDING_MAX_BYTES", 200 * 1024 * 1024)
+
+# The API's rate limits (django-ninja throttles, in Django's cache: per process unless a
+# shared cache is configured): per token or signed-in user, and per address without either.
+ONTRACK_API_RATE = envstr("ONTRACK_API_RATE", "600/m")
+ONTRACK_API_ANON_RATE = envstr("ONTRACK_API_ANON_RATE", "60/m")
 
 LOGGING: dict[str, Any] = {
     "version": 1,

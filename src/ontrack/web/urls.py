@@ -12,6 +12,7 @@ admin.site.index_title = "Services, teams and staff"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("ontrack.web.accounts.urls")),
+    path("", include("ontrack.web.api.urls")),
     path("", include("ontrack.web.records.urls")),
     path("", include("ontrack.web.pathway.urls")),
     path("", include("ontrack.web.canonical.urls")),

@@ -1,0 +1,94 @@
+"""Who is calling the API: an integration's token, or the signed-in session.
+
+``ApiTokenMiddleware`` (before ``ScopeMiddleware``) reads ``Authorization: Bearer …`` on
+``/api/`` and ``/fhir/`` only: a good token makes the request run as the member of staff
+it acts as, so the scoped managers and the actions see that person and no one else; a
+request that presents a token never falls back to the session cookie. The ninja auth
+classes then say whether this caller may use this resource (a token's scopes and
+resources), audit each token use, and check CSRF for the session's writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from ontrack.web.api import tokens
+from ontrack.web.api.models import ApiToken
+
+API_PREFIXES = ("/api/", "/fhir/", "/fhir")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _bearer(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+class ApiTokenMiddleware:
+    """Resolve an API token before the record scope is set (see the module docstring)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIXES) and "Authorization" in request.headers:
+            secret = _bearer(request) or ""
+            token, problem = tokens.resolve(secret) if secret else (None, "")
+            request.api_token = token  # type: ignore[attr-defined]
+            request.api_token_problem = problem or (  # type: ignore[attr-defined]
+                "" if token else "Send the token as 'Authorization: Bearer <token>'."
+            )
+            request.user = token.acting_as if token else AnonymousUser()
+        return self.get_response(request)
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer otk_…``: an integration token with this resource's scope."""
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+        super().__init__()
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found: ApiToken | None = getattr(request, "api_token", None)
+        if found is None:
+            problem = getattr(request, "api_token_problem", "")
+            if problem:
+                raise HttpError(401, problem)
+            return None
+        write = request.method not in SAFE_METHODS
+        if not found.allows(self.resource, write=write):
+            raise HttpError(
+                403,
+                f"This token may not {'change' if write else 'read'} {self.resource} "
+                f"(it has scopes {', '.join(found.scopes)} on {', '.join(found.resources)}).",
+            )
+        tokens.record_use(found, str(request.method), request.path)
+        return found
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in session (the web app's own use); writes need the CSRF token."""
+
+    param_name = "sessionid"
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "Authorization" in request.headers:
+            return None  # a token was presented: it alone decides
+        return super().__call__(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = request.user
+        return user if user.is_authenticated else None
+
+
+def auth_for(resource: str) -> list[Any]:
+    """The ways in to one resource, in the order they are tried."""
+    return [TokenAuth(resource), SessionAuth()]
