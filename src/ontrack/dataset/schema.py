@@ -407,6 +407,23 @@ TRUTH = Table(
         Column("referral_id", STR, "Referral.", references="referral.referral_id"),
         Column("trajectory_class", STR, "Latent course shape.", codes="trajectory_class"),
         Column(
+            "course_shape",
+            STR,
+            "The course's most telling shape: relapse, exposure_spike or high_variability "
+            "where it has one, else its trajectory class.",
+            codes="course_shape",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "course_features",
+            STR,
+            "Shapes the course shows, ';'-separated (exposure_spike, relapse, "
+            "high_variability); empty when none.",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
             "causes",
             STR,
             "Planted causes of failure, ';'-separated, primary first; empty when none.",

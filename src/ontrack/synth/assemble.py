@@ -12,7 +12,7 @@ import pyarrow as pa
 from ontrack.dataset.schema import TABLES
 from ontrack.synth import params
 from ontrack.synth.arrays import IntArray, identifiers, width_for
-from ontrack.synth.course import CAUSES, CIRCUMSTANCE_KINDS, CLASSES, Course
+from ontrack.synth.course import CAUSES, CIRCUMSTANCE_KINDS, CLASSES, Course, course_shape
 from ontrack.synth.observe import (
     HOMEWORK_OUTCOMES,
     CircumstanceRows,
@@ -239,11 +239,14 @@ def cause_text(causes: IntArray, primary: IntArray) -> tuple[list[str], IntArray
 
 def truth_table(course: Course, referral_ids: pa.Array) -> pa.Table:
     texts, index = cause_text(course.causes, course.primary)
+    shape, features = course_shape(course)
     return _table(
         "truth",
         {
             "referral_id": referral_ids,
             "trajectory_class": coded(CLASSES, course.klass),
+            "course_shape": pa.array(shape, pa.string()),
+            "course_features": pa.array(features, pa.string()),
             "causes": coded(texts, index),
             "would_improve": pa.array(course.would_improve),
             "onset_session": pa.array(course.onset, mask=course.onset < 0),

@@ -25,6 +25,7 @@ from ontrack.synth.pathway import (
     HI_CODES,
     LI_CODES,
     NON_GUIDED_BOOK,
+    STEP_DOWN,
     STEP_UP,
     Pathway,
 )
@@ -79,6 +80,55 @@ class Course:
     healthy: FloatArray  # z-score of the level a full recovery settles at (HEALTHY_LEVEL)
     circumstance: IntArray  # index into CIRCUMSTANCE_KINDS for a stressor, -1 = none
     main_therapist: IntArray
+    shapes: Shapes | None = None
+
+
+@dataclass
+class Shapes:
+    """Course shapes beyond the trajectory class (docs/simulator.md "Course shapes").
+
+    Exposures count treatment sessions attended before a session, as everywhere here:
+    a shape starting at exposure e shows in the scores of session e + 1 onwards.
+    """
+
+    spike_at: IntArray  # exposure at which exposure work raises symptoms, -1 = none
+    spike_size: FloatArray  # peak rise, share of the anxiety measure's range
+    relapse_at: IntArray  # exposure from which a responder's gains reverse, -1 = none
+    relapse_depth: FloatArray  # share of the progress so far that is lost
+    volatility: FloatArray  # multiplier of the session-to-session fluctuation (1 = usual)
+
+    def realised(self, attended: IntArray) -> tuple[BoolArray, BoolArray, BoolArray]:
+        """Return which shapes left a trace in the scores: (spike, relapse, volatile)."""
+        spike = (self.spike_at >= 0) & (self.spike_at < attended)
+        relapse = (self.relapse_at >= 0) & (self.relapse_at < attended)
+        volatile = (self.volatility > 1.0) & (attended >= 2)
+        return spike, relapse, volatile
+
+
+SHAPES = ("exposure_spike", "relapse", "high_variability")
+
+
+def course_shape(course: Course) -> tuple[list[str], list[str]]:
+    """Return each referral's course shape and its ';'-separated shape features.
+
+    The shape is the most telling feature (relapse, then a rise during exposure work,
+    then high variability) where the course has one, else the trajectory class.
+    """
+    labels = [CLASSES[k] for k in course.klass.tolist()]
+    if course.shapes is None:
+        return labels, [""] * len(labels)
+    flags = course.shapes.realised(course.attended)
+    features = [
+        ";".join(name for name, on in zip(SHAPES, row, strict=True) if on)
+        for row in zip(*(f.tolist() for f in flags), strict=True)
+    ]
+    spike, relapse, volatile = flags
+    shape = np.select(
+        [relapse, spike, volatile],
+        ["relapse", "exposure_spike", "high_variability"],
+        np.array(labels, dtype=object),
+    )
+    return [str(v) for v in shape.tolist()], features
 
 
 def plan_courses(
@@ -167,6 +217,7 @@ def plan_courses(
         40.0,
     )
     untreated = ~treated
+    shapes = _shapes(seed, population, pathway, base_class, klass, planned, treated)
     return Course(
         base_class=base_class,
         klass=np.where(untreated, base_class, klass),
@@ -200,6 +251,50 @@ def plan_courses(
         healthy=rng.standard_normal(n),
         circumstance=circumstance,
         main_therapist=main,
+        shapes=shapes,
+    )
+
+
+def _shapes(
+    seed: int,
+    population: Population,
+    pathway: Pathway,
+    base_class: IntArray,
+    klass: IntArray,
+    planned: IntArray,
+    treated: BoolArray,
+) -> Shapes:
+    """Draw the course shapes from their own random stream (the rest stays as it was)."""
+    rng = stream(seed, "shape")
+    n = population.n
+    course_case = treated & ~pathway.brief
+    # Worse before better: exposure work in high-intensity CBT for an anxiety problem.
+    hi_code = np.array(HI_CODES)[pathway.hi_therapy]
+    anxious = population.group != 0
+    exposure = course_case & anxious & (pathway.hi_sessions >= 3)
+    exposure &= np.isin(hi_code, params.EXPOSURE_THERAPIES)
+    hi_start = np.where(pathway.route == STEP_DOWN, 0, pathway.li_sessions)
+    hi_start = np.where(pathway.hi_sessions > 0, hi_start, 0)
+    low, high = params.EXPOSURE_SPIKE_START
+    begins = hi_start + rng.integers(low, high + 1, n) - 1
+    spiking = exposure & (rng.random(n) < params.EXPOSURE_SPIKE_RATE) & (begins < planned - 1)
+    spike_at = np.where(spiking, begins, -1)
+    spike_size = rng.uniform(*params.EXPOSURE_SPIKE_SIZE, n)
+    # Relapse after improvement: a responding course of six or more sessions reverses.
+    responding = np.isin(klass, RESPONDERS) & np.isin(base_class, RESPONDERS)
+    eligible = course_case & responding & (planned >= 6)
+    onset = np.floor(rng.uniform(*params.RELAPSE_AT, n) * planned).astype(np.int64)
+    relapsing = eligible & (rng.random(n) < params.RELAPSE_RATE) & (onset >= 2)
+    relapse_at = np.where(relapsing, onset, -1)
+    depth = rng.uniform(*params.RELAPSE_DEPTH, n)
+    volatile = rng.random(n) < params.VOLATILE_SHARE
+    volatility = np.where(volatile, params.VOLATILE_FACTOR, 1.0)
+    return Shapes(
+        spike_at=np.asarray(spike_at, dtype=np.int64),
+        spike_size=np.where(spiking, spike_size, 0.0),
+        relapse_at=np.asarray(relapse_at, dtype=np.int64),
+        relapse_depth=np.where(relapsing, depth, 0.0),
+        volatility=np.asarray(volatility, dtype=np.float64),
     )
 
 

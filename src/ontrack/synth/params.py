@@ -199,6 +199,12 @@ MISSED_REBOOK_DAYS: Final = (7, 14)  # ASSUMED: a missed appointment is rebooked
 MISS_RATE: Final = 0.13  # CALIBRATED: probability an appointment is not attended
 MISS_DEPRIVATION: Final = 0.5  # log-odds, most vs least deprived (S37)
 MISS_YOUNG: Final = 0.3  # log-odds, ages 16-25
+# Circumstances: appointments are missed more while a social stressor is active and once a
+# course has stalled or relapsed (ASSUMED sizes; missed sessions precede dropout and poorer
+# outcomes: Delgadillo et al. 2016, socio-economic gradient of attendance and outcome).
+MISS_STRESSOR: Final = 0.6
+MISS_RELAPSE: Final = 0.6
+MISS_STALLED: Final = 0.3
 MISS_KINDS: Final = (("3", 0.50), ("2", 0.33), ("4", 0.14), ("7", 0.03))
 LATE_SEEN_SHARE: Final = 0.04  # attended contacts coded 6 (arrived late but seen)
 MECHANISMS: Final = (("01", 0.30), ("02", 0.34), ("11", 0.31), ("04", 0.03), ("98", 0.02))
@@ -236,9 +242,9 @@ PROGNOSIS_SEVERITY: Final = -3.0  # per unit share of range above the mean (ASSU
 # Fraction of intake severity removed by a full course, mean and SD per class.
 CLASS_CHANGE: Final = {
     "early": (0.99, 0.08),
-    "steady": (0.95, 0.10),
+    "steady": (0.99, 0.08),  # re-calibrated with the course shapes (issue 16)
     "sudden_gain": (0.99, 0.07),
-    "slow": (0.50, 0.12),
+    "slow": (0.60, 0.12),  # re-calibrated with the course shapes (issue 16)
     "non_responder": (-0.06, 0.08),
     "deteriorator": (-0.70, 0.15),
     "sudden_loss": (0.25, 0.15),
@@ -246,13 +252,41 @@ CLASS_CHANGE: Final = {
 # Level a full recovery settles at, share of range (mean, SD; one z-score per client for
 # all measures). CALIBRATED to the end means of finished courses (reference §3.6).
 HEALTHY_LEVEL: Final = {
-    "depression": (0.20, 0.03),
-    "anxiety": (0.245, 0.02),
+    "depression": (0.18, 0.03),  # 0.20 and 0.245 before the course shapes (issue 16):
+    "anxiety": (0.23, 0.02),  # relapses and swings cost about 3 points of recovery
     "adsm": (0.14, 0.05),
     "wsas": (0.20, 0.06),
 }
 STATE_SD: Final = 0.035  # session-to-session fluctuation of latent severity (share of range)
 PRE_TREATMENT_CHANGE: Final = (0.03, 0.06)  # ASSUMED: change while waiting (mean, SD)
+
+# ---------------------------------------------------------------------------------------
+# Course shapes beyond the trajectory classes (issue 16; docs/simulator.md "Course shapes").
+# They change how a course runs, not (apart from relapse) where it ends.
+# ---------------------------------------------------------------------------------------
+# Worse before better: symptoms rise for a session or two when exposure work begins and then
+# fall as usual. Foa et al. (2002, PE for PTSD) found reliable exacerbation in 9-11% of
+# clients, who did no worse in the end; smaller, unreliable rises are more common. ASSUMED:
+# a rise in 25% of anxiety, trauma and complex-problem clients in high-intensity CBT.
+EXPOSURE_THERAPIES: Final = ("304891004",)  # CBT (exposure-based for these problems)
+EXPOSURE_SPIKE_RATE: Final = 0.25
+EXPOSURE_SPIKE_SIZE: Final = (0.10, 0.28)  # peak rise, share of the anxiety measure's range
+EXPOSURE_SPIKE_START: Final = (2, 5)  # high-intensity session at which exposure begins
+EXPOSURE_SPIKE_PROFILE: Final = (1.0, 0.7, 0.35, 0.15)  # share of the peak, session by session
+EXPOSURE_PAUSE: Final = 2  # sessions of progress held back while the rise lasts
+EXPOSURE_SPIKE_DEPRESSION: Final = 0.5  # the PHQ-9 rises by this share of the anxiety rise
+# Relapse after improvement: a responder's gains reverse part-way through treatment. Tang &
+# DeRubeis (1999) saw about a third of sudden gains reversed; Lutz et al. (2013) describe
+# early responders who lose their gains. ASSUMED: 7% of responding courses of 6+ sessions.
+RELAPSE_RATE: Final = 0.07
+RELAPSE_AT: Final = (0.45, 0.8)  # onset as a share of the planned course
+RELAPSE_DEPTH: Final = (0.6, 1.2)  # share of the progress so far that is lost (>1: worse)
+RELAPSE_RAMP: Final = 2.0  # sessions over which the gains are lost
+# High week-to-week variability: some clients' scores swing far more than others' from one
+# session to the next (Hayes et al. 2007 on discontinuous change; Lutz et al. 2013).
+# ASSUMED: 15% of clients with 2.5 times the usual session-to-session fluctuation.
+VOLATILE_SHARE: Final = 0.15
+VOLATILE_FACTOR: Final = 2.5
 
 # ---------------------------------------------------------------------------------------
 # Planted causes of failure (DESIGN §1). Rates ASSUMED; effects scale the change a course

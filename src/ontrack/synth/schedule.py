@@ -14,7 +14,13 @@ import numpy as np
 
 from ontrack.synth import params
 from ontrack.synth.arrays import BoolArray, IntArray, expand, group_cumsum, group_last
-from ontrack.synth.course import CAUSES, Course
+from ontrack.synth.course import (
+    CAUSES,
+    DETERIORATOR,
+    NON_RESPONDER,
+    SUDDEN_LOSS,
+    Course,
+)
 from ontrack.synth.pathway import HI, HI_CODES, LI, LI_CODES, STEP_DOWN, Pathway
 from ontrack.synth.population import Population, choose, stream
 from ontrack.synth.workforce import Workforce
@@ -169,8 +175,14 @@ def _event_days(
 
 
 def _miss_probability(
-    population: Population, course: Course, pathway: Pathway, referral: IntArray
+    population: Population,
+    course: Course,
+    pathway: Pathway,
+    referral: IntArray,
+    exposure: IntArray | None = None,
 ) -> np.ndarray:
+    """Chance that an appointment before an event is missed: deprivation, youth, overload,
+    pace, and (given the event's ``exposure``) the client's circumstances and course."""
     young = population.age[referral] <= 25
     logit = (
         np.log(params.MISS_RATE / (1 - params.MISS_RATE))
@@ -179,7 +191,23 @@ def _miss_probability(
         + 0.4 * ((course.causes[referral] & _OVERLOADED) > 0)
         + 0.3 * pathway.wrong_pace[referral]
     )
+    if exposure is not None:
+        logit = logit + _circumstance_logit(course, referral, exposure)
     return np.asarray(1.0 / (1.0 + np.exp(-logit)), dtype=np.float64)
+
+
+def _circumstance_logit(course: Course, referral: IntArray, exposure: IntArray) -> np.ndarray:
+    """More misses while a social stressor is active, once a course has relapsed, and
+    in a course that has stalled or is going wrong (from its fourth session)."""
+    stress_at = course.stressor_at[referral]
+    stressed = (stress_at >= 0) & (exposure >= np.maximum(stress_at - 1, 0))
+    stalled = np.isin(course.klass[referral], (NON_RESPONDER, DETERIORATOR, SUDDEN_LOSS))
+    stalled &= exposure >= 3
+    out = params.MISS_STRESSOR * stressed + params.MISS_STALLED * stalled
+    if course.shapes is not None:
+        at = course.shapes.relapse_at[referral]
+        out = out + params.MISS_RELAPSE * ((at >= 0) & (exposure >= at))
+    return np.asarray(out, dtype=np.float64)
 
 
 def _miss_kinds(
@@ -204,7 +232,7 @@ def _contacts(
     events: Events,
 ) -> tuple[Contacts, Events]:
     m = len(events.referral)
-    q = _miss_probability(population, course, pathway, events.referral)
+    q = _miss_probability(population, course, pathway, events.referral, events.exposure)
     misses = np.minimum(rng.geometric(1 - q) - 1, 3)
     misses = np.where(events.kind == FOLLOW_UP, 0, misses)
     delay = rng.integers(params.MISSED_REBOOK_DAYS[0], params.MISSED_REBOOK_DAYS[1] + 1, m)

@@ -63,6 +63,11 @@ def latent_at(events: Events, course: Course, pathway: Pathway, rng: np.random.G
     r = events.referral
     m = len(r)
     exposure = events.exposure.astype(np.float64)
+    if course.shapes is not None:
+        # Exposure work holds the course back while it raises symptoms (EXPOSURE_PAUSE).
+        at = course.shapes.spike_at[r]
+        pause = np.clip(exposure - at, 0, params.EXPOSURE_PAUSE)
+        exposure = np.where(at >= 0, exposure - pause, exposure)
     planned = pathway.planned[r].astype(np.float64)
     plateau = course.shape_start[r].astype(np.float64)
     length = np.maximum(planned - 1 - plateau, 1.0)
@@ -73,32 +78,40 @@ def latent_at(events: Events, course: Course, pathway: Pathway, rng: np.random.G
     stepped = plateau > 0
     g = np.where(stepped, 0.1 * np.minimum(exposure, plateau) / np.maximum(plateau, 1) + 0.9 * g, g)
     g = _rupture_freeze(g, events, course, pathway, klass)
+    g = _relapse(g, events, course, pathway, klass)
     follow_up = events.kind == FOLLOW_UP
     g = np.where(follow_up, g + rng.normal(0.0, 0.08, m), g)
 
     jump = _jumps(events, course)
+    spike = _exposure_spike(events, course)
     noise_d = rng.standard_normal(m)
     noise_a = 0.7 * noise_d + np.sqrt(0.51) * rng.standard_normal(m)
-    state = params.STATE_SD
+    state: FloatArray = np.full(m, params.STATE_SD)
+    if course.shapes is not None:
+        state = state * course.shapes.volatility[r]
     z = course.healthy[r]
     depression = (
         _severity(course.dep_start[r], course.change_dep[r], g, _healthy("depression", z))
         + jump
+        + params.EXPOSURE_SPIKE_DEPRESSION * spike
         + state * noise_d
     )
     anxiety = (
         _severity(course.anx_start[r], course.change_anx[r], g, _healthy("anxiety", z))
         + jump
+        + spike
         + state * noise_a
     )
     adsm = (
         _severity(course.adsm_start[r], course.change_adsm[r], g, _healthy("adsm", z))
         + 0.8 * jump
+        + spike
         + state * noise_a
     )
     wsas = (
         _severity(course.wsas_start[r], 0.8 * course.change_dep[r], g, _healthy("wsas", z))
         + 1.3 * jump
+        + params.EXPOSURE_SPIKE_DEPRESSION * spike
         + state * rng.standard_normal(m)
     )
     clip = (0.0, 1.0)
@@ -140,6 +153,39 @@ def _rupture_freeze(
     after = unrepaired & (events.exposure >= at)
     kept = params.CAUSE_EFFECT["rupture"]
     return np.asarray(np.where(after, g_at + kept * (g - g_at), g), dtype=np.float64)
+
+
+def _relapse(
+    g: FloatArray, events: Events, course: Course, pathway: Pathway, klass: IntArray
+) -> FloatArray:
+    """From a relapse's onset the progress made so far is lost over ``RELAPSE_RAMP``
+    sessions (more than all of it when the depth exceeds 1) and no more comes."""
+    if course.shapes is None:
+        return g
+    r = events.referral
+    at = course.shapes.relapse_at[r]
+    plateau = course.shape_start[r].astype(np.float64)
+    length = np.maximum(pathway.planned[r] - 1 - plateau, 1.0)
+    sudden = np.where(course.sudden_at[r] >= 0, course.sudden_at[r] - plateau, -1).astype(np.int64)
+    g_at = progress(klass, at.astype(np.float64) - plateau, length, sudden)
+    ramp = np.clip((events.exposure - at + 1) / params.RELAPSE_RAMP, 0.0, 1.0)
+    relapsed = g_at * (1.0 - course.shapes.relapse_depth[r] * ramp)
+    after = (at >= 0) & (events.exposure >= at)
+    return np.asarray(np.where(after, relapsed, g), dtype=np.float64)
+
+
+def _exposure_spike(events: Events, course: Course) -> FloatArray:
+    """The rise while exposure work begins, session by session (``EXPOSURE_SPIKE_PROFILE``)."""
+    out = np.zeros(len(events.referral))
+    if course.shapes is None:
+        return out
+    r = events.referral
+    at = course.shapes.spike_at[r]
+    since = events.exposure - at
+    profile = np.array(params.EXPOSURE_SPIKE_PROFILE)
+    inside = (at >= 0) & (since >= 0) & (since < profile.size)
+    share = np.where(inside, profile[np.clip(since, 0, profile.size - 1)], 0.0)
+    return np.asarray(share * course.shapes.spike_size[r], dtype=np.float64)
 
 
 def _jumps(events: Events, course: Course) -> FloatArray:
