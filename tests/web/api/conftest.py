@@ -11,12 +11,21 @@ from typing import Any
 
 import pytest
 from django.test import Client as Browser
+from django.utils import timezone
 from tests.web import factories as f
 from tests.web.conftest import Cast, browser_as
 
 from ontrack.web.accounts.models import User
 from ontrack.web.api import tokens
-from ontrack.web.records.models import Alert, Contact, Goal, Homework, QuestionnaireResponse
+from ontrack.web.records.models import (
+    Alert,
+    Appointment,
+    Assessment,
+    Contact,
+    Goal,
+    Homework,
+    QuestionnaireResponse,
+)
 from ontrack.web.records.scoping import scopes_disabled
 
 
@@ -96,8 +105,24 @@ class Records:
 
 
 def _records_for(referral: Any) -> dict[str, int]:
-    contact = f.ContactFactory(referral=referral, episode=referral.episodes.first())
+    episode = referral.episodes.first()
+    contact = f.ContactFactory(referral=referral, episode=episode)
+    appointment = Appointment.unscoped.create(
+        referral=referral,
+        episode=episode,
+        staff=episode.therapist,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+    )
+    assessment = Assessment.unscoped.create(
+        referral=referral,
+        assessed_on=referral.referral_date,
+        assessor=episode.therapist,
+        outcome="suitable",
+    )
     return {
+        "appointments": appointment.pk,
+        "assessments": assessment.pk,
+        "signals": episode.pk,
         "clients": referral.client_id,
         "referrals": referral.pk,
         "episodes": referral.episodes.first().pk,
@@ -117,8 +142,6 @@ def records(cast: Cast) -> Records:
 
 
 def today() -> dt.date:
-    from django.utils import timezone
-
     return timezone.localdate()
 
 

@@ -10,6 +10,7 @@ from ninja import Query, Router, Status
 
 from ontrack.web.api.auth import auth_for
 from ontrack.web.api.rest.common import (
+    IF_MATCH,
     DateRange,
     Id,
     PageParams,
@@ -66,6 +67,7 @@ def read_alert(request: HttpRequest, alert_id: Id, response: HttpResponse) -> Al
     "/{alert_id}/acknowledge",
     response=responses(AlertOut, write=True),
     summary="Acknowledge an alert",
+    openapi_extra=IF_MATCH,
 )
 def acknowledge(request: HttpRequest, alert_id: Id, response: HttpResponse) -> Alert:
     """Say you have read the alert and own it now (``If-Match``: the alert's version)."""
@@ -83,6 +85,7 @@ def acknowledge(request: HttpRequest, alert_id: Id, response: HttpResponse) -> A
     "/{alert_id}/actions",
     response=responses(AlertActionOut, 201, write=True),
     summary="Record what was done about an alert",
+    openapi_extra=IF_MATCH,
 )
 def record_action(
     request: HttpRequest, alert_id: Id, body: AlertActionIn, response: HttpResponse

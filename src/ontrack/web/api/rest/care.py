@@ -11,6 +11,7 @@ from ninja import Query, Router, Status
 from ontrack.web.accounts.models import Service
 from ontrack.web.api.auth import auth_for
 from ontrack.web.api.rest.common import (
+    IF_MATCH,
     DateRange,
     Id,
     PageParams,
@@ -84,7 +85,12 @@ def register_client(request: HttpRequest, body: ClientIn, response: HttpResponse
     return Status(201, client)
 
 
-@clients.patch("/{client_id}", response=responses(ClientOut, write=True), summary="Change a client")
+@clients.patch(
+    "/{client_id}",
+    response=responses(ClientOut, write=True),
+    summary="Change a client",
+    openapi_extra=IF_MATCH,
+)
 def update_client(
     request: HttpRequest, client_id: Id, body: ClientDetails, response: HttpResponse
 ) -> Client:
@@ -162,6 +168,7 @@ def list_assessments(
     "/{referral_id}/assessments",
     response=responses(AssessmentOut, 201, write=True),
     summary="Record a referral's assessment",
+    openapi_extra=IF_MATCH,
     auth=auth_for("assessments"),
 )
 def record_assessment(request: HttpRequest, referral_id: Id, body: AssessmentIn) -> Status[Any]:

@@ -14,7 +14,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Schema
 from ninja.errors import HttpError
-from pydantic import AfterValidator, create_model
+from pydantic import AfterValidator, BeforeValidator, create_model
 
 from ontrack.web.common.actions import ActionError, ConcurrencyError
 
@@ -32,6 +32,29 @@ def _clean_text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_clean_text)]
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: object) -> object:
+    # pydantic's lax mode reads 0 or "0" as 1 Jan 1970 (a Unix time); the API takes dates
+    # written as dates, YYYY-MM-DD, and nothing else.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise ValueError("give a date as YYYY-MM-DD")
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+def _iso_datetime(value: object) -> object:
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and _ISO_DATE.match(value[:10])):
+        return value
+    raise ValueError("give a date and time as YYYY-MM-DDTHH:MM[:SS][+HH:MM]")
+
+
+DateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 
 
 class ErrorOut(Schema):
@@ -50,14 +73,28 @@ def responses(out: Any, status: int = 200, *, write: bool = False) -> dict[int, 
     return {status: out, **(ERRORS if write else READ_ERRORS)}
 
 
+# Documented on every write that changes a versioned record (see ``expected_version``).
+IF_MATCH: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "If-Match",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": 'The ETag you read, e.g. "3". Missing: 428; stale: 409.',
+        }
+    ]
+}
+
+
 class PageParams(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Items per page (at most 500).")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Items to skip.")
 
 
 class DateRange(Schema):
-    since: dt.date | None = Field(None, description="On or after this date (YYYY-MM-DD).")
-    until: dt.date | None = Field(None, description="On or before this date (YYYY-MM-DD).")
+    since: Date | None = Field(None, description="On or after this date (YYYY-MM-DD).")
+    until: Date | None = Field(None, description="On or before this date (YYYY-MM-DD).")
 
 
 def page_of(item: type[Schema]) -> type[Schema]:

@@ -9,6 +9,7 @@ from ninja import Query, Router, Status
 
 from ontrack.web.api.auth import auth_for
 from ontrack.web.api.rest.common import (
+    IF_MATCH,
     Id,
     PageParams,
     expected_version,
@@ -61,7 +62,12 @@ def agree_goal(request: HttpRequest, body: GoalIn, response: HttpResponse) -> St
     return Status(201, goal)
 
 
-@goals.patch("/{goal_id}", response=responses(GoalOut, write=True), summary="Change a goal")
+@goals.patch(
+    "/{goal_id}",
+    response=responses(GoalOut, write=True),
+    summary="Change a goal",
+    openapi_extra=IF_MATCH,
+)
 def update_goal(
     request: HttpRequest, goal_id: Id, body: GoalChange, response: HttpResponse
 ) -> Goal:

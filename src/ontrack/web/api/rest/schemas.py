@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from ontrack.web.api.rest.common import Id, Text
+from ontrack.web.api.rest.common import Date, DateTime, Id, Text
 
 
 class ClientOut(Schema):
@@ -15,7 +15,7 @@ class ClientOut(Schema):
     person_id: str = Field(description="Pseudonymous identifier used in exports.")
     given_name: str
     family_name: str
-    date_of_birth: dt.date | None
+    date_of_birth: Date | None
     gender: str
     ethnicity: str
     imd_decile: int | None
@@ -38,7 +38,7 @@ class ClientDetails(Schema):
 
     given_name: Text | None = None
     family_name: Text | None = None
-    date_of_birth: dt.date | None = None
+    date_of_birth: Date | None = None
     gender: Text | None = None
     ethnicity: Text | None = None
     imd_decile: int | None = Field(None, ge=1, le=10)
@@ -71,11 +71,11 @@ class ReferralOut(Schema):
     id: int
     client_id: int
     external_id: str
-    referral_date: dt.date
+    referral_date: Date
     source: str
     problem_descriptor: str
     step: int | None
-    end_date: dt.date | None
+    end_date: Date | None
     end_code: str
     status: Literal["open", "ended"]
     version: int
@@ -87,7 +87,7 @@ class ReferralOut(Schema):
 
 class ReferralIn(Schema):
     client_id: Id
-    referral_date: dt.date
+    referral_date: Date
     source: Text = ""
     problem_descriptor: Text = ""
     employed: bool | None = None
@@ -97,7 +97,7 @@ class AssessmentOut(Schema):
     id: int
     referral_id: int
     contact_id: int | None
-    assessed_on: dt.date
+    assessed_on: Date
     assessor_id: int
     outcome: str
     problem_descriptor: str
@@ -105,7 +105,7 @@ class AssessmentOut(Schema):
 
 
 class AssessmentIn(Schema):
-    assessed_on: dt.date
+    assessed_on: Date
     outcome: Text
     problem_descriptor: Text = ""
     recommended_step: int | None = Field(None, ge=0, le=10)
@@ -130,10 +130,10 @@ class EpisodeOut(Schema):
     therapist_id: int
     step: int | None
     therapy: str
-    started_on: dt.date
-    ended_on: dt.date | None
+    started_on: Date
+    ended_on: Date | None
     status: str
-    next_session_on: dt.date | None
+    next_session_on: Date | None
     signal: str
     version: int
 
@@ -147,7 +147,7 @@ class ContactOut(Schema):
     referral_id: int
     episode_id: int | None
     external_id: str
-    contact_date: dt.date
+    contact_date: Date
     app_type: str
     attendance: str
     cons_mechanism: str
@@ -188,7 +188,7 @@ Answer = int | float | None
 class SessionIn(Schema):
     """One session, as the session form records it (``record_session``)."""
 
-    contact_date: dt.date
+    contact_date: Date
     attendance: Text = Field(description="NHS TT attendance code: 5 attended, 3 DNA, ...")
     app_type: Text = "02"
     cons_mechanism: Text = "01"
@@ -201,7 +201,7 @@ class SessionIn(Schema):
     homework_reviews: list[HomeworkReviewIn] = Field(default_factory=list)
     new_homework: HomeworkPlanIn | None = None
     notes: Text = ""
-    next_session_on: dt.date | None = None
+    next_session_on: Date | None = None
 
 
 class SessionOut(Schema):
@@ -215,7 +215,7 @@ class QuestionnaireOut(Schema):
     contact_id: int
     client_id: int
     measure: str
-    completed_on: dt.date
+    completed_on: Date
     items: list[Answer] | None
     total: float
     band: str
@@ -248,7 +248,7 @@ class AppointmentOut(Schema):
 class AppointmentIn(Schema):
     referral_id: Id
     staff_id: Id
-    starts_at: dt.datetime
+    starts_at: DateTime
     minutes: int = Field(50, ge=1, le=600)
     app_type: Text = "02"
     cons_mechanism: Text = "01"
@@ -296,7 +296,7 @@ class GoalOut(Schema):
     referral_id: int
     number: int
     description: str
-    agreed_on: dt.date
+    agreed_on: Date
     status: str
     version: int
 
@@ -304,7 +304,7 @@ class GoalOut(Schema):
 class GoalIn(Schema):
     referral_id: Id
     description: Text
-    agreed_on: dt.date
+    agreed_on: Date
 
 
 class GoalChange(Schema):

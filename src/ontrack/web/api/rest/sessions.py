@@ -12,6 +12,7 @@ from ontrack.web.accounts.models import Staff
 from ontrack.web.api.auth import auth_for
 from ontrack.web.api.rest.care import episodes, signal_of
 from ontrack.web.api.rest.common import (
+    IF_MATCH,
     DateRange,
     Id,
     PageParams,
@@ -79,6 +80,7 @@ def read_contact(request: HttpRequest, contact_id: Id, response: HttpResponse) -
     "/{episode_id}/sessions",
     response=responses(SessionOut, 201, write=True),
     summary="Record a session",
+    openapi_extra=IF_MATCH,
     auth=auth_for("contacts"),
 )
 def record_session(
@@ -226,6 +228,7 @@ def book_appointment(
     "/{appointment_id}/outcome",
     response=responses(ContactOut, 201, write=True),
     summary="Record a cancelled or missed appointment",
+    openapi_extra=IF_MATCH,
 )
 def record_outcome(
     request: HttpRequest, appointment_id: Id, body: AppointmentOutcomeIn
