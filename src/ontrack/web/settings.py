@@ -211,10 +211,11 @@ ONTRACK_RECORDING_KEYS = envsecret("ONTRACK_RECORDING_KEYS") or ""
 ONTRACK_RECORDING_DIR = Path(envstr("ONTRACK_RECORDING_DIR", str(VAR_DIR / "recordings")))
 ONTRACK_RECORDING_MAX_BYTES = envint("ONTRACK_RECORDING_MAX_BYTES", 200 * 1024 * 1024)
 
-# The API's rate limits (django-ninja throttles, in Django's cache: per process unless a
-# shared cache is configured): per token or signed-in user, and per address without either.
+# The API's rate limits, in Django's cache (per process unless a shared cache is configured):
+# requests per token or signed-in user (a django-ninja rate), and bad tokens allowed from
+# one address in ten minutes before it must wait.
 ONTRACK_API_RATE = envstr("ONTRACK_API_RATE", "600/m")
-ONTRACK_API_ANON_RATE = envstr("ONTRACK_API_ANON_RATE", "60/m")
+ONTRACK_API_FAILURES_ALLOWED = envint("ONTRACK_API_FAILURES_ALLOWED", 20)
 
 LOGGING: dict[str, Any] = {
     "version": 1,

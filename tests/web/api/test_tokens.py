@@ -170,3 +170,20 @@ def test_the_command_says_what_is_wrong_in_one_line(cast: Cast) -> None:
         )  # fmt: skip
     with pytest.raises(CommandError, match="no user"):
         call_command("api_token", "revoke", "1", "--by", "nobody", stdout=io.StringIO())
+
+
+def test_requests_over_the_rate_get_429(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ontrack.web.api.rest import api
+
+    for throttle in api.throttle:  # type: ignore[union-attr]
+        monkeypatch.setattr(throttle, "num_requests", 3)
+    client = token_api(cast.mo, resources=["clients"])
+    statuses = [client.get("/api/clients").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+
+
+def test_bad_tokens_from_one_address_are_limited(cast: Cast, settings: object) -> None:
+    settings.ONTRACK_API_FAILURES_ALLOWED = 2  # type: ignore[attr-defined]
+    api = Api(Browser(), "otk_guess")
+    assert [api.get("/api/clients").status_code for _ in range(3)] == [401, 401, 429]
+    assert api.get("/fhir/Observation").status_code == 429

@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ontrack.web.api import tokens
 from ontrack.web.api.models import ApiToken
+from ontrack.web.pathway import ratelimit
 
 API_PREFIXES = ("/api/", "/fhir/", "/fhir")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -41,6 +43,14 @@ class ApiTokenMiddleware:
         if request.path.startswith(API_PREFIXES) and "Authorization" in request.headers:
             secret = _bearer(request) or ""
             token, problem = tokens.resolve(secret) if secret else (None, "")
+            if token is None and not ratelimit.allow(
+                request, "api-token", limit=settings.ONTRACK_API_FAILURES_ALLOWED, window=600
+            ):
+                return JsonResponse(
+                    {"detail": "Too many bad tokens from this address: wait ten minutes.",
+                     "errors": {}},
+                    status=429,
+                )  # fmt: skip
             request.api_token = token  # type: ignore[attr-defined]
             request.api_token_problem = problem or (  # type: ignore[attr-defined]
                 "" if token else "Send the token as 'Authorization: Bearer <token>'."

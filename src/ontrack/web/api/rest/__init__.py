@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+from ninja.throttling import AuthRateThrottle
 
 from ontrack.web.api.rest import alerts, care, config, goals, sessions
 from ontrack.web.api.rest.common import action_error_body
@@ -33,10 +33,8 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
-    throttle=[
-        AnonRateThrottle(getattr(settings, "ONTRACK_API_ANON_RATE", "60/m")),
-        AuthRateThrottle(getattr(settings, "ONTRACK_API_RATE", "600/m")),
-    ],
+    # Per token or signed-in user; bad tokens are limited per address by the middleware.
+    throttle=[AuthRateThrottle(getattr(settings, "ONTRACK_API_RATE", "600/m"))],
 )
 
 for prefix, router in (
