@@ -40,8 +40,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
-from ontrack.analytics.derive import APPOINTMENT, ASSESSMENT, DAY_SHIFT, DNA, FOLLOW_UP
+from ontrack.analytics.derive import ASSESSMENT, DAY_SHIFT, DNA, FOLLOW_UP, SECONDS_PER_DAY
 from ontrack.analytics.thresholds import TOTAL_SCALE, Thresholds
 from ontrack.dataset.schema import ATTENDED, TREATMENT_APP_TYPES
 
@@ -81,11 +82,19 @@ def query(data: Path, step: str, th: Thresholds | None = None) -> str:
     def parquet(table: str) -> str:
         return "read_parquet('" + str(data / f"{table}.parquet").replace("'", "''") + "')"
 
-    attended = f"c.attendance IN {_in(ATTENDED)}"
+    # Seen: attended (5, 6) or unplanned, as NHS England counts a treatment contact.
+    attended = f"(c.attendance IN {_in(ATTENDED)} OR NOT c.planned)"
     treatment = f"({attended} AND c.app_type IN {_in(TREATMENT_APP_TYPES)})"
     usable = f"({attended} AND c.app_type <> '{FOLLOW_UP}')"
     early = f"(c.app_type = '{ASSESSMENT}' OR coalesce(c.session_number <= 2, false))"
-    day = "CAST(epoch(c.contact_date) AS BIGINT) // 86400"
+    day = f"(CAST(epoch(c.contact_date) AS BIGINT) // 86400) * {SECONDS_PER_DAY}"
+    if "contact_time" in pq.read_schema(data / "contact.parquet").names:
+        # Same-day contacts ordered by their time, as derive.py does ('HH:MM[:SS]').
+        t = "(c.contact_time || ':00')"
+        day += (
+            f" + coalesce(1 + 3600 * CAST(substr({t}, 1, 2) AS BIGINT) + 60 * "
+            f"CAST(substr({t}, 4, 2) AS BIGINT) + CAST(substr({t}, 7, 2) AS BIGINT), 0)"
+        )
     key = f"d * {DAY_SHIFT} + CAST(round(x.total * {TOTAL_SCALE}) AS BIGINT)"
     codes = _in(set(th.codes))
     adsm = step != "core"
@@ -150,8 +159,7 @@ def query(data: Path, step: str, th: Thresholds | None = None) -> str:
             f"min(c.step) FILTER (WHERE {treatment}) AS s0",
             f"max(c.step) FILTER (WHERE {treatment}) AS s1",
             f"count(*) FILTER (WHERE c.contact_date IS NOT NULL AND c.attendance = '{DNA}') AS dna",
-            "count(*) FILTER (WHERE c.contact_date IS NOT NULL AND c.attendance IN "
-            f"{_in(APPOINTMENT)}) AS appts",
+            "count(*) FILTER (WHERE c.contact_date IS NOT NULL) AS appts",
         ]
     per_contact = (
         f"SELECT c.referral_id AS rid, {', '.join(contact_facts)} "

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ontrack.analytics.breakdowns import AGE_BANDS, ETHNIC_GROUPS
 from ontrack.analytics.derive import therapy_codes
@@ -30,6 +31,14 @@ TREATMENT = ["02", "03", "05"]
 
 def read(path: Path, table: str, columns: list[str]) -> pd.DataFrame:
     return pd.read_parquet(path / f"{table}.parquet", columns=columns)
+
+
+def contact_times(path: Path, con: pd.DataFrame) -> pd.Series:
+    """Each contact's time as 'HH:MM:SS' ('' when not recorded, or no such column)."""
+    if "contact_time" not in pq.read_schema(path / "contact.parquet").names:
+        return pd.Series("", index=con.index)
+    time = read(path, "contact", ["contact_time"])["contact_time"].fillna("")
+    return time.where(time.str.len() != 5, time + ":00")
 
 
 def referral_table(path: Path) -> pd.DataFrame:
@@ -63,12 +72,16 @@ def referral_table(path: Path) -> pd.DataFrame:
             "therapy",
             "step",
             "session_number",
+            "planned",
         ],
     )
-    con["attended"] = con["attendance"].isin(ATTENDED)
+    # Seen: attended (5, 6) or unplanned, as NHS England counts a treatment contact.
+    con["attended"] = con["attendance"].isin(ATTENDED) | ~con["planned"].astype(bool)
     con["treatment"] = con["attended"] & con["app_type"].isin(TREATMENT)
     con["is_dna"] = con["attendance"] == "3"
-    con["is_appointment"] = con["attendance"].isin(["3", "5", "6"])
+    con["is_appointment"] = True  # every care contact (SUM(ApptDNA) / SUM(Appointments))
+    # Same day: by time when recorded ('HH:MM' and 'HH:MM:SS' compared alike), none first.
+    con["moment"] = contact_times(path, con)
 
     per = con.groupby("referral_id").agg(
         n_attended=("attended", "sum"),
@@ -83,7 +96,7 @@ def referral_table(path: Path) -> pd.DataFrame:
     # Last treatment contact; same day: the therapist, then therapy, sorted last.
     therapy_rank = {c: i + 1 for i, c in enumerate(therapy_codes())}
     last = treat.assign(therapy_rank=treat["therapy"].map(therapy_rank).fillna(0)).sort_values(
-        ["referral_id", "contact_date", "therapist_id", "therapy_rank"]
+        ["referral_id", "contact_date", "moment", "therapist_id", "therapy_rank"]
     )
     last = last.drop_duplicates("referral_id", keep="last").set_index("referral_id")
     per["therapist_id"] = last["therapist_id"]
@@ -93,10 +106,11 @@ def referral_table(path: Path) -> pd.DataFrame:
     score = read(path, "score", ["contact_id", "measure", "total"])
     score = score[score["measure"].isin(th.codes)]
     usable = con.loc[
-        con["attended"] & (con["app_type"] != "06"), ["contact_id", "referral_id", "contact_date"]
+        con["attended"] & (con["app_type"] != "06"),
+        ["contact_id", "referral_id", "contact_date", "moment"],
     ]
     s = score.merge(usable, on="contact_id").sort_values(
-        ["referral_id", "measure", "contact_date", "total"]
+        ["referral_id", "measure", "contact_date", "moment", "total"]
     )
     g = s.groupby(["referral_id", "measure"])["total"]
     pairs = pd.DataFrame({"n": g.size(), "first": g.first(), "last": g.last()}).unstack("measure")

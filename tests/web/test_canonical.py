@@ -169,7 +169,10 @@ def _with(name: str, index: int, **changes: Any) -> dict[str, pa.Table]:
             lambda: _with("score", 0, contact_id="C5"),
             "referral_id differs from that of its contact",
         ),
-        (lambda: _with("contact", 2, session_number=5), "not an attended treatment contact"),
+        (
+            lambda: _with("contact", 2, session_number=5),
+            "not an attended or unplanned treatment contact",
+        ),
         (lambda: _with("score", 0, items="2,2,2,2,2,2,2,1,7"), "answer 9 is 7"),
         (lambda: _with("score", 0, measure="NOPE"), "NOPE"),
         (lambda: _with("referral", 1, end_code="46"), "both end_date and end_code"),

@@ -181,6 +181,7 @@ def month_breakdowns(
     dates: dict[Family, str] = {
         "referral": "referral_date",
         "access": "first_treatment_date",
+        "second": "second_treatment_date",
         "ending": "end_date",
     }
     pieces = []

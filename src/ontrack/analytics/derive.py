@@ -7,21 +7,29 @@ contact and score tables, once, on whichever engine holds the data.
 
 Choices that make every engine give identical answers (docs/analytics.md, "Definitions"):
 
-- A *treatment contact* is attended (AttendOrDNACode 5 or 6) with AppType 02, 03 or 05.
-- Scores count only at attended contacts that are not follow-ups (AppType 06). The first
-  score of a measure is its earliest; the last its latest. Two scores of one measure on the
-  same day are taken in order of total, lowest first, so the rule never depends on
-  identifier order or collation.
+- A contact is *seen* when attended (AttendOrDNACode 5 or 6) or unplanned
+  (PlannedCareContIndicator 'N'), as NHS England counts it; a *treatment contact* is a seen
+  contact with AppType 02, 03 or 05.
+- Scores count only at seen contacts that are not follow-ups (AppType 06). The first
+  score of a measure is its earliest; the last its latest. Contacts on the same day are
+  ordered by their time (``contact_time``, when recorded; a contact without one comes
+  first); two scores of one measure at the same moment are taken in order of total, lowest
+  first, so the rule never depends on identifier order or collation.
 - The referral's therapist, therapy and step are those of its last treatment contact; two
-  treatment contacts on the same last day resolve to the therapist and therapy listed last
-  in their sorted code lists.
+  treatment contacts at the same last moment resolve to the therapist and therapy listed
+  last in their sorted code lists.
+- Appointments are every care contact (any AttendOrDNACode), as NHS England's DNA rate
+  divides by them (``SUM(ApptDNA) / SUM(Appointments)``).
 
-Ordering without window functions: a day number and a value are packed into one integer
-(``day * 2**31 + value``) so that ``min``/``max`` pick the earliest/latest contact and a
-modulo recovers the value. Plain aggregates are fast on every engine and have no ties.
+Ordering without window functions: a moment (day × 86,401 + second of the day + 1, or + 0
+with no time) and a value are packed into one integer (``moment * 2**31 + value``) so that
+``min``/``max`` pick the earliest/latest contact and a modulo recovers the value. Plain
+aggregates are fast on every engine and have no ties.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
@@ -38,6 +46,7 @@ KEPT_COLUMNS = (
     "service_id",
     "referral_date",
     "first_treatment_date",
+    "second_treatment_date",
     "end_date",
     "age",
     "gender",
@@ -56,9 +65,9 @@ KEPT_COLUMNS = (
     "offtrack_acted",
 )
 DNA = "3"
-APPOINTMENT = frozenset({"3", "5", "6"})  # the KM SQL's care-contact join: DNA or attended
 FOLLOW_UP = "06"
 ASSESSMENT = "01"
+SECONDS_PER_DAY = 86_401  # 0 = no time recorded, 1 + second of the day otherwise
 
 
 def therapy_codes() -> list[str]:
@@ -72,11 +81,13 @@ def derive_referrals(
     period: Period,
     contacts: ir.Table,
     threshold_table: ir.Table,
+    as_at: dt.date | None = None,
 ) -> ir.Table:
     """Return one row per referral with every field the measures count.
 
     ``contacts`` is ``prepare_contacts``' table (materialised once: every summary reads it);
-    ``threshold_table`` is ``Thresholds.as_arrow()`` on the engine.
+    ``threshold_table`` is ``Thresholds.as_arrow()`` on the engine; ``as_at`` the day the
+    snapshot measures (waiting list, open referrals) are taken on.
     """
     referral = tables["referral"]
     out = referral.select(
@@ -89,9 +100,12 @@ def derive_referrals(
         "ethnicity",
         "imd_decile",
         "problem_descriptor",
+        "source_of_referral",
+        "end_code",
         intended_anxiety=intended_anxiety(referral, thresholds),
     )
-    out = _attach(out, _contact_summary(contacts, period))
+    out = _attach(out, _contact_summary(contacts, period, as_at))
+    out = _attach(out, _second_treatment(contacts))
     out = _attach(out, _score_summary(tables["score"], contacts, thresholds))
     out = _attach(out, _goal_summary(tables["goal_rating"], contacts))
     out = _attach(out, _homework_summary(tables["homework"]))
@@ -104,7 +118,7 @@ def derive_referrals(
     # each family in a month, the case-mix inputs, and each count's contribution.
     return out.select(
         *KEPT_COLUMNS,
-        **{contribution_column(n): v for n, v in contributions(out, period).items()},
+        **{contribution_column(n): v for n, v in contributions(out, period, as_at).items()},
     )
 
 
@@ -144,6 +158,8 @@ def prepare_contacts(
         "step",
         "session_number",
         "therapy",
+        "planned",
+        second=_second_of_day(contact),
     )
     idx = therapist_index.rename(tid="therapist_id")
     c = c.left_join(idx, c.therapist_id == idx.tid).drop("tid")
@@ -153,29 +169,72 @@ def prepare_contacts(
         ref_id="referral_id", intended=intended_anxiety(referral, thresholds)
     )
     c = c.left_join(intended, c.referral_id == intended.ref_id).drop("ref_id")
-    attended = c.attendance.isin(sorted(ATTENDED))
+    attended = c.attendance.isin(sorted(ATTENDED)).fill_null(False)
+    seen = attended | (c.planned == False).fill_null(False)  # noqa: E712 (an Ibis expression)
+    days = c.contact_date.epoch_days().cast("int64")
     return c.mutate(
-        days=c.contact_date.epoch_days().cast("int64"),
-        attended=attended,
-        treatment=attended & c.app_type.isin(sorted(TREATMENT_APP_TYPES)),
+        days=days,
+        moment=days * SECONDS_PER_DAY + c.second,
+        seen=seen,
+        treatment=seen & c.app_type.isin(sorted(TREATMENT_APP_TYPES)),
         therapist_idx=c.therapist_idx.fill_null(0).cast("int64"),
         therapy_idx=c.therapy_idx.fill_null(0).cast("int64"),
-    ).drop("therapist_id")
+    ).drop("therapist_id", "planned", "second")
 
 
-def _contact_summary(c: ir.Table, period: Period) -> ir.Table:
+def _second_of_day(contact: ir.Table) -> ir.IntegerValue:
+    """1 + the second of the day of ``contact_time`` ('HH:MM' or 'HH:MM:SS'); 0 when absent.
+
+    Appending ':00' makes 'HH:MM' and 'HH:MM:SS' both have seconds at characters 6-7,
+    so no engine has to branch on the length.
+    """
+    if "contact_time" not in contact.columns:
+        return ibis.literal(0, "int64")
+    t = contact.contact_time.concat(":00")
+    second = (
+        t.substr(0, 2).cast("int64") * 3600
+        + t.substr(3, 2).cast("int64") * 60
+        + t.substr(6, 2).cast("int64")
+    )
+    return (second + 1).fill_null(0).cast("int64")
+
+
+def _contact_summary(c: ir.Table, period: Period, as_at: dt.date | None) -> ir.Table:
     attribution = c.therapist_idx * THERAPY_SLOTS + c.therapy_idx.cast("int64")
-    last_key = c.days * DAY_SHIFT + attribution
+    last_key = c.moment * DAY_SHIFT + attribution
     in_period = period.contains(c.contact_date)
+    by_then = c.treatment & (c.contact_date <= as_at) if as_at else ibis.literal(False)
     return c.group_by("referral_id").aggregate(
-        n_attended=c.count(where=c.attended),
+        last_treatment_as_at=c.contact_date.max(where=by_then),
+        n_attended=c.count(where=c.seen),
         n_treatment=c.count(where=c.treatment),
         first_treatment_date=c.contact_date.min(where=c.treatment),
         last_treatment_key=last_key.max(where=c.treatment),
         min_step=c.step.min(where=c.treatment),
         max_step=c.step.max(where=c.treatment),
         dna_in_period=c.count(where=in_period & (c.attendance == DNA)),
-        appointments_in_period=c.count(where=in_period & c.attendance.isin(sorted(APPOINTMENT))),
+        appointments_in_period=c.count(where=in_period),
+    )
+
+
+def _second_treatment(c: ir.Table) -> ir.Table:
+    """The date of each referral's second treatment contact (TherapySession_SecondDate).
+
+    Two treatment contacts on the first day make the second on that day; otherwise it is
+    the first later day with one. Plain aggregates cannot pick a second-smallest value, so
+    the treatment contacts are joined to their referral's first date.
+    """
+    t = c.filter(c.treatment).select("referral_id", "contact_date")
+    first = t.group_by(fid="referral_id").aggregate(first=t.contact_date.min())
+    j = t.join(first, t.referral_id == first.fid)
+    agg = j.group_by("referral_id").aggregate(
+        first=j.first.min(),
+        on_first=j.count(where=j.contact_date == j.first),
+        later=j.contact_date.min(where=j.contact_date > j.first),
+    )
+    return agg.select(
+        "referral_id",
+        second_treatment_date=ibis.ifelse(agg.on_first >= 2, agg.first, agg.later),
     )
 
 
@@ -184,7 +243,7 @@ def contact_measures(c: ir.Table, period: Period) -> ir.Table:
     keep = c.filter(period.contains(c.contact_date))
     keep = keep.mutate(month_key=month_key(keep.contact_date).cast("int64"))
     return keep.group_by(["therapist_idx", "month_key"]).aggregate(
-        appointments=keep.count(where=keep.attendance.isin(sorted(APPOINTMENT))),
+        appointments=keep.count(),
         dna=keep.count(where=keep.attendance == DNA),
     )
 
@@ -203,8 +262,8 @@ def _score_summary(score: ir.Table, contacts: ir.Table, thresholds: Thresholds) 
     s = score.filter(score.measure.isin(list(thresholds.codes))).select(
         "contact_id", "measure", "total"
     )
-    usable = contacts.filter(contacts.attended & (contacts.app_type != FOLLOW_UP)).select(
-        cid="contact_id", rid="referral_id", score_days="days", intended="intended"
+    usable = contacts.filter(contacts.seen & (contacts.app_type != FOLLOW_UP)).select(
+        cid="contact_id", rid="referral_id", score_moment="moment", intended="intended"
     )
     j = s.join(usable, s.contact_id == usable.cid)
     role = ibis.cases(
@@ -214,7 +273,7 @@ def _score_summary(score: ir.Table, contacts: ir.Table, thresholds: Thresholds) 
         else_="other",
     )
     scaled = (j.total * TOTAL_SCALE).round().cast("int64")
-    j = j.select("rid", role=role, key=j.score_days * DAY_SHIFT + scaled)
+    j = j.select("rid", role=role, key=j.score_moment * DAY_SHIFT + scaled)
     aggs: dict[str, ir.Scalar] = {}
     for name in ("dep", "gad", "adsm"):
         mine = j.role == name
@@ -377,9 +436,13 @@ def _outcomes(t: ir.Table, th: Thresholds, threshold_table: ir.Table) -> ir.Tabl
         "ethnicity",
         "imd_decile",
         "problem_descriptor",
+        "source_of_referral",
+        "end_code",
         "n_attended",
         "n_treatment",
         "first_treatment_date",
+        "second_treatment_date",
+        "last_treatment_as_at",
         "dna_in_period",
         "appointments_in_period",
         "anxiety_measure",
@@ -410,6 +473,8 @@ def _outcomes(t: ir.Table, th: Thresholds, threshold_table: ir.Table) -> ir.Tabl
             ((t.min_step == 2) & (t.max_step == 3), "low and high intensity"),
             else_="not known",
         ),
+        adsm_expected=t.intended_anxiety != th.default_anxiety,
+        adsm_paired=t.n_adsm >= 2,
         no_change=(t.paired & ~t.improved & ~t.deteriorated).fill_null(False),
         reliably_recovered=t.recovered & t.improved,
     )

@@ -7,13 +7,16 @@ publication rounding (``suppression.py``) sees the same counts.
 
 Each count belongs to a *family*, named by the date that places it in a reporting period:
 referral date (referrals and the intention-to-treat cohort), first treatment date (entered
-treatment), end date (everything measured at discharge) or contact date (appointments).
-Monthly trends group each family by its own date's month, as NHS England's monthly key
-metrics do.
+treatment), second treatment date (waits between the first two treatment contacts), end date
+(everything measured at discharge) or contact date (appointments). Monthly trends group each
+family by its own date's month, as NHS England's monthly key metrics do. The *snapshot*
+family (waiting list, open referrals without contact) is counted as at the end of the
+period (the ``as_at`` date) and has no months.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -23,8 +26,27 @@ import ibis.expr.types as ir
 
 from ontrack.analytics.period import Period
 
-Family = Literal["referral", "access", "ending", "contact"]
+Family = Literal["referral", "access", "second", "ending", "contact", "snapshot"]
 KM_SQL = "NHS England KM SQL (Key Metrics Dashboard/KM monthly update.sql)"
+PDT_IST = "NHS England PDT SQL (2.12 Dashboard_IST_New_Indicators.sql)"
+PDT_INEQ = "NHS England PDT SQL (2.11 Inequalities_Monthly_Region_Test_2.sql)"
+END_CODES = "NHS England EndCode groups (SPC monthly update.sql; PDT 2.14 Repeat_Referrals.sql)"
+# Weeks waited on the waiting list, as days (inclusive; None = no upper bound). NHS
+# England's PDT SQL counts Waiting2Weeks ... Waiting18Weeks cumulatively (<= 14, ..., <= 126
+# days); OnTrack reports disjoint bands, which add up to those.
+WAITING_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("up_to_2_weeks", 0, 14),
+    ("2_to_4_weeks", 15, 28),
+    ("4_to_6_weeks", 29, 42),
+    ("6_to_12_weeks", 43, 84),
+    ("12_to_18_weeks", 85, 126),
+    ("over_18_weeks", 127, None),
+)
+
+
+def _band_definition(low: int, high: int | None) -> str:
+    waited = f"{low}-{high} days" if high is not None else f"over {low - 1} days"
+    return f"on the waiting list at the end of the period, waited {waited}"
 
 
 @dataclass(frozen=True)
@@ -178,14 +200,14 @@ COUNTS: tuple[Count, ...] = (
     Count(
         "appointments",
         "contact",
-        "appointments in the period attended or not attended without warning (codes 3, 5, 6)",
-        f"reference §3.4; {KM_SQL} (care contacts joined with AttendOrDNACode 3, 5, 6)",
+        "care contacts in the period, whatever their attendance code",
+        f"reference §3.4; {PDT_IST} Appointments",
     ),
     Count(
         "dna",
         "contact",
         "appointments in the period not attended without warning (code 3)",
-        "reference §3.4 Count_ApptsDNA (M084)",
+        f"reference §3.4 Count_ApptsDNA (M084); {PDT_IST} ApptDNA",
     ),
     Count("cohort_assessed", "referral", "referred in the period, seen at least once", "ITT"),
     Count("cohort_entered", "referral", "referred in the period, 1+ treatment contacts", "ITT"),
@@ -199,6 +221,118 @@ COUNTS: tuple[Count, ...] = (
         "ITT",
     ),
     Count("cohort_open", "referral", "referred in the period, referral still open", "ITT"),
+    Count(
+        "self_referrals",
+        "referral",
+        "referrals received in the period with source of referral B1 (self)",
+        f"{PDT_IST} SelfReferral",
+    ),
+    Count(
+        "entered_treatment_waited_6_weeks",
+        "access",
+        "entered treatment in the period, first treatment within 42 days of referral",
+        f"{PDT_IST} FirstTreatment6Weeks",
+    ),
+    Count(
+        "entered_treatment_waited_18_weeks",
+        "access",
+        "entered treatment in the period, first treatment within 126 days of referral",
+        f"{PDT_IST} FirstTreatment18Weeks",
+    ),
+    Count(
+        "second_treatment",
+        "second",
+        "second treatment contact in the period",
+        f"{KM_SQL} Count_SecondTreatment",
+    ),
+    Count(
+        "first_to_second_over_28_days",
+        "second",
+        "second treatment contact in the period, more than 28 days after the first",
+        f"{KM_SQL} Count_FirstToSecondTreatmentOver28days",
+    ),
+    Count(
+        "first_to_second_over_90_days",
+        "second",
+        "second treatment contact in the period, more than 90 days after the first",
+        f"{KM_SQL} Count_FirstToSecondTreatmentOver90days",
+    ),
+    Count(
+        "ended_seen_not_treated",
+        "ending",
+        "ended in the period, end code seen but not taken on (10-17, 95)",
+        END_CODES,
+    ),
+    Count(
+        "ended_treated",
+        "ending",
+        "ended in the period, end code taken on for treatment (46-49, 96)",
+        END_CODES,
+    ),
+    Count("ended_not_seen", "ending", "ended in the period, end code not assessed (50)", END_CODES),
+    Count(
+        "finished_adsm_expected",
+        "ending",
+        "finished, with a problem descriptor that calls for an anxiety-disorder-specific measure",
+        f"{PDT_INEQ} CountAppropriatePairedADSM (denominator)",
+    ),
+    Count(
+        "finished_adsm_paired",
+        "ending",
+        "of those, with paired scores on that measure",
+        f"{PDT_INEQ} CountAppropriatePairedADSM",
+    ),
+    Count(
+        "ethnic_minority_recovered",
+        "ending",
+        "finished and recovered, ethnic category B-S (not White British, not stated)",
+        f"{KM_SQL} Percentage_Recovery_EM",
+    ),
+    Count(
+        "ethnic_minority_recovery_denominator",
+        "ending",
+        "finished minus finished not at caseness, ethnic category B-S",
+        f"{KM_SQL} Percentage_Recovery_EM",
+    ),
+    Count(
+        "white_british_recovered",
+        "ending",
+        "finished and recovered, ethnic category A (White British)",
+        f"{KM_SQL} Percentage_Recovery_WB",
+    ),
+    Count(
+        "white_british_recovery_denominator",
+        "ending",
+        "finished minus finished not at caseness, ethnic category A",
+        f"{KM_SQL} Percentage_Recovery_WB",
+    ),
+    Count(
+        "open_referrals_treated",
+        "snapshot",
+        "open at the end of the period with at least one treatment contact by then",
+        f"{KM_SQL} OpenReferral",
+    ),
+    Count(
+        "open_referrals_no_contact_90_days",
+        "snapshot",
+        "of those, last treatment contact more than 90 days before the end of the period",
+        f"{KM_SQL} OpenReferralOver90daysNoContact",
+    ),
+    Count(
+        "waiting_list",
+        "snapshot",
+        "open at the end of the period, referred by then, no treatment contact by then",
+        f"{PDT_IST} WaitingForTreatment",
+    ),
+    *(
+        Count(
+            f"waiting_{band}",
+            "snapshot",
+            _band_definition(low, high),
+            f"{PDT_IST} Waiting2Weeks ... Waiting18Weeks (cumulative there, banded here)",
+        )
+        for band, low, high in WAITING_BANDS
+    ),
 )
 
 RATES: tuple[Rate, ...] = (
@@ -269,8 +403,8 @@ RATES: tuple[Rate, ...] = (
         "dna_rate",
         "dna",
         "appointments",
-        "DNA appointments ÷ appointments (attended or DNA)",
-        "reference §3.4",
+        "DNA appointments ÷ every care contact in the period",
+        f"{PDT_IST} and PDT 3. PDT_Combined_Rounding.sql: SUM(ApptDNA) / SUM(Appointments)",
     ),
     Rate(
         "mean_treatment_sessions",
@@ -331,6 +465,69 @@ RATES: tuple[Rate, ...] = (
         "DESIGN §1",
     ),
     Rate(
+        "first_to_second_treatment_over_28_days_rate",
+        "first_to_second_over_28_days",
+        "second_treatment",
+        "second treatment more than 28 days after the first ÷ second treatments in the period",
+        f"{KM_SQL} Count_FirstToSecondTreatmentOver28days ÷ Count_SecondTreatment",
+    ),
+    Rate(
+        "first_to_second_treatment_over_90_days_rate",
+        "first_to_second_over_90_days",
+        "second_treatment",
+        "second treatment more than 90 days after the first ÷ second treatments in the period",
+        f"{KM_SQL} Percentage_FirstToSecondTreatmentOver90days",
+    ),
+    Rate(
+        "open_referrals_no_contact_90_days_rate",
+        "open_referrals_no_contact_90_days",
+        "open_referrals_treated",
+        "open referrals without a treatment contact for over 90 days ÷ open referrals treated",
+        f"{KM_SQL} Percentage_OpenReferralNoActivityOver90days",
+    ),
+    Rate(
+        "entered_treatment_waited_6_weeks_rate",
+        "entered_treatment_waited_6_weeks",
+        "entered_treatment",
+        "entered treatment within 42 days of referral ÷ entered treatment in the period",
+        f"{PDT_IST} FirstTreatment6Weeks",
+    ),
+    Rate(
+        "entered_treatment_waited_18_weeks_rate",
+        "entered_treatment_waited_18_weeks",
+        "entered_treatment",
+        "entered treatment within 126 days of referral ÷ entered treatment in the period",
+        f"{PDT_IST} FirstTreatment18Weeks",
+    ),
+    Rate(
+        "adsm_paired_rate",
+        "finished_adsm_paired",
+        "finished_adsm_expected",
+        "finished with paired scores on the ADSM their descriptor calls for ÷ those called for",
+        f"{PDT_INEQ} CountAppropriatePairedADSM",
+    ),
+    Rate(
+        "self_referral_rate",
+        "self_referrals",
+        "referrals",
+        "self-referrals (B1) ÷ referrals received in the period",
+        f"{PDT_IST} SelfReferral",
+    ),
+    Rate(
+        "ethnic_minority_recovery_rate",
+        "ethnic_minority_recovered",
+        "ethnic_minority_recovery_denominator",
+        "recovery rate of clients of ethnic categories B-S",
+        f"{KM_SQL} Percentage_Recovery_EM",
+    ),
+    Rate(
+        "white_british_recovery_rate",
+        "white_british_recovered",
+        "white_british_recovery_denominator",
+        "recovery rate of White British clients (ethnic category A)",
+        f"{KM_SQL} Percentage_Recovery_WB",
+    ),
+    Rate(
         "homework_done_rate",
         "homework_done",
         "homework_reviewed",
@@ -343,11 +540,21 @@ COUNT_NAMES = tuple(c.name for c in COUNTS)
 RATE_NAMES = tuple(r.name for r in RATES)
 FAMILY_COUNTS: dict[Family, tuple[str, ...]] = {
     fam: tuple(c.name for c in COUNTS if c.family == fam)
-    for fam in ("referral", "access", "ending", "contact")
+    for fam in ("referral", "access", "second", "ending", "contact", "snapshot")
 }
+# NHS England's EndCode groups (SPC monthly update.sql, PDT 2.14 Repeat_Referrals.sql).
+SEEN_NOT_TREATED = ("10", "11", "12", "13", "14", "16", "17", "95")
+TREATED = ("46", "47", "48", "49", "96")
+NOT_SEEN = ("50",)
+SELF_REFERRAL = "B1"
+WHITE_BRITISH = "A"
+NOT_STATED = "Z"
+FAMILY_COUNTS_SNAPSHOT = FAMILY_COUNTS["snapshot"]
 
 
-def contributions(d: ir.Table, period: Period) -> dict[str, ir.IntegerValue]:
+def contributions(
+    d: ir.Table, period: Period, as_at: dt.date | None = None
+) -> dict[str, ir.IntegerValue]:
     """Return, per count, each referral's contribution to it (0/1, or a number to sum).
 
     ``d`` is the per-referral table from ``derive.derive_referrals``; the contributions are
@@ -355,7 +562,8 @@ def contributions(d: ir.Table, period: Period) -> dict[str, ir.IntegerValue]:
     breakdown is a plain sum, evaluated once per referral however many breakdowns there
     are. The contact family comes from the per-referral appointment counts, which are
     already limited to the period; ``contact_measures`` counts it by contact month and
-    contact therapist instead.
+    contact therapist instead. The snapshot family is counted as at ``as_at`` (the end of
+    the period, or the last date in the data); with no ``as_at`` it is all zero.
     """
     referred = period.contains(d.referral_date)
     accessed = period.contains(d.first_treatment_date)
@@ -393,6 +601,17 @@ def contributions(d: ir.Table, period: Period) -> dict[str, ir.IntegerValue]:
         "cohort_recovered": referred & course & d.recovered,
         "cohort_reliably_recovered": referred & course & d.reliably_recovered,
         "cohort_open": referred & d.end_date.isnull(),
+        "self_referrals": referred & (d.source_of_referral == SELF_REFERRAL),
+        "entered_treatment_waited_6_weeks": accessed & (wait <= 42),
+        "entered_treatment_waited_18_weeks": accessed & (wait <= 126),
+        "ended_seen_not_treated": ended & d.end_code.isin(SEEN_NOT_TREATED),
+        "ended_treated": ended & d.end_code.isin(TREATED),
+        "ended_not_seen": ended & d.end_code.isin(NOT_SEEN),
+        "finished_adsm_expected": finished & d.adsm_expected,
+        "finished_adsm_paired": finished & d.adsm_expected & d.adsm_paired,
+        **_by_ethnicity(d, finished),
+        **_second_treatment(d, period),
+        **_snapshot(d, as_at),
     }
     amounts: dict[str, tuple[ir.IntegerValue, ir.BooleanValue | None]] = {
         "wait_days_finished": (wait, finished),
@@ -411,6 +630,51 @@ def contributions(d: ir.Table, period: Period) -> dict[str, ir.IntegerValue]:
             column, where = amounts[c.name]
             value = column if where is None else ibis.ifelse(where.fill_null(False), column, 0)
             out[c.name] = value.fill_null(0).cast("int32")
+    return out
+
+
+def _by_ethnicity(d: ir.Table, finished: ir.BooleanValue) -> dict[str, ir.BooleanValue]:
+    white_british = d.ethnicity == WHITE_BRITISH
+    minority = d.ethnicity.notnull() & (d.ethnicity != WHITE_BRITISH) & (d.ethnicity != NOT_STATED)
+    return {
+        "ethnic_minority_recovered": finished & minority & d.recovered,
+        "ethnic_minority_recovery_denominator": finished & minority & ~d.not_caseness,
+        "white_british_recovered": finished & white_british & d.recovered,
+        "white_british_recovery_denominator": finished & white_british & ~d.not_caseness,
+    }
+
+
+def _second_treatment(d: ir.Table, period: Period) -> dict[str, ir.BooleanValue]:
+    second = period.contains(d.second_treatment_date)
+    gap = d.second_treatment_date.epoch_days() - d.first_treatment_date.epoch_days()
+    return {
+        "second_treatment": second,
+        "first_to_second_over_28_days": second & (gap > 28),
+        "first_to_second_over_90_days": second & (gap > 90),
+    }
+
+
+def _snapshot(d: ir.Table, as_at: dt.date | None) -> dict[str, ir.BooleanValue]:
+    """Open referrals and the waiting list as at ``as_at`` (NHS England's month-end view)."""
+    names = FAMILY_COUNTS_SNAPSHOT
+    if as_at is None:
+        return {name: ibis.literal(False) for name in names}
+    day = (as_at - dt.date(1970, 1, 1)).days
+    referral_day = d.referral_date.epoch_days()
+    open_ = (referral_day <= day) & (d.end_date.isnull() | (d.end_date.epoch_days() > day))
+    last = d.last_treatment_as_at.epoch_days()
+    waiting = open_ & (
+        d.first_treatment_date.isnull() | (d.first_treatment_date.epoch_days() > day)
+    )
+    waited = day - referral_day
+    out: dict[str, ir.BooleanValue] = {
+        "open_referrals_treated": open_ & last.notnull(),
+        "open_referrals_no_contact_90_days": open_ & (day - last > 90),
+        "waiting_list": waiting,
+    }
+    for band, low, high in WAITING_BANDS:
+        within = waited >= low if high is None else (waited >= low) & (waited <= high)
+        out[f"waiting_{band}"] = waiting & within
     return out
 
 

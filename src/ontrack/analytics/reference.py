@@ -20,13 +20,26 @@ import numpy as np
 import pyarrow as pa
 
 from ontrack.analytics.breakdowns import AGE_BANDS, DIMENSIONS, ETHNIC_GROUPS, NOT_KNOWN
-from ontrack.analytics.derive import APPOINTMENT, ASSESSMENT, DNA, FOLLOW_UP, therapy_codes
-from ontrack.analytics.measures import COUNT_NAMES, FAMILY_COUNTS, Family, measures_from_counts
+from ontrack.analytics.derive import ASSESSMENT, DNA, FOLLOW_UP, therapy_codes
+from ontrack.analytics.measures import (
+    COUNT_NAMES,
+    FAMILY_COUNTS,
+    NOT_SEEN,
+    NOT_STATED,
+    SEEN_NOT_TREATED,
+    SELF_REFERRAL,
+    TREATED,
+    WAITING_BANDS,
+    WHITE_BRITISH,
+    Family,
+    measures_from_counts,
+)
 from ontrack.analytics.period import Period
+from ontrack.analytics.published import by_intensity, by_mechanism, median, shape_end_codes
 from ontrack.analytics.report import Report, _shape
 from ontrack.analytics.therapists import shrink
 from ontrack.analytics.thresholds import TOTAL_SCALE, Thresholds
-from ontrack.dataset.schema import ATTENDED, TREATMENT_APP_TYPES
+from ontrack.dataset.schema import TREATMENT_APP_TYPES, is_seen
 
 Row = dict[str, Any]
 
@@ -39,6 +52,9 @@ class ReferralFacts:
     n_attended: int = 0
     n_treatment: int = 0
     first_treatment: dt.date | None = None
+    second_treatment: dt.date | None = None
+    last_treatment_as_at: dt.date | None = None
+    adsm_paired: bool = False
     therapist: str | None = None
     therapy: str | None = None
     steps: set[int] = field(default_factory=set)
@@ -85,9 +101,10 @@ def reference_report(
     th = thresholds or Thresholds.nhs_talking_therapies()
     rows = {name: table.to_pylist() for name, table in tables.items()}
     therapists = sorted({t["therapist_id"] for t in rows["therapist"]})
-    facts = referral_facts(rows, th, period, therapists)
+    as_at = _as_at(rows, period)
+    facts = referral_facts(rows, th, period, therapists, as_at)
     overall, breakdowns = _shape(
-        _breakdown_rows(facts, period, therapists),
+        _breakdown_rows(facts, period, therapists, as_at),
         therapists,
         _therapist_contacts(rows, period, therapists),
     )
@@ -97,41 +114,89 @@ def reference_report(
     ]
     effects = _effects(facts, period, therapists)
     alerts = _alerts(rows["alert"], period) if "alert" in rows else None
-    return Report(period, "reference", th, overall, breakdowns, effects, alerts)
+    published = _published(facts, rows, period)
+    return Report(period, "reference", th, overall, breakdowns, effects, alerts, as_at, published)
+
+
+def _as_at(rows: Mapping[str, list[Row]], period: Period) -> dt.date | None:
+    """The end of the period, or else the last referral, discharge or contact date."""
+    if period.end is not None:
+        return period.end
+    dates = [r["referral_date"] for r in rows["referral"]]
+    dates += [r["end_date"] for r in rows["referral"] if r["end_date"] is not None]
+    dates += [c["contact_date"] for c in rows["contact"]]
+    return max(dates) if dates else None
+
+
+def _published(
+    facts: list[ReferralFacts], rows: Mapping[str, list[Row]], period: Period
+) -> dict[str, Any]:
+    waits: dict[int, int] = defaultdict(int)
+    ends: dict[str | None, int] = defaultdict(int)
+    for f in facts:
+        r = f.referral
+        if not period.includes(r["end_date"]):
+            continue
+        ends[r["end_code"]] += 1
+        if f.n_treatment >= 2 and f.wait_days is not None:
+            waits[f.wait_days] += 1
+    mix = [
+        (c["cons_mechanism"], c["therapy"], 1)
+        for c in rows["contact"]
+        if period.includes(c["contact_date"])
+    ]
+    return {
+        "median_wait_days": median(waits),
+        "ended_by_end_code": shape_end_codes(ends),
+        "appointments_by_intensity": by_intensity(mix),
+        "appointments_by_consultation_mechanism": by_mechanism(mix),
+    }
 
 
 def referral_facts(
-    rows: Mapping[str, list[Row]], th: Thresholds, period: Period, therapists: list[str]
+    rows: Mapping[str, list[Row]],
+    th: Thresholds,
+    period: Period,
+    therapists: list[str],
+    as_at: dt.date | None = None,
 ) -> list[ReferralFacts]:
     """Derive each referral's facts from its contacts, scores, goals and homework."""
+    treatment_days: dict[str, list[dt.date]] = defaultdict(list)
     facts = {r["referral_id"]: ReferralFacts(r) for r in rows["referral"]}
     contacts = {c["contact_id"]: c for c in rows["contact"]}
     therapy_index = {code: i + 1 for i, code in enumerate(therapy_codes())}
     therapist_index = {tid: i + 1 for i, tid in enumerate(therapists)}
-    last: dict[str, tuple[dt.date, int, int, Row]] = {}
+    last: dict[str, tuple[tuple[dt.date, int], int, int, Row]] = {}
     for c in rows["contact"]:
         f = facts.get(c["referral_id"])
         if f is None:
             continue
-        attended = c["attendance"] in ATTENDED
-        f.n_attended += attended
+        seen = is_seen(c["attendance"], c["planned"])
+        f.n_attended += seen
         if period.includes(c["contact_date"]):
             f.dna_in_period += c["attendance"] == DNA
-            f.appointments_in_period += c["attendance"] in APPOINTMENT
-        if attended and c["app_type"] in TREATMENT_APP_TYPES:
+            f.appointments_in_period += 1  # every care contact is an appointment
+        if seen and c["app_type"] in TREATMENT_APP_TYPES:
             f.n_treatment += 1
+            treatment_days[c["referral_id"]].append(c["contact_date"])
             if f.first_treatment is None or c["contact_date"] < f.first_treatment:
                 f.first_treatment = c["contact_date"]
             if c["step"] is not None:
                 f.steps.add(c["step"])
-            # last treatment contact; same day: the therapist then therapy sorted last
+            # last treatment contact; same moment: the therapist then therapy sorted last
             rank = (
-                c["contact_date"],
+                moment(c),
                 therapist_index.get(c["therapist_id"], 0),
                 therapy_index.get(c["therapy"], 0),
             )
             if c["referral_id"] not in last or rank > last[c["referral_id"]][:3]:
                 last[c["referral_id"]] = (*rank, c)
+    for rid, days in treatment_days.items():
+        days.sort()
+        f = facts[rid]
+        f.second_treatment = days[1] if len(days) >= 2 else None
+        by_then = [d for d in days if as_at is not None and d <= as_at]
+        f.last_treatment_as_at = by_then[-1] if by_then else None
     for rid, (_, tidx, ridx, _) in last.items():
         facts[rid].therapist = therapists[tidx - 1] if tidx else None
         facts[rid].therapy = therapy_codes()[ridx - 1] if ridx else None
@@ -161,15 +226,15 @@ def _scores(
     contacts: Mapping[str, Row],
     th: Thresholds,
 ) -> None:
-    series: dict[tuple[str, str], list[tuple[dt.date, float]]] = defaultdict(list)
+    series: dict[tuple[str, str], list[tuple[tuple[dt.date, int], float]]] = defaultdict(list)
     for s in scores:
         c = contacts.get(s["contact_id"])
         if c is None or s["measure"] not in th.codes:
             continue
-        if c["attendance"] not in ATTENDED or c["app_type"] == FOLLOW_UP:
+        if not is_seen(c["attendance"], c["planned"]) or c["app_type"] == FOLLOW_UP:
             continue
         total = round(s["total"] * TOTAL_SCALE) / TOTAL_SCALE
-        series[(c["referral_id"], s["measure"])].append((c["contact_date"], total))
+        series[(c["referral_id"], s["measure"])].append((moment(c), total))
     for rid, f in facts.items():
         intended = th.anxiety_for(f.referral["problem_descriptor"])
         anxiety = intended
@@ -177,6 +242,7 @@ def _scores(
             anxiety = th.default_anxiety
         dep = sorted(series.get((rid, th.depression), []))
         anx = sorted(series.get((rid, anxiety), []))
+        f.adsm_paired = len(series.get((rid, intended), [])) >= 2
         if dep:
             f.dep_first = dep[0][1]
         if anx:
@@ -194,8 +260,23 @@ def _scores(
         f.deteriorated = "deterioration" in verdicts and "improvement" not in verdicts
 
 
-def counts_for(facts: list[ReferralFacts], period: Period) -> dict[str, int]:
+def moment(contact: Row) -> tuple[dt.date, int]:
+    """When a contact happened: its date, then its time (a contact without one first)."""
+    time = contact.get("contact_time")
+    if time is None:
+        return (contact["contact_date"], 0)
+    h, m, *rest = (int(part) for part in time.split(":"))
+    return (contact["contact_date"], 1 + h * 3600 + m * 60 + (rest[0] if rest else 0))
+
+
+def counts_for(
+    facts: list[ReferralFacts],
+    period: Period,
+    as_at: dt.date | None = None,
+    th: Thresholds | None = None,
+) -> dict[str, int]:
     """Count every measure over ``facts`` (the contact family from per-referral counts)."""
+    th = th or Thresholds.nhs_talking_therapies()
     c = dict.fromkeys(COUNT_NAMES, 0)
     for f in facts:
         r = f.referral
@@ -204,9 +285,20 @@ def counts_for(facts: list[ReferralFacts], period: Period) -> dict[str, int]:
         finished = ended and f.n_treatment >= 2
         course = r["end_date"] is not None and f.n_treatment >= 2
         wait = f.wait_days
+        accessed = period.includes(f.first_treatment)
         c["referrals"] += referred
-        c["entered_treatment"] += period.includes(f.first_treatment)
+        c["entered_treatment"] += accessed
         c["ended_referrals"] += ended
+        c["self_referrals"] += referred and r["source_of_referral"] == SELF_REFERRAL
+        if accessed:
+            assert wait is not None
+            c["entered_treatment_waited_6_weeks"] += wait <= 42
+            c["entered_treatment_waited_18_weeks"] += wait <= 126
+        if ended:
+            c["ended_seen_not_treated"] += r["end_code"] in SEEN_NOT_TREATED
+            c["ended_treated"] += r["end_code"] in TREATED
+            c["ended_not_seen"] += r["end_code"] in NOT_SEEN
+        _second_and_snapshot(c, f, period, as_at)
         c["ended_before_treatment"] += ended and f.n_treatment == 0
         c["ended_after_one_treatment"] += ended and f.n_treatment == 1
         c["appointments"] += f.appointments_in_period
@@ -244,7 +336,44 @@ def counts_for(facts: list[ReferralFacts], period: Period) -> dict[str, int]:
         c["homework_set"] += f.homework_set
         c["homework_reviewed"] += f.homework_reviewed
         c["homework_done"] += f.homework_done
+        expected = th.anxiety_for(r["problem_descriptor"]) != th.default_anxiety
+        c["finished_adsm_expected"] += expected
+        c["finished_adsm_paired"] += expected and f.adsm_paired
+        ethnicity = r["ethnicity"]
+        if ethnicity == WHITE_BRITISH:
+            c["white_british_recovered"] += f.recovered
+            c["white_british_recovery_denominator"] += not f.not_caseness
+        elif ethnicity is not None and ethnicity != NOT_STATED:
+            c["ethnic_minority_recovered"] += f.recovered
+            c["ethnic_minority_recovery_denominator"] += not f.not_caseness
     return c
+
+
+def _second_and_snapshot(
+    c: dict[str, int], f: ReferralFacts, period: Period, as_at: dt.date | None
+) -> None:
+    """Waits from first to second treatment, and the open referrals and waiting list."""
+    r = f.referral
+    if period.includes(f.second_treatment):
+        assert f.second_treatment is not None
+        assert f.first_treatment is not None
+        gap = (f.second_treatment - f.first_treatment).days
+        c["second_treatment"] += 1
+        c["first_to_second_over_28_days"] += gap > 28
+        c["first_to_second_over_90_days"] += gap > 90
+    if as_at is None or r["referral_date"] > as_at:
+        return
+    if r["end_date"] is not None and r["end_date"] <= as_at:
+        return
+    last = f.last_treatment_as_at
+    if last is not None:
+        c["open_referrals_treated"] += 1
+        c["open_referrals_no_contact_90_days"] += (as_at - last).days > 90
+    if f.first_treatment is None or f.first_treatment > as_at:
+        waited = (as_at - r["referral_date"]).days
+        c["waiting_list"] += 1
+        for band, low, high in WAITING_BANDS:
+            c[f"waiting_{band}"] += low <= waited and (high is None or waited <= high)
 
 
 def group_of(dimension: str, f: ReferralFacts, therapists: list[str]) -> str:
@@ -284,14 +413,18 @@ def group_of(dimension: str, f: ReferralFacts, therapists: list[str]) -> str:
     raise KeyError(dimension)
 
 
-def _breakdown_rows(facts: list[ReferralFacts], period: Period, therapists: list[str]) -> list[Row]:
-    rows: list[Row] = [{"dimension": "overall", "group": "overall", **counts_for(facts, period)}]
+def _breakdown_rows(
+    facts: list[ReferralFacts], period: Period, therapists: list[str], as_at: dt.date | None
+) -> list[Row]:
+    overall = counts_for(facts, period, as_at)
+    rows: list[Row] = [{"dimension": "overall", "group": "overall", **overall}]
     for dim in DIMENSIONS:
         groups: dict[str, list[ReferralFacts]] = defaultdict(list)
         for f in facts:
             groups[group_of(dim.name, f, therapists)].append(f)
         for group, members in groups.items():
-            rows.append({"dimension": dim.name, "group": group, **counts_for(members, period)})
+            counts = counts_for(members, period, as_at)
+            rows.append({"dimension": dim.name, "group": group, **counts})
     return rows
 
 
@@ -303,7 +436,7 @@ def _therapist_contacts(
         if not period.includes(c["contact_date"]):
             continue
         idx = therapists.index(c["therapist_id"]) + 1 if c["therapist_id"] in therapists else 0
-        out[idx]["appointments"] += c["attendance"] in APPOINTMENT
+        out[idx]["appointments"] += 1
         out[idx]["dna"] += c["attendance"] == DNA
     return dict(out)
 
@@ -318,6 +451,7 @@ def _months(
     families: dict[Family, Callable[[ReferralFacts], dt.date | None]] = {
         "referral": lambda f: f.referral["referral_date"],
         "access": lambda f: f.first_treatment,
+        "second": lambda f: f.second_treatment,
         "ending": lambda f: f.referral["end_date"],
     }
 
@@ -335,7 +469,7 @@ def _months(
     for c in rows["contact"]:
         if period.includes(c["contact_date"]):
             month = _month(c["contact_date"])
-            out[month]["appointments"] += c["attendance"] in APPOINTMENT
+            out[month]["appointments"] += 1
             out[month]["dna"] += c["attendance"] == DNA
     return {m: c for m, c in sorted(out.items()) if any(c.values())}
 

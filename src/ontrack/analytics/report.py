@@ -26,7 +26,8 @@ from ontrack.analytics.derive import derive_referrals, prepare_contacts, therapy
 from ontrack.analytics.engines import Engine
 from ontrack.analytics.measures import COUNT_NAMES, FAMILY_COUNTS, measures_from_counts
 from ontrack.analytics.period import Period
-from ontrack.analytics.suppression import RULE, suppress_counts, suppress_measures
+from ontrack.analytics.published import as_at_date, published_tables, waiting_list
+from ontrack.analytics.suppression import RULE, THRESHOLD, suppress_counts, suppress_measures
 from ontrack.analytics.therapists import TherapistEffect, therapist_effects
 from ontrack.analytics.thresholds import Thresholds
 from ontrack.dataset import DatasetError, Problem, code_lists
@@ -44,6 +45,12 @@ CODED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("contact", "app_type", "app_type"),
     ("contact", "attendance", "attendance"),
     ("contact", "therapy", "therapy"),
+)
+PUBLISHED_TABLES = (
+    "waiting_list_by_weeks_waited",
+    "ended_by_end_code",
+    "appointments_by_intensity",
+    "appointments_by_consultation_mechanism",
 )
 GAP_RATES = (
     "recovery_rate",
@@ -79,6 +86,9 @@ class Report:
     breakdowns: dict[str, list[Row]]
     therapist_effects: list[TherapistEffect]
     alerts: list[Row] | None
+    # The day the snapshot measures are taken on, and the tables of ``published.py``.
+    as_at: dt.date | None = None
+    published: Row = field(default_factory=dict)
     generated: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
 
     def funnel(self) -> list[Row]:
@@ -142,12 +152,15 @@ class Report:
                 "end": _iso(self.period.end),
                 "label": self.period.label,
             },
+            # The day the snapshot measures (waiting list, open referrals) are taken on.
+            "as_at": _iso(self.as_at),
             "engine": self.engine,
             "generated": self.generated,
             "publication": publication,
             "suppression_rule": RULE if publication else None,
         }
         out.update(fix(self.overall))
+        out.update(self._published(publication))
         deciles = self.by_imd_decile()
         shown = {k: fix(v) for k, v in deciles.items()}
         out["by_imd_decile"] = shown
@@ -204,12 +217,31 @@ class Report:
         out["anxiety_measure_by_problem_descriptor"] = dict(self.thresholds.anxiety_by_descriptor)
         return out
 
+    def _published(self, publication: bool) -> Row:
+        """The median wait and the small published tables (``published.py``)."""
+        tables: dict[str, dict[str, Any]] = {
+            "waiting_list_by_weeks_waited": waiting_list(self.overall),
+            "ended_by_end_code": dict(self.published.get("ended_by_end_code", {})),
+            "appointments_by_intensity": dict(self.published.get("appointments_by_intensity", {})),
+            "appointments_by_consultation_mechanism": dict(
+                self.published.get("appointments_by_consultation_mechanism", {})
+            ),
+        }
+        median_wait = self.published.get("median_wait_days")
+        if publication:
+            tables = {name: suppress_counts(t, tuple(t)) for name, t in tables.items()}
+            if self.overall["finished_course"] < THRESHOLD:
+                median_wait = None
+        return {"median_wait_days": median_wait, **tables}
+
     def tables(self, *, publication: bool = False) -> dict[str, list[Row]]:
         """Every table of the report as rows, for ``--csv``."""
         data = self.to_dict(publication=publication)
         overall = {k: data[k] for k in (*COUNT_NAMES, *_rate_names()) if k in data}
         out: dict[str, list[Row]] = {"key_measures": [overall], "funnel": data["funnel"]}
         out["imd_gap"] = [data["imd_gap"]]
+        for name in PUBLISHED_TABLES:
+            out[name] = [{"group": k, "count": v} for k, v in data[name].items()]
         for name, rows in data["breakdowns"].items():
             out[f"by_{name}"] = rows
         out["therapist_effects"] = data["therapist_effects"]
@@ -326,8 +358,9 @@ def build_report(
     )
     lap("contact table")
     threshold_table = engine.register("thresholds", th.as_arrow())
+    as_at = as_at_date(engine, period)
     derived = engine.materialize(
-        derive_referrals(engine.tables, th, period, contacts, threshold_table),
+        derive_referrals(engine.tables, th, period, contacts, threshold_table, as_at),
         "referral_measures",
     )
     lap("per-referral table")
@@ -345,7 +378,9 @@ def build_report(
     alert = engine.table("alert")
     alerts = alert_response(engine, alert, period) if alert is not None else None
     lap("alert response")
-    return Report(period, engine.name, th, overall, breakdowns, effects, alerts)
+    published = published_tables(engine, derived, period)
+    lap("published tables")
+    return Report(period, engine.name, th, overall, breakdowns, effects, alerts, as_at, published)
 
 
 class _Laps:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ontrack.dataset import TABLES, code_lists
-from ontrack.dataset.schema import ATTENDED, TREATMENT_APP_TYPES
+from ontrack.dataset.schema import ATTENDED, TREATMENT_APP_TYPES, is_seen
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 CBT = "304891004"
 GSH = "748051000000105"
+END_CODE_DRAWS = ["46", "47", "10", "14", "50", "96", None]
+APP_TYPE_DRAWS = ["01", "02", "02", "03", "05", "06"]
+# Mostly none, so that same-day ties fall back to totals; some equal, some ordered.
+CONTACT_TIMES = [None, None, "09:00", "09:00:00", "14:30", "08:15:30"]
 
 
 def parse_ascii_tables(text: str) -> dict[str, list[Row]]:
@@ -192,7 +196,9 @@ def _contacts(given: list[Row]) -> list[Row]:
             "planned": True,
             **c,
         }
-        treatment = row["attendance"] in ATTENDED and row["app_type"] in TREATMENT_APP_TYPES
+        treatment = is_seen(row["attendance"], row["planned"]) and (
+            row["app_type"] in TREATMENT_APP_TYPES
+        )
         if "therapy" not in c:
             row["therapy"] = CBT if treatment else None
         if "step" not in c:
@@ -200,10 +206,10 @@ def _contacts(given: list[Row]) -> list[Row]:
         rows.append(row)
     numbered: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
-        if row["attendance"] in ATTENDED and row["app_type"] in TREATMENT_APP_TYPES:
+        if is_seen(row["attendance"], row["planned"]) and row["app_type"] in TREATMENT_APP_TYPES:
             numbered[row["referral_id"]].append(row)
     for items in numbered.values():
-        items.sort(key=lambda r: (r["contact_date"], r["contact_id"]))
+        items.sort(key=lambda r: (r["contact_date"], r.get("contact_time") or "", r["contact_id"]))
         for i, row in enumerate(items, start=1):
             row.setdefault("session_number", i)
     for row in rows:
@@ -280,22 +286,30 @@ def datasets(max_referrals: int = 8) -> SearchStrategy[dict[str, pa.Table]]:
                     "ethnicity": draw(st.sampled_from(["A", "D", "H", "M", "R", "Z"])),
                     "gender": draw(st.sampled_from(["1", "2", "9", "X"])),
                     "service_id": draw(st.sampled_from(["s1", "s2"])),
+                    "source_of_referral": draw(st.sampled_from(["A1", "B1", None])),
+                    "end_code": draw(st.sampled_from(END_CODE_DRAWS)) if end else None,
                 }
             )
-            for offset in days:
+            # A follow-up after discharge, as NHS England's SQL expects them.
+            follow_up_after = bool(days) and end is not None and draw(st.integers(0, 4)) == 0
+            for k, offset in enumerate([*days, *([days[-1] + 30] if follow_up_after else [])]):
                 cid += 1
                 contact_id = f"c{cid:04d}"
-                app_type = draw(st.sampled_from(["01", "02", "02", "03", "05", "06"]))
+                after_end = k == len(days)
+                app_type = "06" if after_end else draw(st.sampled_from(APP_TYPE_DRAWS))
                 attendance = draw(st.sampled_from(["5", "5", "5", "6", "3", "2", "4", "7"]))
-                treatment = attendance in ATTENDED and app_type in TREATMENT_APP_TYPES
+                planned = draw(st.sampled_from([True, True, True, True, False]))
+                treatment = is_seen(attendance, planned) and app_type in TREATMENT_APP_TYPES
                 therapy = draw(st.sampled_from([CBT, GSH])) if treatment else None
                 given["contact"].append(
                     {
                         "contact_id": contact_id,
                         "referral_id": rid,
                         "contact_date": referred + dt.timedelta(days=offset),
+                        "contact_time": draw(st.sampled_from(CONTACT_TIMES)),
                         "app_type": app_type,
                         "attendance": attendance,
+                        "planned": planned,
                         "therapist_id": draw(st.sampled_from(therapists)),
                         "therapy": therapy,
                     }

@@ -14,7 +14,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ontrack.dataset.problems import Problem
-from ontrack.dataset.schema import ATTENDED, TABLES, TREATMENT_APP_TYPES, Column, Table, code_lists
+from ontrack.dataset.schema import (
+    ATTENDED,
+    CONTACT_TIME_PATTERN,
+    FOLLOW_UP,
+    TABLES,
+    TREATMENT_APP_TYPES,
+    Column,
+    Table,
+    code_lists,
+)
 
 Tables = Mapping[str, pa.Table]
 
@@ -294,14 +303,25 @@ def _check_contacts(tables: _Indexed) -> Iterator[Problem]:
             dates,
             lambda v: f"contact_date {_show(v)} is before the referral_date of its referral",
         )
+        # NHS England expects follow-ups after discharge (AppType 06 AND CareContDate >
+        # ServDischDate); any other contact after the end is an error.
+        follow_up = pc.fill_null(pc.equal(contact.column("app_type"), FOLLOW_UP), False)
         yield from _report(
             "contact",
             "contact_date",
-            pc.greater(dates, ended),
+            pc.and_(pc.greater(dates, ended), pc.invert(follow_up)),
             dates,
-            lambda v: f"contact_date {_show(v)} is after the end_date of its referral",
+            lambda v: (
+                f"contact_date {_show(v)} is after the end_date of its referral "
+                "(only a follow-up, app_type 06, may be)"
+            ),
         )
-    attended = pc.is_in(contact.column("attendance"), value_set=pa.array(sorted(ATTENDED)))
+    attended = pc.or_(
+        pc.fill_null(
+            pc.is_in(contact.column("attendance"), value_set=pa.array(sorted(ATTENDED))), False
+        ),
+        pc.fill_null(pc.invert(contact.column("planned")), False),
+    )
     treatment = pc.is_in(
         contact.column("app_type"), value_set=pa.array(sorted(TREATMENT_APP_TYPES))
     )
@@ -315,10 +335,20 @@ def _check_contacts(tables: _Indexed) -> Iterator[Problem]:
         pc.and_(pc.and_(pc.is_valid(session), known), pc.invert(pc.and_(attended, treatment))),
         contact.column("attendance"),
         lambda v: (
-            "session_number is set on a contact that is not an attended treatment "
-            f"contact (attendance {_show(v)})"
+            "session_number is set on a contact that is not an attended or unplanned "
+            f"treatment contact (attendance {_show(v)})"
         ),
     )
+    if "contact_time" in contact.column_names:
+        times = contact.column("contact_time")
+        wellformed = pc.match_substring_regex(times, CONTACT_TIME_PATTERN)
+        yield from _report(
+            "contact",
+            "contact_time",
+            pc.invert(wellformed),
+            times,
+            lambda v: f"contact_time {_show(v)} is not a 24-hour time 'HH:MM' or 'HH:MM:SS'",
+        )
     yield from _check_step_matches_therapy(contact)
     yield from _check_session_numbers_unique(contact)
 

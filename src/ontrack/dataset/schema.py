@@ -271,6 +271,15 @@ CONTACT = Table(
             nullable=True,
             minimum=1,
         ),
+        Column(
+            "contact_time",
+            STR,
+            "Time of day the contact started, 24-hour 'HH:MM' or 'HH:MM:SS'; orders two "
+            "contacts of one referral on the same day. Null = not recorded.",
+            nullable=True,
+            nhstt="CareContTime",
+            optional=True,
+        ),
     ),
 )
 
@@ -488,6 +497,21 @@ TABLES: dict[str, Table] = {
 
 ATTENDED = frozenset({"5", "6"})  # AttendOrDNACode values that count as seen
 TREATMENT_APP_TYPES = frozenset({"02", "03", "05"})  # 06 follow-up and 01 assessment excluded
+FOLLOW_UP = "06"  # AppType of a follow-up; the only contact allowed after the end_date
+# 'HH:MM' or 'HH:MM:SS', 24-hour (CareContTime); checked by validate().
+CONTACT_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def is_seen(attendance: str | None, planned: bool | None) -> bool:
+    """Whether a contact counts as seen: attended (5, 6) or unplanned.
+
+    NHS England counts a treatment contact when ``AttendOrDNACode IN ('5','6') OR
+    PlannedCareContIndicator = 'N'`` (KM SQL; PDT ``2.19 Average_Waits_Base_Table``).
+
+    >>> is_seen("5", True), is_seen("3", True), is_seen("3", False)
+    (True, False, True)
+    """
+    return attendance in ATTENDED or planned is False
 
 
 @cache

@@ -88,7 +88,9 @@ def anxiety_measure_for(problem_descriptor: str | None) -> str:
 class Contact:
     """One care contact (IDS201): date, AppType ("01".."06") and AttendOrDNACode ("2".."7").
 
-    ``attendance`` may be None only for an unplanned contact (``planned=False``).
+    ``attendance`` may be None only for an unplanned contact (``planned=False``). An
+    unplanned contact counts as seen whatever its attendance code, as NHS England counts
+    it (``AttendOrDNACode IN ('5','6') OR PlannedCareContIndicator = 'N'``).
     """
 
     date: dt.date
@@ -116,7 +118,7 @@ class Contact:
     @property
     def attended(self) -> bool:
         """Whether the client was seen: attended on time or late but seen, or unplanned."""
-        return self.attendance in ATTENDED or (not self.planned and self.attendance is None)
+        return self.attendance in ATTENDED or not self.planned
 
     @property
     def is_treatment(self) -> bool:

@@ -49,7 +49,11 @@ def dates(start: dt.date, days: npt.ArrayLike) -> pa.Array:
 
 def _table(name: str, columns: dict[str, pa.Array | pa.ChunkedArray]) -> pa.Table:
     schema = TABLES[name].arrow_schema
-    arrays = [columns[field.name].cast(field.type) for field in schema]
+    n = len(next(iter(columns.values())))
+    # An optional column the simulator does not model (e.g. contact_time) is all null.
+    arrays = [
+        columns[f.name].cast(f.type) if f.name in columns else pa.nulls(n, f.type) for f in schema
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -75,8 +75,8 @@ def classify(tables: Mapping[str, pa.Table]) -> ReferralOutcomes:
     day = _days(contact.column("contact_date"))
     attendance = contact.column("attendance")
     attended = pc.fill_null(pc.is_in(attendance, pa.array(sorted(ATTENDED))), False)
-    unplanned_unknown = pc.and_(pc.invert(contact.column("planned")), pc.is_null(attendance))
-    seen = _np(pc.or_(attended, pc.fill_null(unplanned_unknown, False)))
+    unplanned = pc.fill_null(pc.invert(contact.column("planned")), False)
+    seen = _np(pc.or_(attended, unplanned))  # as nhstt.Contact.attended
     app = contact.column("app_type")
     treatment = seen & _np(pc.is_in(app, pa.array(sorted(TREATMENT_APP_TYPES))))
     follow_up = _np(pc.equal(app, FOLLOW_UP))

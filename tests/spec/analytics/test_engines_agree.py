@@ -47,7 +47,7 @@ def test_duckdb_matches_reference_on_generated_datasets(period, tables):
 @given(tables=datasets())
 def test_reference_flags_match_the_measures_library_classifier(tables):
     """Per referral, our outcome flags equal ``ontrack.measures.nhstt.classify_referral``."""
-    from ontrack.analytics.reference import referral_facts
+    from ontrack.analytics.reference import moment, referral_facts
     from ontrack.analytics.thresholds import Thresholds
 
     rows = {name: t.to_pylist() for name, t in tables.items()}
@@ -60,14 +60,17 @@ def test_reference_flags_match_the_measures_library_classifier(tables):
         rid = referral["referral_id"]
         contacts = sorted(
             (c for c in rows["contact"] if c["referral_id"] == rid),
-            key=lambda c: (c["contact_date"], c["contact_id"]),
+            key=lambda c: (moment(c), c["contact_id"]),
         )
         position = {c["contact_id"]: i for i, c in enumerate(contacts)}
         scores = [s for s in rows["score"] if s["contact_id"] in position]
         if _same_day_repeats(scores, contacts, position):
             continue  # ties are ordered differently by design (docs/analytics.md)
         outcome = nhstt.classify_referral(
-            [nhstt.Contact(c["contact_date"], c["app_type"], c["attendance"]) for c in contacts],
+            [
+                nhstt.Contact(c["contact_date"], c["app_type"], c["attendance"], c["planned"])
+                for c in contacts
+            ],
             [
                 nhstt.MeasureScore(s["measure"], s["total"], contact=position[s["contact_id"]])
                 for s in scores
@@ -88,9 +91,11 @@ def test_reference_flags_match_the_measures_library_classifier(tables):
 def _same_day_repeats(
     scores: list[dict[str, Any]], contacts: list[dict[str, Any]], position
 ) -> bool:
+    from ontrack.analytics.reference import moment
+
     seen = set()
     for s in scores:
-        key = (s["measure"], contacts[position[s["contact_id"]]]["contact_date"])
+        key = (s["measure"], moment(contacts[position[s["contact_id"]]]))
         if key in seen:
             return True
         seen.add(key)

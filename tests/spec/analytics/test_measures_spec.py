@@ -335,14 +335,120 @@ c7         | r1          | 2024-05-15   | 6
 """
 
 
-def test_dna_rate_is_dna_over_attended_or_dna_in_the_period(compute):
+def test_dna_rate_is_dna_over_every_care_contact_in_the_period(compute):
     report = compute(APPOINTMENTS, YEAR)
 
     m = report.overall
-    # c1 is before the period; cancellations (2, 4) and late-not-seen (7) are not appointments.
-    assert (m["dna"], m["appointments"]) == (1, 3)
-    assert m["dna_rate"] == pytest.approx(1 / 3)
+    # c1 is before the period. Every care contact is an appointment, cancellations (2, 4)
+    # and late-not-seen (7) included: NHS England's SUM(ApptDNA) / SUM(Appointments).
+    assert (m["dna"], m["appointments"]) == (1, 6)
+    assert m["dna_rate"] == pytest.approx(1 / 6)
     assert m["referrals"] == 0  # referred before the period
+
+
+# u2 was unplanned (PlannedCareContIndicator N): NHS England counts it as a treatment
+# contact whatever its attendance code, so "unplanned" finishes a course. "planned" has the
+# same contacts, all planned, and ends after one treatment contact.
+UNPLANNED = """
+referral
+referral_id | referral_date | end_date
+unplanned   | 2024-04-01    | 2024-06-30
+planned     | 2024-04-01    | 2024-06-30
+
+contact
+contact_id | referral_id | contact_date | app_type | attendance | planned
+u1         | unplanned   | 2024-04-10   | 02       | 5          | Y
+u2         | unplanned   | 2024-04-20   | 02       | 7          | N
+p1         | planned     | 2024-04-10   | 02       | 5          | Y
+p2         | planned     | 2024-04-20   | 02       | 7          | Y
+"""
+
+
+def test_an_unplanned_contact_is_a_treatment_contact_and_finishes_a_course(compute):
+    report = compute(UNPLANNED, YEAR)
+
+    m = report.overall
+    assert m["finished_course"] == 1  # unplanned
+    assert m["ended_after_one_treatment"] == 1  # planned
+    assert m["entered_treatment"] == 2
+    assert m["mean_treatment_sessions"] == 2.0
+    assert m["cohort_second"] == 1
+
+
+# f3 and f4 are follow-ups after discharge (AppType 06 after ServDischDate), which NHS
+# England's SQL expects: they are appointments (f4 a DNA) but neither treatment contacts
+# nor scores that count, so the course ends recovered on f2's scores.
+FOLLOW_UP_AFTER_DISCHARGE = """
+referral
+referral_id | referral_date | end_date
+f           | 2024-04-01    | 2024-05-31
+
+contact
+contact_id | referral_id | contact_date | app_type | attendance
+f1         | f           | 2024-04-10   | 02       | 5
+f2         | f           | 2024-05-20   | 02       | 5
+f3         | f           | 2024-07-01   | 06       | 5
+f4         | f           | 2024-08-01   | 06       | 3
+
+score
+contact_id | measure | total
+f1         | PHQ-9   | 16
+f1         | GAD-7   | 14
+f2         | PHQ-9   | 5
+f2         | GAD-7   | 4
+f3         | PHQ-9   | 20
+f3         | GAD-7   | 20
+"""
+
+
+def test_follow_ups_after_discharge_are_appointments_but_not_treatment(compute):
+    report = compute(FOLLOW_UP_AFTER_DISCHARGE, YEAR)
+
+    m = report.overall
+    assert m["finished_course"] == 1
+    assert m["treatment_sessions_finished"] == 2
+    assert m["recovered"] == 1
+    assert m["reliable_deterioration"] == 0
+    assert (m["appointments"], m["dna"]) == (4, 1)
+
+
+# Two contacts on one day with their times: b (09:00) came before a (14:30), so b's PHQ-9
+# of 16 is the first score (without times the lower total, 9, would be). For "late" the
+# last treatment contact is the 17:00 one with therapist t1 (without times: t2, sorted last).
+SAME_DAY_TIMES = """
+referral
+referral_id | referral_date | end_date
+r1          | 2024-04-01    | 2024-06-30
+late        | 2024-04-01    | 2024-06-30
+
+contact
+contact_id | referral_id | contact_date | contact_time | therapist_id
+a          | r1          | 2024-04-10   | 14:30        | t1
+b          | r1          | 2024-04-10   | 09:00:00     | t1
+c          | r1          | 2024-05-10   |              | t1
+l1         | late        | 2024-04-10   |              | t1
+l2         | late        | 2024-05-10   | 17:00        | t1
+l3         | late        | 2024-05-10   | 09:00        | t2
+
+score
+contact_id | measure | total
+a          | PHQ-9   | 9
+b          | PHQ-9   | 16
+b          | GAD-7   | 14
+c          | PHQ-9   | 8
+c          | GAD-7   | 5
+"""
+
+
+def test_same_day_contacts_are_ordered_by_contact_time_when_recorded(compute):
+    report = compute(SAME_DAY_TIMES, YEAR)
+
+    m = report.overall
+    assert m["finished_at_caseness"] == 1  # r1 starts at PHQ-9 16, not 9
+    assert m["recovered"] == 1
+    assert m["reliable_recovery"] == 1
+    by_therapist = {r["group"]: r["finished_course"] for r in report.breakdowns["therapist"]}
+    assert by_therapist == {"t1": 2}  # late's last contact is t1's at 17:00
 
 
 FUNNEL = """
@@ -560,3 +666,233 @@ def test_period_excludes_referrals_and_discharges_outside_it(compute):
     m = report.overall
     assert (m["referrals"], m["finished_course"], m["recovery_rate"]) == (0, 0, None)
     assert m["entered_treatment"] == 3
+
+
+# -- Measures NHS England publishes beyond the key measures ---------------------------------
+
+# Second treatment contacts in the period: a after 28 days, b 29, c 91, d twice on one day
+# (the second is the same day). e's are before the period; a DNA is never a treatment.
+FIRST_TO_SECOND = """
+referral
+referral_id | referral_date
+a           | 2024-03-01
+b           | 2024-03-01
+c           | 2024-03-01
+d           | 2024-03-01
+e           | 2024-02-01
+
+contact
+contact_id | referral_id | contact_date | attendance | contact_time
+a1         | a           | 2024-04-10   | 5          |
+a0         | a           | 2024-04-20   | 3          |
+a2         | a           | 2024-05-08   | 5          |
+b1         | b           | 2024-04-10   | 5          |
+b2         | b           | 2024-05-09   | 5          |
+c1         | c           | 2024-04-10   | 5          |
+c2         | c           | 2024-07-10   | 5          |
+d1         | d           | 2024-04-10   | 5          | 09:00
+d2         | d           | 2024-04-10   | 5          | 15:00
+e1         | e           | 2024-03-01   | 5          |
+e2         | e           | 2024-03-20   | 5          |
+"""
+
+
+def test_first_to_second_treatment_waits_over_28_and_90_days(compute):
+    report = compute(FIRST_TO_SECOND, YEAR)
+
+    m = report.overall
+    assert m["second_treatment"] == 4  # a, b, c, d
+    assert (m["first_to_second_over_28_days"], m["first_to_second_over_90_days"]) == (2, 1)
+    assert m["first_to_second_treatment_over_28_days_rate"] == 0.5
+    assert m["first_to_second_treatment_over_90_days_rate"] == 0.25
+    months = {r["group"]: r["second_treatment"] for r in report.breakdowns["month"]}
+    assert (months["2024-04"], months["2024-05"], months["2024-07"]) == (1, 2, 1)
+
+
+QUARTER = Period(dt.date(2024, 4, 1), dt.date(2024, 6, 30))
+
+# As at 30 June 2024: w1-w5 wait for a first treatment (w4 was assessed; w5's first
+# treatment is in July); o1's last treatment was 121 days before, o2's 76; x1 had ended and
+# x2 was referred after the day.
+SNAPSHOT = """
+referral
+referral_id | referral_date | end_date
+w1          | 2024-06-20    |
+w2          | 2024-06-02    |
+w3          | 2024-05-19    |
+w4          | 2024-01-01    |
+w5          | 2024-05-01    |
+o1          | 2024-01-01    |
+o2          | 2024-01-01    |
+x1          | 2024-05-01    | 2024-06-15
+x2          | 2024-07-10    |
+
+contact
+contact_id | referral_id | contact_date | app_type
+w4a        | w4          | 2024-02-01   | 01
+w5a        | w5          | 2024-07-05   | 02
+o1a        | o1          | 2024-02-01   | 02
+o1b        | o1          | 2024-03-01   | 02
+o2a        | o2          | 2024-02-01   | 02
+o2b        | o2          | 2024-04-15   | 02
+"""
+
+
+def test_waiting_list_by_weeks_waited_and_open_referrals_without_contact(compute):
+    report = compute(SNAPSHOT, QUARTER)
+
+    m = report.overall
+    assert m["waiting_list"] == 5
+    assert report.to_dict()["waiting_list_by_weeks_waited"] == {
+        "up_to_2_weeks": 1,  # w1, 10 days
+        "2_to_4_weeks": 1,  # w2, 28 days
+        "4_to_6_weeks": 1,  # w3, 42 days
+        "6_to_12_weeks": 1,  # w5, 60 days
+        "12_to_18_weeks": 0,
+        "over_18_weeks": 1,  # w4, 181 days
+        "total": 5,
+    }
+    assert (m["open_referrals_treated"], m["open_referrals_no_contact_90_days"]) == (2, 1)
+    assert m["open_referrals_no_contact_90_days_rate"] == 0.5
+    assert report.to_dict()["as_at"] == "2024-06-30"
+
+
+# e42, e43 and e127 enter treatment 42, 43 and 127 days after referral and finish; n50 was
+# never assessed. Only e42 referred themselves.
+ENTERED_AND_ENDED = """
+referral
+referral_id | referral_date | end_date   | source_of_referral | end_code
+e42         | 2024-04-01    | 2024-09-30 | B1                 | 46
+e43         | 2024-04-01    | 2024-09-30 | A1                 | 47
+e127        | 2024-04-01    | 2024-09-30 | A1                 | 12
+n50         | 2024-04-01    | 2024-05-01 | A1                 | 50
+
+contact
+contact_id | referral_id | contact_date
+a1         | e42         | 2024-05-13
+a2         | e42         | 2024-05-20
+b1         | e43         | 2024-05-14
+b2         | e43         | 2024-05-21
+c1         | e127        | 2024-08-06
+c2         | e127        | 2024-08-13
+"""
+
+
+def test_entered_treatment_waits_median_wait_self_referral_and_end_codes(compute):
+    report = compute(ENTERED_AND_ENDED, YEAR)
+
+    m = report.overall
+    assert m["entered_treatment"] == 3
+    assert m["entered_treatment_waited_6_weeks_rate"] == pytest.approx(1 / 3)
+    assert m["entered_treatment_waited_18_weeks_rate"] == pytest.approx(2 / 3)
+    assert m["self_referral_rate"] == 0.25
+    out = report.to_dict()
+    assert out["median_wait_days"] == 43.0
+    assert m["mean_wait_days"] == pytest.approx((42 + 43 + 127) / 3)
+    ended = out["ended_by_end_code"]
+    assert (ended["46"], ended["47"], ended["12"], ended["50"], ended["not known"]) == (
+        1,
+        1,
+        1,
+        1,
+        0,
+    )
+    assert sum(ended.values()) == m["ended_referrals"] == 4
+    assert (m["ended_treated"], m["ended_seen_not_treated"], m["ended_not_seen"]) == (2, 1, 1)
+
+
+# Finished courses: wb (White British) and em1 (Indian) recover; em2 (Caribbean) does not;
+# z (not stated) recovers but is in neither group. sp and sp2 have social phobia, which
+# calls for the SPIN: sp has a SPIN pair, sp2 only GAD-7.
+EQUITY_AND_ADSM = """
+referral
+referral_id | referral_date | end_date   | ethnicity | problem_descriptor
+wb          | 2024-04-01    | 2024-06-30 | A         |
+em1         | 2024-04-01    | 2024-06-30 | H         |
+em2         | 2024-04-01    | 2024-06-30 | M         |
+z           | 2024-04-01    | 2024-06-30 | Z         |
+sp          | 2024-04-01    | 2024-06-30 | A         | F40.1
+sp2         | 2024-04-01    | 2024-06-30 | A         | F40.1
+
+contact
+contact_id | referral_id | contact_date
+wb1        | wb          | 2024-04-10
+wb2        | wb          | 2024-05-10
+h1         | em1         | 2024-04-10
+h2         | em1         | 2024-05-10
+m1         | em2         | 2024-04-10
+m2         | em2         | 2024-05-10
+z1         | z           | 2024-04-10
+z2         | z           | 2024-05-10
+s1         | sp          | 2024-04-10
+s2         | sp          | 2024-05-10
+t1         | sp2         | 2024-04-10
+t2         | sp2         | 2024-05-10
+
+score
+contact_id | measure | total
+wb1        | PHQ-9   | 16
+wb1        | GAD-7   | 14
+wb2        | PHQ-9   | 5
+wb2        | GAD-7   | 4
+h1         | PHQ-9   | 16
+h1         | GAD-7   | 14
+h2         | PHQ-9   | 5
+h2         | GAD-7   | 4
+m1         | PHQ-9   | 16
+m1         | GAD-7   | 14
+m2         | PHQ-9   | 15
+m2         | GAD-7   | 13
+z1         | PHQ-9   | 16
+z1         | GAD-7   | 14
+z2         | PHQ-9   | 5
+z2         | GAD-7   | 4
+s1         | PHQ-9   | 16
+s1         | SPIN    | 40
+s2         | PHQ-9   | 5
+s2         | SPIN    | 10
+t1         | PHQ-9   | 16
+t1         | GAD-7   | 14
+t2         | PHQ-9   | 5
+t2         | GAD-7   | 4
+"""
+
+
+def test_ethnic_minority_recovery_and_adsm_paired_completeness(compute):
+    report = compute(EQUITY_AND_ADSM, YEAR)
+
+    m = report.overall
+    assert m["ethnic_minority_recovery_rate"] == 0.5  # em1 of em1, em2
+    assert m["white_british_recovery_rate"] == 1.0  # wb, sp, sp2
+    assert (m["finished_adsm_expected"], m["finished_adsm_paired"]) == (2, 1)
+    assert m["adsm_paired_rate"] == 0.5
+
+
+# In the period: a CBT (high intensity) session face to face, a guided self-help (low
+# intensity) session by telephone, an assessment by video and a DNA face to face.
+CONTACT_MIX = """
+referral
+referral_id | referral_date
+r1          | 2024-04-01
+
+contact
+contact_id | referral_id | contact_date | app_type | attendance | cons_mechanism | therapy
+c1         | r1          | 2024-04-10   | 02       | 5          | 01             | 304891004
+c2         | r1          | 2024-04-17   | 02       | 5          | 02             | 748051000000105
+c3         | r1          | 2024-04-03   | 01       | 5          | 11             |
+c4         | r1          | 2024-04-24   | 02       | 3          | 01             |
+"""
+
+
+def test_appointments_by_intensity_and_by_consultation_mechanism(compute):
+    report = compute(CONTACT_MIX, YEAR)
+
+    out = report.to_dict()
+    assert out["appointments_by_intensity"] == {
+        "low_intensity": 1,
+        "high_intensity": 1,
+        "no_therapy_recorded": 2,
+    }
+    mechanisms = out["appointments_by_consultation_mechanism"]
+    assert {k: v for k, v in mechanisms.items() if v} == {"01": 2, "02": 1, "11": 1}
+    assert sum(mechanisms.values()) == out["appointments"] == 4

@@ -374,3 +374,57 @@ def test_unknown_planted_cause_is_reported(tables, write, set_cell):
             "'rupture;bad_luck' names a cause not in failure_cause (bad_luck)",
         )
     ]
+
+
+def _with_contact_after_discharge(tables, app_type: str, time: str | None = None):
+    """Add one contact 30 days after the end of the first ended referral."""
+    referral = next(r for r in tables["referral"].to_pylist() if r["end_date"] is not None)
+    row = {
+        "contact_id": "C-after-end",
+        "referral_id": referral["referral_id"],
+        "therapist_id": None,
+        "contact_date": referral["end_date"] + dt.timedelta(days=30),
+        "app_type": app_type,
+        "attendance": "5",
+        "cons_mechanism": "02",
+        "planned": True,
+        "therapy": None,
+        "step": None,
+        "session_number": None,
+        "contact_time": time,
+    }
+    contact = tables["contact"]
+    added = pa.Table.from_pylist([row], schema=contact.schema)
+    tables["contact"] = pa.concat_tables([contact, added])
+    return contact.num_rows + 1  # its 1-based row
+
+
+def test_follow_up_after_discharge_is_valid(tables, write):
+    # NHS England's SQL expects them: AppType = 06 AND CareContDate > ServDischDate.
+    _with_contact_after_discharge(tables, "06", "16:45")
+
+    assert validate(write(tables)) == []
+
+
+def test_other_contact_after_discharge_is_reported(tables, write):
+    row = _with_contact_after_discharge(tables, "02")
+
+    problems = validate(write(tables))
+
+    assert [(p.table, p.row, p.column) for p in problems] == [("contact", row, "contact_date")]
+    assert "is after the end_date of its referral (only a follow-up" in problems[0].message
+
+
+def test_badly_written_contact_time_is_reported(tables, write):
+    row = _with_contact_after_discharge(tables, "06", "9am")
+
+    problems = validate(write(tables))
+
+    assert problems == [
+        Problem(
+            "contact",
+            row,
+            "contact_time",
+            "contact_time '9am' is not a 24-hour time 'HH:MM' or 'HH:MM:SS'",
+        )
+    ]
