@@ -10,8 +10,8 @@ Two graphs are built from the source with ``ast`` (nothing is imported):
   defers its import to call time.
 
 The web packages are layered, lowest first (``WEB_LAYERS``): common < audit < accounts
-< records < notify < pathway < canonical < portal < api (the API exposes them all); each may
-import only those below it. The pathway sits below canonical so that the demo builder and
+< records < notify < pathway < canonical < portal < privacy < api (the API exposes them
+all); each may import only those below it. The pathway sits below canonical so that the demo builder and
 the export can read its records (ADR 0047).
 """
 
@@ -47,6 +47,7 @@ WEB_LAYERS = (
     "ontrack.web.pathway",
     "ontrack.web.canonical",
     "ontrack.web.portal",
+    "ontrack.web.privacy",
     "ontrack.web.api",
 )
 

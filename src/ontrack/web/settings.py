@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ontrack.web.pathway",
     "ontrack.web.canonical",
     "ontrack.web.portal",
+    "ontrack.web.privacy",
     "ontrack.web.api",
     # django-ninja: its app serves the API docs' assets locally (no CDN; docs/adr/0130).
     "ninja",

@@ -10,6 +10,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-" + "k" * 50)
 os.environ.setdefault("HTTPS_ONLY", "0")
+# The audit chain's key (docs/security.md): fixed for tests, never a file in var/.
+os.environ.setdefault("ONTRACK_AUDIT_KEY", "test-only-audit-key-" + "a" * 40)
 
 from ontrack.web.settings import *  # noqa: F403
 

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("ontrack.web.pathway.urls")),
     path("", include("ontrack.web.canonical.urls")),
     path("", include("ontrack.web.portal.urls")),
+    path("", include("ontrack.web.privacy.urls")),
 ]

@@ -112,3 +112,21 @@ def record_load(
         target_id=target_id,
         new=_jsonable(summary),
     )
+
+
+def record_list_view(*, by: Actor, page: str, path: str, client_ids: Iterable[int]) -> None:
+    """Append the audit event for one view of a list that shows clients (a caseload, alerts).
+
+    The clients shown are kept in ``clients_shown`` (",12,40,"), so the audit review page
+    can say who saw a client's name and status in a list, not only who opened their record.
+    """
+    actor_id, actor = _actor(by)
+    AuditEvent.objects.create(
+        kind=AuditKind.VIEW,
+        actor_id=actor_id,
+        actor=actor,
+        action=page,
+        target_type="list",
+        target_id=path[:64],
+        clients_shown="".join(f",{n}" for n in sorted(set(client_ids))) + ",",
+    )

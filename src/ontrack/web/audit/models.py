@@ -2,7 +2,10 @@
 
 Rows carry no foreign keys (as opensafely's job-server does), so deleting or renaming a
 user or a record never rewrites history. Rows are never updated or deleted: the model
-refuses, the query set refuses, and a database trigger refuses updates (migration 0002).
+refuses, the query set refuses, and a database trigger refuses updates (migrations 0002,
+0003). Each row is sealed into a keyed hash chain (``ontrack.web.audit.chain``), so a change
+made around all of that (a dropped trigger, a raw DELETE, a forged INSERT) is detected by
+``ontrack verify-audit``.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 from typing import Any, ClassVar, NoReturn
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+
+from ontrack.web.audit import chain
 
 
 class AuditKind(models.TextChoices):
@@ -49,8 +54,16 @@ class AuditEvent(models.Model):
     client_id = models.BigIntegerField(
         null=True, blank=True, db_index=True, help_text="The client whose record this concerns."
     )
+    # A list page's view: the clients it showed, as ",12,40," (found by a plain text match).
+    clients_shown = models.TextField(blank=True)
     old = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     new = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    # The chain (ontrack.web.audit.chain): the position, set when the event is sealed after
+    # its transaction commits; the MAC (pending until sealed, then the link to the event
+    # before); and the keyed digest of old and new.
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    mac = models.CharField(max_length=64, blank=True)
+    payload_mac = models.CharField(max_length=64, blank=True)
 
     objects = AuditQuerySet.as_manager()
 
@@ -64,7 +77,27 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("audit events are append-only: they cannot be updated")
+        # Hash what the database will give back, so that verification reads the same.
+        for name in ("actor", "action", "target_type", "target_id", "clients_shown"):
+            setattr(self, name, str(getattr(self, name)))
+        self.old, self.new = chain.stored_json(self.old), chain.stored_json(self.new)
+        self.payload_mac = chain.payload_mac(self.old, self.new)
+        self.seq = None
+        self.mac = chain.pending_mac(
+            {name: getattr(self, name) for name in chain.CONTENT if name != "at"} | {"at": self.at}
+        )
         super().save(*args, **kwargs)
+        transaction.on_commit(chain.seal_pending, robust=True)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit events are append-only: they cannot be deleted")
+
+
+class AuditChainHead(models.Model):
+    """The last sealed event's sequence number and MAC (one row; its lock orders sealers)."""
+
+    seq = models.BigIntegerField(default=0)
+    mac = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head {self.seq}"

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
+from ontrack.web.audit.events import record_list_view
 from ontrack.web.pathway.forms import BookForm, OutcomeForm, RebookForm
 from ontrack.web.pathway.views._common import form_page, referral_for, save_form
 from ontrack.web.pathway.views.waiting import default_start
@@ -79,6 +80,12 @@ def week(request: AuthenticatedHttpRequest) -> HttpResponse:
         if viewer.kind == ViewerKind.SUPERVISOR:
             found = found.filter(pk__in=viewer.supervisee_ids())
         colleagues = list(found.select_related("user").order_by("user__last_name"))
+    record_list_view(
+        by=request.user,
+        page="appointments",
+        path=request.get_full_path(),
+        client_ids=[item.referral.client_id for item in booked],
+    )
     return render(
         request,
         "pathway/week.html",

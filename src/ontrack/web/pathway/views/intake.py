@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Service
-from ontrack.web.audit.events import record_view
+from ontrack.web.audit.events import record_list_view, record_view
 from ontrack.web.common.codes import SourceOfReferral
 from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.pathway import actions, ratelimit
@@ -100,6 +100,12 @@ def intake_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         .exclude(Exists(assessed))
         .select_related("client")
         .order_by("referral_date", "pk")[:200]
+    )
+    record_list_view(
+        by=request.user,
+        page="intake_queue",
+        path=request.get_full_path(),
+        client_ids=[referral.client_id for referral in unassessed],
     )
     return render(
         request,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ontrack.pathway.clocks import EIGHTEEN_WEEKS, SIX_WEEKS
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
+from ontrack.web.audit.events import record_list_view
 from ontrack.web.common.codes import Step, Therapy
 from ontrack.web.pathway import actions
 from ontrack.web.pathway.forms import AllocateForm, CheckInForm, ContactAttemptForm
@@ -90,6 +91,12 @@ def waiting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         since = entry.last_check_in or entry.added_on
         entry.check_in_due = (day - since).days >= CHECK_IN_EVERY
     labels = dict(Therapy.choices)
+    record_list_view(
+        by=request.user,
+        page="waiting_list",
+        path=request.get_full_path(),
+        client_ids=[entry.referral.client_id for entry in page.object_list],
+    )
     return render(
         request,
         "pathway/waiting_list.html",

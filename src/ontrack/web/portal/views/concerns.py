@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
-from ontrack.web.audit.events import record_view
+from ontrack.web.audit.events import record_list_view, record_view
 from ontrack.web.common.actions import ActionError
 from ontrack.web.common.codes import (
     CONCERN_ROUTES,
@@ -267,6 +267,12 @@ def concerns_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
         settings = settings_cache.setdefault(service_id, portal_settings(service_id))
         rows.append({"concern": concern, "timing": timing(concern, settings)})
     rows.sort(key=lambda r: (not r["concern"].is_open, r["concern"].raised_at))
+    record_list_view(
+        by=request.user,
+        page="concerns_inbox",
+        path=request.get_full_path(),
+        client_ids=[concern.client_id for concern in items],
+    )
     return render(
         request,
         "portal/concerns_inbox.html",

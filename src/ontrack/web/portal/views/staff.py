@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ontrack.measures.definition import Kind
 from ontrack.measures.loader import registry
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
-from ontrack.web.audit.events import record_view
+from ontrack.web.audit.events import record_list_view, record_view
 from ontrack.web.common.actions import ActionError
 from ontrack.web.notify.models import Message, MessageStatus
 from ontrack.web.notify.outbox import retry_message
@@ -45,6 +45,12 @@ def messages_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     recent = list(
         Message.objects.select_related("client").exclude(status=MessageStatus.FAILED)[:100]
     )
+    record_list_view(
+        by=request.user,
+        page="messages_log",
+        path=request.get_full_path(),
+        client_ids=[message.client_id for message in [*failed, *recent]],
+    )
     return render(request, "portal/messages_log.html", {"failed": failed, "recent": recent})
 
 
@@ -68,6 +74,12 @@ def requests_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
         AppointmentRequest.objects.select_related("episode__referral__client").order_by(
             "handled_at", "-requested_at"
         )[:200]
+    )
+    record_list_view(
+        by=request.user,
+        page="requests_inbox",
+        path=request.get_full_path(),
+        client_ids=[item.episode.referral.client_id for item in items],
     )
     return render(request, "portal/requests_inbox.html", {"items": items})
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
-from ontrack.web.audit.events import record_view
+from ontrack.web.audit.events import record_list_view, record_view
 from ontrack.web.common.codes import (
     AlertKind,
     AlertSeverity,
@@ -95,6 +95,12 @@ def alerts_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    record_list_view(
+        by=request.user,
+        page="alerts_inbox",
+        path=request.get_full_path(),
+        client_ids=[alert.referral.client_id for alert in page.object_list],
+    )
     return render(
         request,
         "records/alerts_inbox.html",

@@ -44,6 +44,7 @@ from django.views.decorators.http import require_GET
 
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
+from ontrack.web.audit.events import record_list_view
 from ontrack.web.common.codes import (
     AlertKind,
     AlertSeverity,
@@ -519,6 +520,12 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
         }
         for key, (label, _) in SORTS.items()
     }
+    record_list_view(
+        by=request.user,
+        page="caseload",
+        path=request.get_full_path(),
+        client_ids=[row.client_id for row in page.object_list],
+    )
     return render(
         request,
         "records/caseload.html",

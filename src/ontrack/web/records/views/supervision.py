@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
-from ontrack.web.audit.events import record_view
+from ontrack.web.audit.events import record_list_view, record_view
 from ontrack.web.common.codes import AlertKind, AlertStatus, EpisodeStatus, SignalStatus
 from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.records import actions, permissions
@@ -132,12 +132,19 @@ def supervision_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if viewer.kind not in (ViewerKind.SUPERVISOR, ViewerKind.MANAGER):
         raise PermissionDenied("The supervision queue is for supervisors and managers.")
     therapists = _supervisees(viewer)
+    episodes = queue_episodes([t.pk for t in therapists])
+    record_list_view(
+        by=request.user,
+        page="supervision_queue",
+        path=request.get_full_path(),
+        client_ids=[episode.referral.client_id for episode in episodes],
+    )
     return render(
         request,
         "records/supervision_queue.html",
         {
             "viewer": viewer,
-            "episodes": queue_episodes([t.pk for t in therapists]),
+            "episodes": episodes,
             "caseloads": caseloads(therapists),
         },
     )
