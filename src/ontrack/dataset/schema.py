@@ -99,6 +99,78 @@ THERAPIST = Table(
         Column(
             "caseload_limit", INT, "Maximum open cases agreed for this practitioner.", minimum=0
         ),
+        Column(
+            "effect_depression",
+            FLOAT,
+            "Simulator ground truth: planted effect in the depression domain (log-odds "
+            "of a good course); beyond +/-0.66 the pair is planted effective/ineffective.",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "effect_generalised_anxiety",
+            FLOAT,
+            "Simulator ground truth: planted effect in the generalised anxiety domain (log-odds "
+            "of a good course); beyond +/-0.66 the pair is planted effective/ineffective.",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "effect_social_anxiety",
+            FLOAT,
+            "Simulator ground truth: planted effect in the social anxiety domain (log-odds "
+            "of a good course); beyond +/-0.66 the pair is planted effective/ineffective.",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "effect_ptsd",
+            FLOAT,
+            "Simulator ground truth: planted effect in the ptsd domain (log-odds "
+            "of a good course); beyond +/-0.66 the pair is planted effective/ineffective.",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "effect_ocd",
+            FLOAT,
+            "Simulator ground truth: planted effect in the ocd domain (log-odds "
+            "of a good course); beyond +/-0.66 the pair is planted effective/ineffective.",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "effect_panic",
+            FLOAT,
+            "Simulator ground truth: planted effect in the panic domain (log-odds "
+            "of a good course); beyond +/-0.66 the pair is planted effective/ineffective.",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "effect_health_anxiety",
+            FLOAT,
+            "Simulator ground truth: planted effect in the health anxiety domain (log-odds "
+            "of a good course); beyond +/-0.66 the pair is planted effective/ineffective.",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "effect_agoraphobia",
+            FLOAT,
+            "Simulator ground truth: planted effect in the agoraphobia domain (log-odds "
+            "of a good course); beyond +/-0.66 the pair is planted effective/ineffective.",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "effect_functioning",
+            FLOAT,
+            "Simulator ground truth: planted effect in the functioning domain (log-odds "
+            "of a good course); beyond +/-0.66 the pair is planted effective/ineffective.",
+            nullable=True,
+            optional=True,
+        ),
     ),
 )
 
@@ -451,6 +523,44 @@ TRUTH = Table(
             nullable=True,
             optional=True,
             minimum=0,
+        ),
+        Column(
+            "prognosis",
+            FLOAT,
+            "Log-odds of a good course before the therapist's effect and the modality "
+            "response (treated referrals); for ontrack match-validate.",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "true_domain",
+            STR,
+            "Problem domain of the true presenting problem (whose therapist effect applies).",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "response_li",
+            FLOAT,
+            "Log-odds shift of a good course if treated with low intensity only "
+            "(treated referrals).",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "response_cbt",
+            FLOAT,
+            "Log-odds shift of a good course if treated with CBT (treated referrals).",
+            nullable=True,
+            optional=True,
+        ),
+        Column(
+            "response_counselling",
+            FLOAT,
+            "Log-odds shift of a good course if treated with counselling for depression "
+            "(treated referrals).",
+            nullable=True,
+            optional=True,
         ),
     ),
 )

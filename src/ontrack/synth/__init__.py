@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from ontrack.synth import assemble, params, schedule
+from ontrack.synth import assemble, matching_truth, params, schedule
 from ontrack.synth.course import plan_courses
 from ontrack.synth.observe import (
     alliance_rows,
@@ -81,13 +82,26 @@ def simulate(
         stage(1)
         workforce = make_workforce(population, pathway, service_info, therapists, seed)
         stage(2)
-        course = plan_courses(population, pathway, workforce, service_info, engaged, seed)
+        planted = matching_truth.plant(population, pathway, workforce, seed)
+        course = plan_courses(
+            population,
+            pathway,
+            workforce,
+            service_info,
+            matching_truth.engagement(engaged, planted),
+            seed,
+            prognosis_shift=planted.shift,
+        )
+        therapist_part = matching_truth.therapist_part(population, workforce, course.main_therapist)
+        course.healthy = matching_truth.settle(course.healthy, planted, therapist_part)
         stage(3)
         events, contacts, end_day = schedule.schedule(population, pathway, workforce, course, seed)
         latent = latent_at(events, course, pathway, stream(seed, "latent"))
         stage(4)
         service_table, service_ids = assemble.service_table(n_services)
-        therapist_table, therapist_ids = assemble.therapist_table(workforce, service_ids)
+        therapist_table, therapist_ids = assemble.therapist_table(
+            workforce, service_ids, matching_truth.therapist_columns(planted)
+        )
         referral_table, referral_ids = assemble.referral_table(
             start, population, pathway, course, end_day, service_ids, seed
         )
@@ -125,7 +139,17 @@ def simulate(
             "goal_rating": goals,
             "homework": homework,
             "circumstance": circumstances,
-            "truth": assemble.truth_table(course, referral_ids),
+            "truth": assemble.truth_table(
+                course,
+                referral_ids,
+                matching_truth.truth_columns(
+                    planted,
+                    course.prognosis if course.prognosis is not None else np.zeros(referrals),
+                    therapist_part,
+                    pathway.treated,
+                    population,
+                ),
+            ),
         }
         bar.update(1)
     return tables

@@ -64,7 +64,11 @@ def service_table(n: int) -> tuple[pa.Table, pa.Array]:
     return _table("service", {"service_id": ids, "name": names, "region": region}), ids
 
 
-def therapist_table(workforce: Workforce, service_ids: pa.Array) -> tuple[pa.Table, pa.Array]:
+def therapist_table(
+    workforce: Workforce,
+    service_ids: pa.Array,
+    extra: dict[str, pa.Array] | None = None,
+) -> tuple[pa.Table, pa.Array]:
     n = workforce.n
     ids = identifiers("T", np.arange(1, n + 1), width_for(n))
     columns = {
@@ -74,6 +78,7 @@ def therapist_table(workforce: Workforce, service_ids: pa.Array) -> tuple[pa.Tab
         "qualification": coded(QUALIFICATIONS, workforce.qualification),
         "gender": coded(params.GENDER_CODES, workforce.gender),
         "caseload_limit": pa.array(workforce.limit),
+        **(extra or {}),
     }
     return _table("therapist", columns), ids
 
@@ -241,7 +246,9 @@ def cause_text(causes: IntArray, primary: IntArray) -> tuple[list[str], IntArray
     return texts, np.asarray(inverse, dtype=np.int64)
 
 
-def truth_table(course: Course, referral_ids: pa.Array) -> pa.Table:
+def truth_table(
+    course: Course, referral_ids: pa.Array, extra: dict[str, pa.Array] | None = None
+) -> pa.Table:
     texts, index = cause_text(course.causes, course.primary)
     shape, features = course_shape(course)
     return _table(
@@ -254,5 +261,6 @@ def truth_table(course: Course, referral_ids: pa.Array) -> pa.Table:
             "causes": coded(texts, index),
             "would_improve": pa.array(course.would_improve),
             "onset_session": pa.array(course.onset, mask=course.onset < 0),
+            **(extra or {}),
         },
     )

@@ -81,6 +81,7 @@ class Course:
     circumstance: IntArray  # index into CIRCUMSTANCE_KINDS for a stressor, -1 = none
     main_therapist: IntArray
     shapes: Shapes | None = None
+    prognosis: FloatArray | None = None  # log-odds of a good course (matching_truth reads it)
 
 
 @dataclass
@@ -138,6 +139,7 @@ def plan_courses(
     services: Services,
     engaged: np.ndarray,
     seed: int,
+    prognosis_shift: FloatArray | None = None,
 ) -> Course:
     """Draw every treated referral's course, causes and dropout."""
     rng = stream(seed, "course")
@@ -150,6 +152,8 @@ def plan_courses(
 
     client = rng.standard_normal(n)
     prognosis = _prognosis(population, workforce, services, main, client)
+    if prognosis_shift is not None:  # the client x modality response (matching_truth)
+        prognosis = prognosis + prognosis_shift
     base_class = _base_class(rng, prognosis)
     base_change = _class_change(rng, base_class)
     strain = 1 - params.CHANGE_DEPRIVATION * (population.deprivation - 0.5)
@@ -252,6 +256,7 @@ def plan_courses(
         circumstance=circumstance,
         main_therapist=main,
         shapes=shapes,
+        prognosis=prognosis,
     )
 
 
