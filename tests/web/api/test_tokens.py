@@ -109,7 +109,9 @@ def test_a_token_acting_as_someone_who_left_stops_working(cast: Cast) -> None:
 
 def test_tokens_page_for_the_manager(cast: Cast) -> None:
     browser = browser_as(cast, "mo")
-    assert browser.get("/api/tokens/").status_code == 200
+    page = browser.get("/api/tokens/")
+    assert page.status_code == 200
+    assert 'href="/api/tokens/" aria-current="page"' in page.content.decode()  # in the menu
     response = browser.post(
         "/api/tokens/",
         {"name": "SMS provider", "acting_as": cast.mo.pk, "scopes": ["read"],
