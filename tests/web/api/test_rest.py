@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
@@ -288,3 +289,42 @@ def test_two_writers_from_the_same_etag_one_gets_409(cast: Cast) -> None:
     assert late.status_code == 409
     with scopes_disabled():
         assert Contact.objects.count() == 1
+
+
+def test_referral_assessment_appointment_through_the_api(cast: Cast) -> None:
+    api = token_api(cast.mo, acting_as=cast.alice)
+    mo = token_api(cast.mo)
+    client = mo.post("/api/clients", {"given_name": "Fay", "family_name": "Lee"}).json()
+    referral = mo.post(
+        "/api/referrals",
+        {"client_id": client["id"], "referral_date": today().isoformat(), "source": "A1"},
+    )
+    assert referral.status_code == 201, referral.content
+    again = mo.post(
+        "/api/referrals", {"client_id": client["id"], "referral_date": today().isoformat()}
+    )
+    assert again.status_code == 400
+    assert "open referral" in again.json()["detail"]
+    etag = api.get(f"/api/referrals/{cast.referral.pk}")["ETag"]
+    assessed = api.post(
+        f"/api/referrals/{cast.referral.pk}/assessments",
+        {"assessed_on": today().isoformat(), "outcome": "suitable"},
+        HTTP_IF_MATCH=etag,
+    )
+    assert assessed.status_code == 201, assessed.content
+    starts = f"{(today() + dt.timedelta(days=2)).isoformat()}T10:00:00"
+    booked = api.post(
+        "/api/appointments",
+        {"referral_id": cast.referral.pk, "staff_id": cast.alice_staff.pk, "starts_at": starts},
+    )
+    assert booked.status_code == 201, booked.content
+    assert booked.json()["starts_at"].startswith(starts[:10])
+    cancelled = api.post(
+        f"/api/appointments/{booked.json()['id']}/outcome",
+        {"outcome": "client", "reason": "Unwell"},
+        HTTP_IF_MATCH=booked["ETag"],
+    )
+    assert cancelled.status_code == 201, cancelled.content
+    assert cancelled.json()["attendance"] == "2"
+    listed = api.get("/api/appointments?status=cancelled_client").json()
+    assert [a["id"] for a in listed["items"]] == [booked.json()["id"]]
