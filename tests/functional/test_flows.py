@@ -82,7 +82,7 @@ def test_clinician_flow_from_caseload_to_homework_sheet(
     contact = Contact.unscoped.latest("pk")
     risk = Alert.unscoped.get(contact=contact, kind=AlertKind.RISK)
 
-    # Acknowledge it, record what was done, close it.
+    # Acknowledge it, record what was done, then the risk review closes it.
     page.get_by_role("link", name=re.compile(r"Act on this alert\W+Risk")).click()
     check_accessibility(page, "alert")
     screenshot(page, "07-alert")
@@ -92,12 +92,22 @@ def test_clinician_flow_from_caseload_to_homework_sheet(
     page.get_by_label("Note").fill("Asked about item 9; safety plan reviewed together.")
     page.get_by_role("button", name="Record what was done").click()
     expect(page.get_by_text("Action recorded.")).to_be_visible()
-    page.get_by_role("button", name="Close the alert").click()
-    expect(page.get_by_text("Alert closed.")).to_be_visible()
+    page.get_by_role("link", name="Record the risk review").click()
+    check_accessibility(page, "risk review")
+    page.get_by_label("Suicidal thoughts and intent were asked about directly").check()
+    page.get_by_label("Risk to self", exact=True).select_option("low")
+    page.get_by_label("Risk to others", exact=True).select_option("none")
+    page.get_by_label("Safety plan").fill("Call her sister; medication kept by her partner.")
+    page.get_by_label("Crisis contacts").fill("NHS 111 option 2; Samaritans 116 123.")
+    page.get_by_role("button", name="Record the risk review").click()
+    expect(page.get_by_text("Risk review recorded: the risk alert is closed.")).to_be_visible()
     risk.refresh_from_db()
     assert risk.status == AlertStatus.CLOSED
     assert risk.acknowledged_by_id == risk.closed_by_id == clinic.alice.pk
-    assert AlertAction.unscoped.get(alert=risk).kind == "risk_assessment"
+    assert [a.kind for a in AlertAction.unscoped.filter(alert=risk)] == [
+        "risk_assessment",
+        "risk_assessment",
+    ]
 
     # Set homework to Beck's criteria and print the client's sheet.
     page.goto(f"{base}/clients/{clinic.off_track.pk}/homework/")

@@ -175,7 +175,7 @@ def test_close_risk_alert_without_action_is_refused(cast: Cast) -> None:
     alert = _risk_alert(cast)
     actions.acknowledge_alert(alert=alert, expected_version=alert.version, by=cast.alice)
 
-    with pytest.raises(actions.ActionError, match="cannot be closed until"):
+    with pytest.raises(actions.ActionError, match="closed by a recorded risk review"):
         actions.close_alert(alert=alert, expected_version=alert.version, note="fine", by=cast.mo)
 
     alert.refresh_from_db()
@@ -191,22 +191,24 @@ def test_close_risk_alert_without_action_is_refused_by_the_database(cast: Cast) 
         )
 
 
-def test_close_risk_alert_after_action(cast: Cast) -> None:
+def test_close_risk_alert_is_refused_even_after_an_action(cast: Cast) -> None:
+    # Only a recorded risk review closes a risk alert (review_risk_alert; ADR 0120).
     alert = _risk_alert(cast)
     actions.record_alert_action(
         alert=alert, expected_version=alert.version, kind="crisis_referral", by=cast.alice
     )
 
-    actions.close_alert(
-        alert=alert, expected_version=alert.version, note="Crisis team took over.", by=cast.alice
-    )
+    with pytest.raises(actions.ActionError, match="record the risk review instead"):
+        actions.close_alert(
+            alert=alert,
+            expected_version=alert.version,
+            note="Crisis team took over.",
+            by=cast.alice,
+        )
 
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.CLOSED
-    assert alert.closed_by_id == cast.alice.pk
-    event = AuditEvent.objects.get(action="close_alert")
-    assert event.old["status"] == "acted_on"
-    assert event.new["close_note"] == "Crisis team took over."
+    assert alert.status == AlertStatus.ACTED_ON
+    assert not AuditEvent.objects.filter(action="close_alert").exists()
 
 
 def test_close_routine_alert_without_action_is_allowed(cast: Cast) -> None:
@@ -248,7 +250,7 @@ def test_alert_actions_refused_without_access(cast: Cast, role: str) -> None:
 
 @pytest.mark.parametrize("role", ["alice", "sue", "mo"])
 def test_alert_actions_allowed_to_clinical_staff_with_access(cast: Cast, role: str) -> None:
-    alert = _risk_alert(cast)
+    alert = f.AlertFactory(referral=cast.referral, kind=AlertKind.OFF_TRACK)
     user = cast.user(role)
     assert user is not None
     actions.record_alert_action(

@@ -260,31 +260,44 @@ def test_record_session_on_closed_referral_is_refused(cast: Cast, today: dt.date
         _record(cast, today, episode=episode, expected_version=episode.version)
 
 
-# -- risk: always an urgent alert, in the same transaction ------------------------------------
+# -- risk: always the client's risk alert, graded, in the same transaction --------------------
 
 
-def test_record_session_risk_answer_opens_urgent_alert(cast: Cast, today: dt.date) -> None:
-    contact = _record(cast, today, questionnaires={"PHQ-9": [0, 0, 0, 0, 0, 0, 0, 0, 1]})
+@pytest.mark.parametrize(
+    ("answer", "severity"),
+    [(1, AlertSeverity.HIGH), (2, AlertSeverity.URGENT), (3, AlertSeverity.URGENT)],
+)
+def test_record_session_risk_answer_opens_graded_alert(
+    cast: Cast, today: dt.date, answer: int, severity: str
+) -> None:
+    contact = _record(cast, today, questionnaires={"PHQ-9": [0] * 8 + [answer]})
 
     alert = Alert.unscoped.get(contact=contact)
-    assert (alert.kind, alert.severity, alert.status) == (
+    assert (alert.kind, alert.severity, alert.status, alert.risk_level) == (
         AlertKind.RISK,
-        AlertSeverity.URGENT,
+        severity,
         AlertStatus.OPEN,
+        answer,
     )
-    assert any("PHQ-9 item 9 answered 1" in reason for reason in alert.reasons)
+    assert f"PHQ-9 item 9 answered {answer}" in alert.reasons[0]
     event = AuditEvent.objects.get(action="open_alert")
     assert (event.actor, event.actor_id) == ("system", None)
 
 
-def test_record_session_risk_alert_opens_even_with_low_total_and_an_open_risk_alert(
+def test_record_session_risk_answer_updates_the_open_risk_alert_even_with_a_low_total(
     cast: Cast, today: dt.date
 ) -> None:
-    f.AlertFactory(referral=cast.referral, kind=AlertKind.RISK, severity=AlertSeverity.URGENT)
+    earlier = f.AlertFactory(
+        referral=cast.referral, kind=AlertKind.RISK, severity=AlertSeverity.HIGH, risk_level=1
+    )
 
     _record(cast, today, questionnaires={"PHQ-9": [0, 0, 0, 0, 0, 0, 0, None, 2]})
 
-    assert Alert.unscoped.filter(kind=AlertKind.RISK, status=AlertStatus.OPEN).count() == 2
+    alert = Alert.unscoped.get(kind=AlertKind.RISK, status=AlertStatus.OPEN)
+    assert alert.pk == earlier.pk
+    assert (alert.severity, alert.risk_level) == (AlertSeverity.URGENT, 2)
+    assert "PHQ-9 item 9 answered 2" in alert.reasons[0]
+    assert AuditEvent.objects.filter(action="update_risk_alert").count() == 1
 
 
 def test_record_session_rolls_back_when_risk_alert_cannot_open(

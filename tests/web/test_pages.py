@@ -453,7 +453,7 @@ def test_alert_step_error_shows_the_detail_page_with_the_message(
     response = browser_as(cast, "alice").post(
         reverse("alert_close", args=[risk.pk]), {"version": 1}
     )
-    _assert_error(response, "cannot be closed until")
+    _assert_error(response, "closed by a recorded risk review")
     risk.refresh_from_db()
     assert risk.status == AlertStatus.OPEN
 
@@ -659,7 +659,9 @@ def test_quick_entry_risk_item_shows_the_risk_banner_on_error(cast: Cast, today:
     data = session_post(cast, today, phq9_quick="000000002", contact_date="")
     page = browser_as(cast, "alice").post(url, data).content.decode()
     assert "PHQ-9 item 9 answered positively" in page
-    assert not Alert.unscoped.exists()
+    # Nothing of the session is saved, but the risk answer reached the risk alert.
+    assert not Contact.unscoped.exists()
+    assert Alert.unscoped.get().kind == "risk"
 
 
 # -- query counts: no query per row ------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""An unanswered risk item is asked about (a high alert); only a risk answer is urgent."""
+"""An unanswered risk item is asked about (a high alert); a risk answer is graded."""
 
 from __future__ import annotations
 
@@ -34,10 +34,11 @@ def test_unanswered_item_9_opens_a_high_alert_to_ask_about_it(cast: Cast) -> Non
     assert "left unanswered" in alerts[0].reasons[0]
 
 
-def test_a_risk_answer_is_urgent_however_the_rest_is_answered(cast: Cast) -> None:
+def test_a_risk_answer_alerts_however_the_rest_is_answered(cast: Cast) -> None:
     alerts = _record(cast, [None, 0, 0, 0, 0, 0, 0, 0, 1])
-    assert alerts
-    assert {a.severity for a in alerts} == {"urgent"}
+    assert [a.severity for a in alerts] == ["high"]  # "several days" (ADR 0120)
+    alerts = _record(cast, [None, 0, 0, 0, 0, 0, 0, 0, 3])
+    assert [a.severity for a in alerts] == ["urgent"]  # the same alert, now urgent
 
 
 def test_a_person_cannot_open_a_risk_alert_below_urgent(cast: Cast) -> None:

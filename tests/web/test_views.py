@@ -325,17 +325,34 @@ def test_record_session_form_keeps_risk_visible_when_form_has_errors(
     data = _session_post(cast, today, phq9_9="2", contact_date="")
     page = browser_as(cast, "alice").post(url, data).content.decode()
     assert "PHQ-9 item 9 answered positively" in page
-    assert Alert.unscoped.count() == 0
+    assert "risk alert has been opened (or updated) already" in page
+    # Nothing of the session is saved, but the risk answer is never lost (ADR 0120).
+    assert not Contact.unscoped.exists()
+    alert = Alert.unscoped.get()
+    assert (alert.kind, alert.severity, alert.contact_id) == ("risk", "urgent", None)
+    assert "PHQ-9 item 9 answered 2" in alert.reasons[0]
 
 
 def test_record_session_form_risk_opens_urgent_alert(cast: Cast, today: dt.date) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
     response = browser_as(cast, "alice").post(
-        url, _session_post(cast, today, phq9_9="1"), follow=True
+        url, _session_post(cast, today, phq9_9="3"), follow=True
     )
     assert b"An urgent risk alert was opened" in response.content
     alert = Alert.unscoped.get()
     assert (alert.kind, alert.severity, alert.status) == ("risk", "urgent", AlertStatus.OPEN)
+
+
+def test_record_session_form_several_days_opens_a_high_risk_alert(
+    cast: Cast, today: dt.date
+) -> None:
+    url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
+    response = browser_as(cast, "alice").post(
+        url, _session_post(cast, today, phq9_9="1"), follow=True
+    )
+    assert b"A high risk alert was opened" in response.content
+    alert = Alert.unscoped.get()
+    assert (alert.kind, alert.severity, alert.risk_level) == ("risk", "high", 1)
 
 
 def test_record_session_form_conflict_saves_nothing_and_says_so(cast: Cast, today: dt.date) -> None:
@@ -359,7 +376,7 @@ def test_alert_close_risk_without_action_shows_the_rule(cast: Cast) -> None:
         reverse("alert_close", args=[alert.pk]), {"version": 1}
     )
     assert response.status_code == 400
-    assert b"cannot be closed until" in response.content
+    assert b"closed by a recorded risk review" in response.content
     alert.refresh_from_db()
     assert alert.status == AlertStatus.OPEN
 

@@ -254,6 +254,8 @@ def test_record_triage_risk_answer_opens_urgent_alert_and_needs_a_plan(
         )
     assert {"asked_directly", "safety_plan", "crisis_contacts"} <= set(caught.value.errors)
     assert not TriageDecision.unscoped.exists()
+    # Refused, but the risk answer opened the client's risk alert all the same.
+    assert Alert.unscoped.get(kind=AlertKind.RISK).status == AlertStatus.OPEN
     risk = actions.RiskFindings(
         "moderate",
         "none",
@@ -270,9 +272,10 @@ def test_record_triage_risk_answer_opens_urgent_alert_and_needs_a_plan(
     alert = Alert.unscoped.get(kind=AlertKind.RISK)
     assert alert.severity == "urgent"
     assert "at the assessment on" in alert.reasons[0]
-    # the structured risk assessment is recorded as what was done about the alert
-    assert alert.status == AlertStatus.ACTED_ON
+    # the structured risk assessment is the risk review: recorded on the alert, closing it
+    assert alert.status == AlertStatus.CLOSED
     assert AlertAction.unscoped.get(alert=alert).kind == "risk_assessment"
+    assert alert.close_note.startswith("Closed by the risk review on")
 
 
 def test_record_triage_before_the_referral_date_saves_nothing(
@@ -320,7 +323,7 @@ def test_record_triage_offer_without_step_is_refused(pathway: Pathway, today: dt
 
 def test_record_check_in_risk_answer_opens_urgent_alert(pathway: Pathway, today: dt.date) -> None:
     risky = phq9(10)
-    risky[8] = 1
+    risky[8] = 2
     item = actions.record_check_in(
         referral=pathway.waiting_referral,
         checked_on=today,

@@ -345,6 +345,23 @@ class CheckInForm(PathwayForm):
         return {code: answers for code, answers in found.items() if answers}
 
 
+class RiskReviewForm(PathwayForm):
+    """A structured risk review (the risk assessment the pathway records): what closes the
+    client's risk alert."""
+
+    assessed_on = _date("Date of the review", required=False)
+    asked_directly = forms.BooleanField(
+        label="Suicidal thoughts and intent were asked about directly", required=False
+    )
+    risk_to_self = _choice("Risk to self", RiskLevel.choices, required=True)
+    risk_to_self_detail = _text("Risk to self: what was found")
+    risk_to_others = _choice("Risk to others", RiskLevel.choices, required=True)
+    risk_to_others_detail = _text("Risk to others: what was found")
+    protective_factors = _text("Protective factors")
+    safety_plan = _text("Safety plan")
+    crisis_contacts = _text("Crisis contacts", 2)
+
+
 class ContactAttemptForm(PathwayForm):
     attempted_on = _date("Date", required=False)
     method = _choice("How", AttemptMethod.choices, required=True)

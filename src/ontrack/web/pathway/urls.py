@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from ontrack.web.pathway.views import appointments, course, intake, referral, waiting
+from ontrack.web.pathway.views import appointments, course, intake, referral, risk, waiting
 
 urlpatterns = [
     path("self-referral/", intake.self_referral, name="self_referral"),
@@ -40,4 +40,5 @@ urlpatterns = [
     path("referrals/<int:referral_id>/letter-<str:to>.pdf", course.letter, name="discharge_letter"),
     path("referrals/<int:referral_id>/follow-up/", course.follow_up, name="follow_up"),
     path("contacts/<int:contact_id>/correct/", course.correct, name="correct_contact"),
+    path("alerts/<int:alert_id>/risk-review/", risk.risk_review, name="risk_review"),
 ]

@@ -8,10 +8,9 @@ its changes.
 
 The rules:
 
-- risk: each risk signal opens an alert for its contact unless that contact already has
-  a risk alert (open or closed, opened by anyone). Risk alerts are never changed or
-  closed here: people close them, after recording an action. A positive answer opens an
-  urgent alert; an unanswered risk item a high one ("ask about it directly").
+- risk: not here. Risk alerts follow their own rule, written once in
+  ``ontrack.web.records.risk_rule`` (one open risk alert per client, graded, closed by a
+  risk review; ADR 0120); ``refresh_signal`` hands the engine's risk signals to it.
 - the other kinds the engine manages (``MANAGED_KINDS``): while signals of a kind are
   seen, one alert of that kind is open, carrying the most urgent severity and every
   reason; when they are no longer seen, the engine closes the alert it opened. Alerts a
@@ -28,7 +27,7 @@ from ontrack.monitoring import Severity, Signal, SignalKind
 
 # Kinds the engine opens, updates and closes by itself. ``caseload`` is about the
 # therapist, not the client: it is shown on the supervisor's queue (caseload against
-# limit), not raised on every client of a busy therapist. ``risk`` only ever opens.
+# limit), not raised on every client of a busy therapist. ``risk`` has its own rule.
 MANAGED_KINDS: tuple[str, ...] = (
     SignalKind.OFF_TRACK,
     SignalKind.RUPTURE,
@@ -68,7 +67,6 @@ class OpenAlert:
     severity: str
     reasons: tuple[str, ...]
     contact_id: int | None
-    risk_item_unanswered: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,47 +88,21 @@ AlertChange = OpenAlert | UpdateAlert | CloseAlert
 
 def decide_alerts(
     *,
-    risk: Sequence[Signal],
     signals: Sequence[Signal] | None,
     alerts: Sequence[AlertState],
     contacts: Sequence[ContactSeen],
 ) -> list[AlertChange]:
-    """Return the alert changes for one evaluation, risk first.
+    """Return the managed-alert changes for one evaluation.
 
-    ``risk`` is every risk signal found (even when progress could not be judged);
-    ``signals`` the evaluation's alert signals, or None when progress could not be judged;
-    ``alerts`` the referral's alerts in the order they opened; ``contacts`` the record's
-    contacts in date order (the last is the latest).
+    ``signals`` are the evaluation's alert signals, or None when progress could not be
+    judged (then nothing changes); ``alerts`` the referral's alerts in the order they
+    opened; ``contacts`` the record's contacts in date order (the last is the latest).
+    Risk signals are not decided here (``risk_rule``).
     """
-    changes: list[AlertChange] = list(decide_risk_alerts(risk, alerts, contacts))
-    if signals is not None:
-        latest = contacts[-1] if contacts else None
-        changes += decide_managed_alerts(signals, alerts, latest)
-    return changes
-
-
-def decide_risk_alerts(
-    risk: Sequence[Signal], alerts: Sequence[AlertState], contacts: Sequence[ContactSeen]
-) -> list[OpenAlert]:
-    """Open a risk alert for each risk signal whose contact has none; never close one."""
-    known = {c.id for c in contacts}
-    alerted = {a.contact_id for a in alerts if a.kind == SignalKind.RISK}
-    opened: list[OpenAlert] = []
-    for signal in risk:
-        contact_id = int(signal.contact_id) if signal.contact_id is not None else None
-        if contact_id is None or contact_id not in known or contact_id in alerted:
-            continue
-        alerted.add(contact_id)
-        opened.append(
-            OpenAlert(
-                kind=SignalKind.RISK,
-                severity=Severity.URGENT,
-                reasons=signal.reasons,
-                contact_id=contact_id,
-                risk_item_unanswered=signal.severity is not Severity.URGENT,
-            )
-        )
-    return opened
+    if signals is None:
+        return []
+    latest = contacts[-1] if contacts else None
+    return decide_managed_alerts(signals, alerts, latest)
 
 
 def decide_managed_alerts(
@@ -138,6 +110,7 @@ def decide_managed_alerts(
 ) -> list[AlertChange]:
     """Keep one engine alert open per managed kind while its signals are seen."""
     wanted: dict[str, list[Signal]] = {}
+    alerts = [a for a in alerts if a.kind != SignalKind.RISK]
     for signal in signals:
         if signal.kind in MANAGED_KINDS:
             wanted.setdefault(signal.kind, []).append(signal)

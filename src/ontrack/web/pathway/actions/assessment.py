@@ -3,7 +3,9 @@ the risk assessment and safety plan, circumstances and signposting, preferences,
 readiness and the decision; then the client waits for treatment, or the referral ends.
 
 The questionnaires are scored and the risk rule applied by the records actions
-(``score_questionnaires``, ``open_risk_alerts``): there is one copy of that rule.
+(``score_questionnaires``, ``open_risk_alerts``, ``risk_first``): there is one copy of that
+rule. A recorded risk assessment is the client's risk review (``review_risk_alert``): it
+closes their open risk alert, or keeps it open and urgent when it finds high risk.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change
 from ontrack.web.common.actions import ActionError, check_choice, check_text
 from ontrack.web.common.codes import (
-    AlertActionKind,
-    AlertKind,
     Attendance,
     ConsMechanism,
     Gender,
@@ -56,7 +56,8 @@ from ontrack.web.records.actions.sessions import (
     score_questionnaires,
     store_questionnaires,
 )
-from ontrack.web.records.models import Alert, Contact, Referral
+from ontrack.web.records.models import Contact, Referral
+from ontrack.web.records.risk_rule import Review
 
 _SERIOUS = (RiskLevel.MODERATE, RiskLevel.HIGH)
 
@@ -224,11 +225,32 @@ def advice_for(referral: Referral, problem: str, scored: Sequence[Scored]) -> st
     return f"Step {advice.step}: {advice.reason}."
 
 
-@transaction.atomic
 def record_triage(
     *, referral: Referral, expected_version: int, triage: Triage, by: User
 ) -> TriageDecision:
-    """Record the assessment and its decision; all or nothing."""
+    """Record the assessment and its decision; all or nothing (but a positive risk answer
+    opens or updates the client's risk alert even when the assessment is refused)."""
+    return records.risk_first(
+        lambda: _record_triage(
+            referral=referral, expected_version=expected_version, triage=triage, by=by
+        ),
+        referral=referral,
+        questionnaires=triage.questionnaires,
+        where=assessment_where(triage.assessed_on),
+        by=by,
+    )
+
+
+def assessment_where(assessed_on: object) -> str:
+    """Where an assessment's answers were given, in words (one answer, one finding)."""
+    on = assessed_on if isinstance(assessed_on, dt.date) else dt.date.today()
+    return f"at the assessment on {on:%d %b %Y}"
+
+
+@transaction.atomic
+def _record_triage(
+    *, referral: Referral, expected_version: int, triage: Triage, by: User
+) -> TriageDecision:
     scored, totalled, reason = validate_triage(referral, triage)
     assessment = records.record_assessment(
         referral=referral,
@@ -250,7 +272,7 @@ def record_triage(
         referral=referral,
         contact=contact,
         scored=scored,
-        where=f"at the assessment on {contact.contact_date:%d %b %Y}",
+        where=assessment_where(contact.contact_date),
     )
     _write_risk(referral, contact, triage.assessed_on, triage.risk, by)
     _write_findings(referral, contact, triage, by)
@@ -335,27 +357,27 @@ def _write_risk(
 
 
 def _act_on_risk_alerts(item: RiskAssessment, by: User) -> None:
-    """A recorded risk assessment is what was done about each open risk alert.
-
-    Seam for the early-warning issue (one graded risk alert per client, closed by a
-    recorded risk review): today the records action records the action on each alert,
-    and closing stays a person's decision on the alert's page.
-    """
-    for alert in Alert.unscoped.filter(referral=item.referral, kind=AlertKind.RISK).exclude(
-        status="closed"
-    ):
-        records.record_alert_action(
-            alert=alert,
-            expected_version=alert.version,
-            kind=AlertActionKind.RISK_ASSESSMENT,
-            note=(
-                f"Structured risk assessment recorded on {item.assessed_on:%d %b %Y}: "
+    """A recorded risk assessment is the client's risk review: it closes their open risk
+    alert, or keeps it open and urgent when it found high risk (``review_risk_alert``)."""
+    high = RiskLevel.HIGH in (item.risk_to_self, item.risk_to_others)
+    records.review_risk_alert(
+        referral=item.referral,
+        review=Review(
+            on=item.assessed_on,
+            asked_directly=item.asked_directly,
+            safety_plan=bool(item.safety_plan.strip()),
+            crisis_contacts=bool(item.crisis_contacts.strip()),
+            high_risk=high,
+            summary=(
                 f"risk to self {item.get_risk_to_self_display().lower()}, to others "
-                f"{item.get_risk_to_others_display().lower()}; safety plan "
-                f"{'agreed' if item.safety_plan else 'not needed'}."
+                f"{item.get_risk_to_others_display().lower()}; asked directly: "
+                f"{'yes' if item.asked_directly else 'no'}; safety plan "
+                f"{'agreed' if item.safety_plan.strip() else 'not recorded'}; crisis contacts "
+                f"{'given' if item.crisis_contacts.strip() else 'not recorded'}."
             ),
-            by=by,
-        )
+        ),
+        by=by,
+    )
 
 
 def _write_findings(referral: Referral, contact: Contact, triage: Triage, by: User) -> None:
@@ -389,7 +411,9 @@ def record_risk_assessment(
         permissions.can_manage_alerts(viewer, referral.client), "review risk for this client"
     )
     errors: dict[str, str] = {}
-    checked = check_risk(errors, risk, risk_answer=False)
+    # With a risk alert open this is its review: asked directly, safety plan, crisis contacts.
+    alert_open = records.open_risk_alert_of(referral.client_id) is not None
+    checked = check_risk(errors, risk, risk_answer=alert_open)
     if not isinstance(assessed_on, dt.date) or assessed_on < referral.referral_date:
         errors["assessed_on"] = "Enter the date of the review (on or after the referral)."
     if errors:

@@ -15,6 +15,7 @@ from ontrack.web.common.codes import Step, Therapy
 from ontrack.web.pathway.codes import AttemptMethod, AttemptOutcome, LeftWaitingList
 from ontrack.web.pathway.models import ContactAttempt, WaitingCheckIn, WaitingListEntry
 from ontrack.web.records import permissions
+from ontrack.web.records.actions.risk import risk_first
 from ontrack.web.records.actions.sessions import (
     Answers,
     open_risk_alerts,
@@ -89,7 +90,6 @@ def leave_waiting_list(referral: Referral, on: dt.date, because: str, by: User) 
         )
 
 
-@transaction.atomic
 def record_check_in(
     *,
     referral: Referral,
@@ -99,8 +99,37 @@ def record_check_in(
     still_wants_therapy: bool = True,
     by: User,
 ) -> WaitingCheckIn:
-    """Record a waiting-well check-in; a risk answer opens the urgent alert, as always."""
+    """Record a waiting-well check-in; a risk answer opens or updates the client's risk
+    alert, as always, even when the check-in itself is refused."""
     _require(referral, by, "check in with this client")
+    return risk_first(
+        lambda: _record_check_in(
+            referral=referral, checked_on=checked_on, questionnaires=questionnaires,
+            note=note, still_wants_therapy=still_wants_therapy, by=by,
+        ),
+        referral=referral,
+        questionnaires=questionnaires,
+        where=check_in_where(checked_on),
+        by=by,
+    )  # fmt: skip
+
+
+def check_in_where(checked_on: object) -> str:
+    """Where a check-in's answers were given, in words (one answer, one finding)."""
+    on = checked_on if isinstance(checked_on, dt.date) else dt.date.today()
+    return f"at a waiting-well check-in on {on:%d %b %Y}"
+
+
+@transaction.atomic
+def _record_check_in(
+    *,
+    referral: Referral,
+    checked_on: dt.date,
+    questionnaires: Mapping[str, Answers] | None,
+    note: str,
+    still_wants_therapy: bool,
+    by: User,
+) -> WaitingCheckIn:
     errors: dict[str, str] = {}
     day = _day(errors, "checked_on", checked_on, referral)
     scored = score_questionnaires(errors, questionnaires or {})
@@ -136,7 +165,7 @@ def record_check_in(
         referral=referral,
         contact=None,
         scored=scored,
-        where=f"at a waiting-well check-in on {day:%d %b %Y}",
+        where=check_in_where(day),
     )
     return item
 

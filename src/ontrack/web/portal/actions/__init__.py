@@ -7,8 +7,9 @@ actions (``rate_session``, ``raise_concern`` ...), which these call.
 """
 
 from ontrack.web.portal.actions.questionnaires import (
+    receive_fhir_response,
     submit_fhir_response,
     submit_online_questionnaire,
 )
 
-__all__ = ["submit_fhir_response", "submit_online_questionnaire"]
+__all__ = ["receive_fhir_response", "submit_fhir_response", "submit_online_questionnaire"]

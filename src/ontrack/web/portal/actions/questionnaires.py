@@ -10,24 +10,38 @@ must not hide a risk answer).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from ontrack.measures import Measure, MeasureError, get_measure, score
 from ontrack.measures.definition import Kind
 from ontrack.measures.fhir import response_answers
-from ontrack.measures.response import measure_for_response
+from ontrack.measures.response import (
+    ResponseError,
+    load_response,
+    measure_for_response,
+    read_response,
+)
 from ontrack.web.audit.events import record_change, snapshot
 from ontrack.web.common.actions import ActionError
-from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records import permissions
-from ontrack.web.records.actions.alerts import open_alert
 from ontrack.web.records.actions.online import asked_measures
-from ontrack.web.records.models import Alert, OnlineSubmission, Referral, SubmissionSource
+from ontrack.web.records.actions.risk import (
+    findings_from_answers,
+    findings_from_grades,
+    raise_risk_alert,
+)
+from ontrack.web.records.models import (
+    Alert,
+    Client,
+    OnlineSubmission,
+    Referral,
+    SubmissionSource,
+)
 from ontrack.web.records.permissions import Actor, ClientLink, user_of
 
 Answers = Sequence[Any]
@@ -45,51 +59,24 @@ _FIELDS = (
 )
 
 
-def _in_range(m: Measure, value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value) if m.item_min <= value <= m.item_max else None
+def _where(source: str, on: dt.date) -> str:
+    """Where a risk answer was given, in words (the same words for the same answers, so an
+    answer sent twice is one finding)."""
+    if source == SubmissionSource.FHIR:
+        return f"in a questionnaire response the client sent on {on:%d %b %Y}"
+    return f"in the questionnaire the client completed online on {on:%d %b %Y}"
 
 
-def _positive_risk_items(m: Measure, answers: Answers) -> list[int]:
-    """Risk items answered at or above threshold, read from whatever answers are usable."""
-    if isinstance(answers, str | bytes):
-        return []
-    values = [_in_range(m, a) for a in list(answers)[: m.n_items]]
-    values += [None] * (m.n_items - len(values))
-    return [i for i in m.risk_items if (v := values[i - 1]) is not None and v >= m.risk_at_least]
+def _risk_alert(
+    referral: Referral, code: str, answers: Answers, source: str, on: dt.date
+) -> Alert | None:
+    """Open or update the client's risk alert for positive risk answers; None if none.
 
-
-def _risk_alert(referral: Referral, m: Measure, answers: Answers, on: dt.date) -> Alert | None:
-    """Open (or reuse today's) urgent risk alert for positive risk answers; None if none.
-
-    Runs in its own transaction so that it stays open whatever happens to the submission.
-    A second attempt on the same day (say, after correcting a missing answer) reuses the
-    alert it opened rather than raising a second one for the same answers.
+    Runs in its own transaction (``raise_risk_alert``) so that it stays whatever happens to
+    the submission. The same answers sent again the same day are the same finding.
     """
-    items = _positive_risk_items(m, answers)
-    if not items:
-        return None
-    reasons = [
-        f"{m.code} item {n} answered {float(answers[n - 1]):g} in the questionnaire the client "
-        f"completed online on {on:%d %b %Y}."
-        for n in items
-    ]
-    reasons.append("Review risk with the client today, whatever the total score.")
-    with transaction.atomic():
-        today_s = Alert.unscoped.filter(
-            referral=referral, kind=AlertKind.RISK, contact__isnull=True
-        ).exclude(status=AlertStatus.CLOSED)
-        for existing in today_s.order_by("-opened_at"):
-            if timezone.localdate(existing.opened_at) == on and existing.reasons == reasons:
-                return existing
-        return open_alert(
-            referral=referral,
-            kind=AlertKind.RISK,
-            severity=AlertSeverity.URGENT,
-            reasons=reasons,
-            by=None,
-        )
+    findings = findings_from_answers(code, answers, _where(source, on))
+    return raise_risk_alert(referral=referral, findings=findings)
 
 
 def _check_submission(
@@ -148,13 +135,8 @@ def submit_online_questionnaire(
         permissions.is_the_client(viewer, referral.client_id),
         "complete questionnaires for this client",
     )
-    try:
-        m: Measure | None = get_measure(measure)
-    except MeasureError:
-        m = None
-    today = timezone.localdate()
     # Clinical safety: before anything else can refuse the submission.
-    alert = _risk_alert(referral, m, answers, today) if m is not None else None
+    alert = _risk_alert(referral, measure, answers, source, timezone.localdate())
     return _store(referral, measure, answers, by, source, alert)
 
 
@@ -199,21 +181,34 @@ def _store(
     return item
 
 
-def submit_fhir_response(
-    *, referral: Referral, response: Mapping[str, Any], by: Actor
-) -> OnlineSubmission:
-    """Store a FHIR QuestionnaireResponse (R4) the client completed elsewhere, as a
-    submission like any other: same checks, same risk rule."""
+def submit_fhir_response(*, referral: Referral, response: Any, by: Actor) -> OnlineSubmission:
+    """Store a FHIR QuestionnaireResponse (R4, already parsed) the client completed
+    elsewhere, as a submission like any other: same checks, same risk rule.
+
+    A response that cannot be read raises ``ActionError`` naming the first problem, after
+    the risk answers that could be read from it have opened or updated the risk alert.
+    """
+    viewer = permissions.actor(by)
+    permissions.require(
+        permissions.is_the_client(viewer, referral.client_id),
+        "complete questionnaires for this client",
+    )
     if not isinstance(response, Mapping):
         raise ActionError({"response": "Send one FHIR QuestionnaireResponse as a JSON object."})
     try:
         m = measure_for_response(response)
         answers = response_answers(m, response)
+    except ResponseError as exc:
+        _risk_from_error(referral, exc)
+        raise ActionError({"response": str(exc)}) from None
     except MeasureError as exc:
-        raise ActionError({"response": str(exc)}) from exc
-    except ValueError as exc:  # the FHIR model's validation error
-        first = str(exc).splitlines()[0]
-        raise ActionError({"response": f"Not a valid FHIR QuestionnaireResponse: {first}"}) from exc
+        raise ActionError({"response": str(exc)}) from None
+    except (ValueError, TypeError) as exc:  # the FHIR model's own validation
+        _risk_from_document(referral, response)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ActionError(
+            {"response": f"Not a valid FHIR QuestionnaireResponse: {first}"}
+        ) from None
     return submit_online_questionnaire(
         referral=referral,
         measure=m.code,
@@ -221,3 +216,65 @@ def submit_fhir_response(
         by=by,
         source=SubmissionSource.FHIR,
     )
+
+
+def receive_fhir_response(
+    *, client: Client, referral: Referral | None, body: bytes | str, by: Actor
+) -> OnlineSubmission:
+    """Read a FHIR QuestionnaireResponse document as sent (bytes of JSON) and store it.
+
+    The one entry for every FHIR endpoint (today ``/my/questionnaires/fhir/``): anything
+    malformed (not UTF-8, not JSON, nested too deeply, a 400-digit number, a null or
+    wrongly typed answer, too large) raises ``ActionError`` with one clear message, never
+    another exception; and whatever risk answers could be read from it open or update the
+    client's risk alert first, even when the client has no sessions booked (the alert goes
+    on their latest referral).
+    """
+    viewer = permissions.actor(by)
+    permissions.require(
+        permissions.is_the_client(viewer, client.pk), "complete questionnaires for this client"
+    )
+    try:
+        document = load_response(body)
+    except ResponseError as exc:
+        _risk_from_error(referral or latest_referral_of(client.pk), exc)
+        raise ActionError({"response": str(exc)}) from None
+    if referral is None:
+        alert_on = latest_referral_of(client.pk)
+        if alert_on is not None:
+            _risk_from_document(alert_on, document)
+        raise ActionError(
+            {"__all__": "You have no sessions booked to complete questionnaires for."}
+        )
+    try:
+        return submit_fhir_response(referral=referral, response=document, by=by)
+    except (ActionError, PermissionDenied):
+        raise
+    except (ValueError, TypeError, RecursionError, KeyError, IndexError) as exc:
+        # Belt and braces: a reader bug must not lose the risk answer or show a server error.
+        _risk_from_document(referral, document)
+        raise ActionError(
+            {"response": f"Not a valid FHIR QuestionnaireResponse ({type(exc).__name__})."}
+        ) from None
+
+
+def latest_referral_of(client_id: int) -> Referral | None:
+    """The client's most recent referral, open or not (where a risk alert goes when no
+    sessions are booked)."""
+    return Referral.unscoped.filter(client_id=client_id).order_by("-referral_date", "-pk").first()
+
+
+def _risk_from_error(referral: Referral | None, error: ResponseError) -> Alert | None:
+    if referral is None or not error.risk:
+        return None
+    where = _where(SubmissionSource.FHIR, timezone.localdate())
+    return raise_risk_alert(referral=referral, findings=findings_from_grades(error.risk, where))
+
+
+def _risk_from_document(referral: Referral, document: Mapping[str, Any]) -> Alert | None:
+    try:
+        reading = read_response(document, raise_on_problems=False)
+    except (MeasureError, ValueError, TypeError):
+        return None
+    where = _where(SubmissionSource.FHIR, timezone.localdate())
+    return raise_risk_alert(referral=referral, findings=findings_from_grades(reading.risk, where))

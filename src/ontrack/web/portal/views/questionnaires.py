@@ -6,7 +6,6 @@ action both say so). Staff see what arrived on the session form, pre-filled.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -147,16 +146,10 @@ def fhir_questionnaire_response(request: AuthenticatedHttpRequest) -> HttpRespon
     Answers 201 with the submission's id and score, or 400 with a FHIR OperationOutcome
     naming the problem (nothing saved, except an urgent risk alert for a risk answer).
     """
-    _client, referral = _client_and_referral(request)
-    if referral is None:
-        return _outcome("You have no sessions booked to complete questionnaires for.", 400)
+    client, referral = _client_and_referral(request)
     try:
-        resource = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return _outcome(f"The body is not JSON: {exc}.", 400)
-    try:
-        submission = actions.submit_fhir_response(
-            referral=referral, response=resource, by=request.user
+        submission = actions.receive_fhir_response(
+            client=client, referral=referral, body=request.body, by=request.user
         )
     except ActionError as error:
         return _outcome(" ".join(error.errors.values()), 400)

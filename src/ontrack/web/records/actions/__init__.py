@@ -48,6 +48,14 @@ from ontrack.web.records.actions.homework import (
 )
 from ontrack.web.records.actions.online import record_session_with_online
 from ontrack.web.records.actions.reviews import add_supervision_note, record_review_decision
+from ontrack.web.records.actions.risk import (
+    alert_risk_answers,
+    open_risk_alert_of,
+    raise_risk_alert,
+    review_risk_alert,
+    risk_first,
+    session_where,
+)
 from ontrack.web.records.actions.sessions import (
     HomeworkReview,
     Session,
@@ -69,6 +77,7 @@ __all__ = [
     "acknowledge_concern",
     "add_supervision_note",
     "agree_goal",
+    "alert_risk_answers",
     "book_appointment",
     "claim_form_token",
     "close_alert",
@@ -82,7 +91,9 @@ __all__ = [
     "new_form_token",
     "open_alert",
     "open_episode",
+    "open_risk_alert_of",
     "raise_concern",
+    "raise_risk_alert",
     "rate_session",
     "reassign_episode",
     "rebook_appointment",
@@ -96,6 +107,9 @@ __all__ = [
     "refresh_signal",
     "register_client",
     "report_homework",
+    "review_risk_alert",
+    "risk_first",
+    "session_where",
     "set_homework",
     "set_online_settings",
     "update_client",

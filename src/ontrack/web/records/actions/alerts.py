@@ -22,7 +22,9 @@ from ontrack.web.common.actions import (
 )
 from ontrack.web.common.codes import AlertActionKind, AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records import permissions
+from ontrack.web.records.actions.risk import raise_risk_alert
 from ontrack.web.records.models import Alert, AlertAction, Contact, Referral
+from ontrack.web.records.risk_rule import HIGH_RISK_FOUND, UNANSWERED, Finding
 
 _ALERT_FIELDS = ("referral", "contact", "kind", "severity", "reasons", "status", "opened_at")
 
@@ -49,9 +51,10 @@ def open_alert(
 ) -> Alert:
     """Open an alert on ``referral``; ``by=None`` when the early-warning engine opens it.
 
-    A risk alert is always urgent, whatever severity was asked for, with one exception the
-    engine asks for: a risk item left unanswered (no risk answer was given; "ask about it
-    directly") is high, so it does not sit above real risk answers on every caseload.
+    A risk alert goes through the risk rule (``raise_risk_alert``): the client's one open
+    risk alert is updated rather than a second opened. Raised by a person it is urgent,
+    whatever severity was asked for; the engine's "risk item left unanswered"
+    (``risk_item_unanswered``) is high.
     """
     if by is not None:
         viewer = permissions.actor(by)
@@ -67,8 +70,15 @@ def open_alert(
     if errors:
         raise ActionError(errors)
     if kind == AlertKind.RISK:
-        unanswered = risk_item_unanswered and by is None
-        severity = AlertSeverity.HIGH if unanswered else AlertSeverity.URGENT
+        level = UNANSWERED if risk_item_unanswered and by is None else HIGH_RISK_FOUND
+        raised = raise_risk_alert(
+            referral=referral,
+            contact=contact,
+            findings=[Finding(level, reason) for reason in clean_reasons],
+            opened_by=by,
+        )
+        assert raised is not None  # there is at least one reason
+        return raised
     alert = Alert.unscoped.create(
         referral=referral,
         contact=contact,
@@ -166,16 +176,17 @@ def record_alert_action(
 
 @transaction.atomic
 def close_alert(*, alert: Alert, expected_version: int, note: str = "", by: User) -> Alert:
-    """Close an alert. A risk alert needs a recorded action first; nothing overrides that."""
+    """Close an alert. A risk alert is closed only by a recorded risk review
+    (``review_risk_alert``); nothing overrides that."""
     _require_manage(alert, by)
     errors: dict[str, str] = {}
     note = check_text(errors, "note", note, limit=5000)
     if alert.is_closed:
         errors["__all__"] = "This alert is already closed."
-    elif alert.kind == AlertKind.RISK and alert.acted_at is None:
+    elif alert.kind == AlertKind.RISK:
         errors["__all__"] = (
-            "A risk alert cannot be closed until what was done about it is recorded: "
-            "record the action first (for example, risk assessed and safety plan reviewed)."
+            "A risk alert is closed by a recorded risk review (asked directly, safety plan, "
+            "crisis contacts): record the risk review instead."
         )
     if errors:
         raise ActionError(errors)

@@ -23,6 +23,7 @@ from ontrack.web.common.actions import ActionError, check_choice, check_text, cl
 from ontrack.web.common.codes import ATTENDED, Attendance, ConsMechanism, EpisodeStatus
 from ontrack.web.records import permissions
 from ontrack.web.records.actions.numbering import renumber_sessions
+from ontrack.web.records.actions.risk import risk_first, session_where
 from ontrack.web.records.actions.sessions import (
     Answers,
     Scored,
@@ -97,7 +98,6 @@ def validate_correction(
     return clean, scored, text
 
 
-@transaction.atomic
 def correct_session(
     *,
     contact: Contact,
@@ -110,7 +110,39 @@ def correct_session(
 
     ``changes`` may hold ``contact_date``, ``attendance``, ``cons_mechanism``, ``notes``
     and ``questionnaires`` (measure code → item answers, replacing that measure's answers).
+    A refused correction still raises its positive risk answers (``risk_first``).
     """
+    viewer = permissions.actor(by)
+    permissions.require(permissions.can_correct_contact(viewer, contact), "correct this contact")
+    return risk_first(
+        lambda: _correct_session(
+            contact=contact,
+            expected_version=expected_version,
+            reason=reason,
+            changes=changes,
+            by=by,
+        ),
+        referral=contact.referral,
+        questionnaires=changes.get("questionnaires") if isinstance(changes, Mapping) else None,
+        where=corrected_where(contact.contact_date),
+        by=by,
+    )
+
+
+def corrected_where(contact_date: object) -> str:
+    """Where corrected answers were given, in words (one answer, one finding)."""
+    return f"in the corrected answers of the {session_where(contact_date)[len('at the ') :]}"
+
+
+@transaction.atomic
+def _correct_session(
+    *,
+    contact: Contact,
+    expected_version: int,
+    reason: str,
+    changes: Mapping[str, Any],
+    by: User,
+) -> Contact:
     viewer = permissions.actor(by)
     permissions.require(permissions.can_correct_contact(viewer, contact), "correct this contact")
     clean, scored, text = validate_correction(contact, reason, changes)
@@ -141,7 +173,7 @@ def correct_session(
         referral=contact.referral,
         contact=contact,
         scored=scored,
-        where=f"in the corrected answers of the session on {contact.contact_date:%d %b %Y}",
+        where=corrected_where(contact.contact_date),
     )
     _evaluate(contact, by)
     return contact

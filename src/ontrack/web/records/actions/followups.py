@@ -18,6 +18,7 @@ from ontrack.web.audit.events import record_change, snapshot
 from ontrack.web.common.actions import ActionError, check_choice, check_text, new_external_id
 from ontrack.web.common.codes import ATTENDED, AppType, Attendance, ConsMechanism
 from ontrack.web.records import permissions
+from ontrack.web.records.actions.risk import risk_first, session_where
 from ontrack.web.records.actions.sessions import (
     Answers,
     Scored,
@@ -28,7 +29,6 @@ from ontrack.web.records.actions.sessions import (
 from ontrack.web.records.models import Contact, Episode, Referral
 
 
-@transaction.atomic
 def record_follow_up(
     *,
     referral: Referral,
@@ -39,7 +39,41 @@ def record_follow_up(
     notes: str = "",
     by: User,
 ) -> Contact:
-    """Record a follow-up contact of an ended referral."""
+    """Record a follow-up contact of an ended referral (a refused one still raises its
+    positive risk answers: ``risk_first``)."""
+    viewer = permissions.actor(by)
+    permissions.require(
+        permissions.can_edit_client(viewer, referral.client) and viewer.staff is not None,
+        "record follow-ups for this client",
+    )
+    return risk_first(
+        lambda: _record_follow_up(
+            referral=referral, contact_date=contact_date, attendance=attendance,
+            cons_mechanism=cons_mechanism, questionnaires=questionnaires, notes=notes, by=by,
+        ),
+        referral=referral,
+        questionnaires=questionnaires,
+        where=follow_up_where(contact_date),
+        by=by,
+    )  # fmt: skip
+
+
+def follow_up_where(contact_date: object) -> str:
+    """Where a follow-up's answers were given, in words (one answer, one finding)."""
+    return f"at the follow-up {session_where(contact_date)[len('at the session ') :]}"
+
+
+@transaction.atomic
+def _record_follow_up(
+    *,
+    referral: Referral,
+    contact_date: dt.date,
+    attendance: str,
+    cons_mechanism: str,
+    questionnaires: Mapping[str, Answers] | None,
+    notes: str,
+    by: User,
+) -> Contact:
     viewer = permissions.actor(by)
     permissions.require(
         permissions.can_edit_client(viewer, referral.client) and viewer.staff is not None,
@@ -76,7 +110,7 @@ def record_follow_up(
         referral=referral,
         contact=contact,
         scored=scored,
-        where=f"at the follow-up on {contact_date:%d %b %Y}",
+        where=follow_up_where(contact_date),
     )
     return contact
 

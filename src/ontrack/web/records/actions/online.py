@@ -22,6 +22,7 @@ from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change
 from ontrack.web.common.actions import ActionError
 from ontrack.web.common.codes import EpisodeStatus, OnlineFrequency
+from ontrack.web.records.actions.risk import risk_first, session_where
 from ontrack.web.records.actions.sessions import record_session
 from ontrack.web.records.models import (
     Contact,
@@ -158,7 +159,6 @@ def _attach(contact: Contact, submission_ids: Mapping[str, int], by: User) -> No
         raise ActionError(errors)
 
 
-@transaction.atomic
 def record_session_with_online(
     *,
     online: Mapping[str, int] | None = None,
@@ -168,8 +168,20 @@ def record_session_with_online(
     """Record a session (``record_session``) and attach the online answers it used.
 
     ``online`` maps a measure code to the submission whose answers pre-filled it. All in one
-    transaction: if a submission was already used, nothing is saved.
+    transaction: if a submission was already used, nothing is saved (but a positive risk
+    answer still opens or updates the risk alert, as ``record_session`` says).
     """
+    return risk_first(
+        lambda: _record_with_online(online=online, by=by, **arguments),
+        referral=arguments["episode"].referral,
+        questionnaires=arguments.get("questionnaires"),
+        where=session_where(arguments.get("contact_date")),
+        by=by,
+    )
+
+
+@transaction.atomic
+def _record_with_online(*, online: Mapping[str, int] | None, by: User, **arguments: Any) -> Contact:
     contact = record_session(by=by, **arguments)
     if online:
         _attach(contact, online, by)

@@ -32,8 +32,6 @@ from ontrack.web.common.actions import (
 )
 from ontrack.web.common.codes import (
     ATTENDED,
-    AlertKind,
-    AlertSeverity,
     AppType,
     Attendance,
     ConsMechanism,
@@ -42,9 +40,14 @@ from ontrack.web.common.codes import (
     Therapy,
 )
 from ontrack.web.records import permissions
-from ontrack.web.records.actions.alerts import open_alert
 from ontrack.web.records.actions.homework import HomeworkPlan, check_plan, create_homework
 from ontrack.web.records.actions.numbering import attend_booked_appointment, renumber_sessions
+from ontrack.web.records.actions.risk import (
+    findings_from_answers,
+    raise_risk_alert,
+    risk_first,
+    session_where,
+)
 from ontrack.web.records.actions.signals import refresh_signal
 from ontrack.web.records.models import (
     Alert,
@@ -322,7 +325,6 @@ def _check_homework_reviews(
     return homework
 
 
-@transaction.atomic
 def record_session(
     *,
     episode: Episode,
@@ -352,8 +354,47 @@ def record_session(
     the next session. After saving, the episode is evaluated (``refresh_signal``) in the
     same transaction, so its signal and alerts are current the moment the page shows them.
     Raises ``ActionError`` (nothing saved) on bad input and ``ConcurrencyError`` when
-    someone else recorded a session first.
+    someone else recorded a session first; either way, every positive risk answer that
+    can be read from ``questionnaires`` has opened or updated the client's risk alert first
+    (``alert_risk_answers``; a caller holding its own transaction calls that after it).
     """
+    return risk_first(
+        lambda: _record_session(
+            episode=episode, expected_version=expected_version, contact_date=contact_date,
+            attendance=attendance, app_type=app_type, cons_mechanism=cons_mechanism,
+            therapy=therapy, questionnaires=questionnaires, totals=totals, alliance=alliance,
+            goal_ratings=goal_ratings, homework_reviews=homework_reviews,
+            new_homework=new_homework, notes=notes, next_session_on=next_session_on,
+            same_day_confirmed=same_day_confirmed, by=by,
+        ),
+        referral=episode.referral,
+        questionnaires=questionnaires,
+        where=session_where(contact_date),
+        by=by,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def _record_session(
+    *,
+    episode: Episode,
+    expected_version: int,
+    contact_date: dt.date,
+    attendance: str,
+    app_type: str,
+    cons_mechanism: str,
+    therapy: str | None,
+    questionnaires: Mapping[str, Answers] | None,
+    totals: Mapping[str, float] | None,
+    alliance: Mapping[str, Answers] | None,
+    goal_ratings: Mapping[int, int] | None,
+    homework_reviews: Mapping[int, HomeworkReview] | None,
+    new_homework: HomeworkPlan | None,
+    notes: str,
+    next_session_on: dt.date | None,
+    same_day_confirmed: bool,
+    by: User,
+) -> Contact:
     viewer = permissions.actor(by)
     permissions.require(
         permissions.can_record_session(viewer, episode), "record sessions for this episode"
@@ -374,7 +415,7 @@ def record_session(
         referral=episode.referral,
         contact=contact,
         scored=check.scored,
-        where=f"at the session on {contact.contact_date:%d %b %Y}",
+        where=session_where(contact.contact_date),
     )
     refresh_signal(episode=episode, by=by)
     return contact
@@ -390,23 +431,15 @@ def score_questionnaires(
 def open_risk_alerts(
     *, referral: Referral, contact: Contact | None, scored: Sequence[Scored], where: str
 ) -> list[Alert]:
-    """The risk rule, written once: each positive risk answer opens an urgent risk alert.
+    """The risk rule for scored questionnaires: every positive risk answer opens or updates
+    the client's one risk alert (``raise_risk_alert``).
 
     Used by the session form, the assessment and the waiting-well check-in alike; there is
     no argument that skips it. ``where`` says in words where the answer was given.
     """
-    return [
-        open_alert(
-            referral=referral,
-            contact=contact,
-            kind=AlertKind.RISK,
-            severity=AlertSeverity.URGENT,
-            reasons=_risk_reasons(item, where),
-            by=None,
-        )
-        for item in scored
-        if item.result.risk
-    ]
+    findings = [f for item in scored for f in findings_from_answers(item.code, item.answers, where)]
+    alert = raise_risk_alert(referral=referral, contact=contact, findings=findings)
+    return [alert] if alert is not None else []
 
 
 def _write_session(episode: Episode, check: SessionCheck, by: User) -> Contact:
@@ -548,13 +581,3 @@ def _review_homework(item: Homework, review: HomeworkReview, contact: Contact, b
         old=old,
         new=snapshot(item, _REVIEW_FIELDS),
     )
-
-
-def _risk_reasons(scored: Scored, where: str) -> list[str]:
-    reasons = [
-        f"{scored.code} item {item} answered {scored.answers[item - 1]:g} {where}."
-        for item in scored.result.risk_items
-    ]
-    reasons += [note for note in scored.result.notes if note.lower().startswith("risk")]
-    reasons.append("Review risk with the client today, whatever the total score.")
-    return reasons

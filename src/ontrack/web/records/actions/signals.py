@@ -8,7 +8,11 @@ the demo is loaded. It is one pipeline, read top to bottom:
 2. evaluate them with ``ontrack.monitoring`` (``judge``);
 3. decide which alerts open, change or close (``alert_decisions.decide_alerts``, a pure
    function: the rules are there);
-4. write the signal and those changes, each with its audit row, the system as the actor.
+4. write the signal and those changes, each with its audit row, the system as the actor;
+5. hand a risk item left unanswered to the risk rule (``raise_risk_alert``). Positive risk
+   answers are raised where they are read (every input path calls the risk rule before
+   the evaluation, in the same transaction), so the engine's positive risk signals are
+   already on the client's risk alert.
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
+from ontrack.monitoring import Severity, Signal
 from ontrack.web.accounts.models import User
 from ontrack.web.audit.events import record_change, snapshot
-from ontrack.web.common.codes import AlertKind, AlertStatus
+from ontrack.web.common.codes import AlertStatus
 from ontrack.web.records.actions.alerts import open_alert
+from ontrack.web.records.actions.risk import raise_risk_alert, session_where
 from ontrack.web.records.alert_decisions import (
     MANAGED_KINDS,
     AlertChange,
@@ -34,6 +40,7 @@ from ontrack.web.records.alert_decisions import (
 )
 from ontrack.web.records.models import Alert, Contact, Episode, Referral
 from ontrack.web.records.monitoring import Judgement, RecordRows, judge
+from ontrack.web.records.risk_rule import UNANSWERED, Finding
 
 _SIGNAL_FIELDS = ("signal", "signal_reasons", "signal_contact")
 
@@ -52,24 +59,44 @@ def refresh_signal(*, episode: Episode, by: User | None) -> Judgement:
     rows = RecordRows.load(referral)
     judgement = judge(rows.history())
     evaluation = judgement.evaluation
-    alerts = _engine_alerts(referral) if judgement.risk or evaluation is not None else []
+    alerts = _engine_alerts(referral) if evaluation is not None else []
     changes = decide_alerts(
-        risk=judgement.risk,
         signals=evaluation.alerts if evaluation is not None else None,
         alerts=[_state(a) for a in alerts],
         contacts=[ContactSeen(c.pk, c.contact_date) for c in rows.contacts],
     )
     _store_signal(episode, judgement)
-    _apply(changes, referral, {c.pk: c for c in rows.contacts}, {a.pk: a for a in alerts})
+    contacts = {c.pk: c for c in rows.contacts}
+    _apply(changes, referral, contacts, {a.pk: a for a in alerts})
+    _raise_unanswered(referral, judgement.risk, contacts)
     return judgement
 
 
+def _raise_unanswered(
+    referral: Referral, risk: Sequence[Signal], contacts: dict[int, Contact]
+) -> None:
+    """A risk item left unanswered is a finding for the client's risk alert (high: "ask
+    about it directly"); positive answers were raised where they were read."""
+    for signal in risk:
+        if signal.severity is Severity.URGENT or signal.contact_id is None:
+            continue
+        contact = contacts.get(int(signal.contact_id))
+        if contact is None:
+            continue
+        sentence = (
+            f"{signal.measure} risk item left unanswered "
+            f"{session_where(contact.contact_date)}: ask about it directly."
+        )
+        raise_risk_alert(
+            referral=referral, contact=contact, findings=[Finding(UNANSWERED, sentence)]
+        )
+
+
 def _engine_alerts(referral: Referral) -> list[Alert]:
-    """The referral's risk alerts, and the managed ones the engine opened and has not closed."""
-    managed = Q(kind__in=MANAGED_KINDS, opened_by__isnull=True) & ~Q(status=AlertStatus.CLOSED)
+    """The managed alerts the engine opened on the referral and has not closed."""
     alerts = list(
-        Alert.unscoped.filter(referral=referral)
-        .filter(Q(kind=AlertKind.RISK) | managed)
+        Alert.unscoped.filter(referral=referral, kind__in=MANAGED_KINDS, opened_by__isnull=True)
+        .exclude(status=AlertStatus.CLOSED)
         .order_by("opened_at", "pk")
     )
     for alert in alerts:
@@ -105,7 +132,6 @@ def _apply(
                 severity=change.severity,
                 reasons=list(change.reasons),
                 by=None,
-                risk_item_unanswered=change.risk_item_unanswered,
             )
         elif isinstance(change, UpdateAlert):
             contact = contacts.get(change.contact_id) if change.contact_id else None

@@ -268,9 +268,10 @@ class SessionForm(AccessibleFormMixin, forms.Form):
         values = self.ticked(group)
         return None if all(v is None for v in values) else values
 
-    def risk_items(self) -> list[str]:
-        """Name every risk item answered positively, even on a form that did not validate."""
-        found = []
+    def raw_questionnaires(self) -> dict[str, list[Answer]]:
+        """Every questionnaire's answers as typed, even on a form that did not validate:
+        quick entry where it can be read, else the radios; anything unreadable is None."""
+        found: dict[str, list[Answer]] = {}
         for group in self.groups:
             values = [self._raw_answer(item.name) for item in group.items]
             quick = self.data.get(group.quick, "") if self.is_bound else ""
@@ -280,10 +281,15 @@ class SessionForm(AccessibleFormMixin, forms.Form):
                 except ValueError:
                     typed = [None] * len(values)
                 values = [t if t is not None else v for t, v in zip(typed, values, strict=True)]
+            found[group.measure.code] = values
+        return found
+
+    def risk_items(self) -> list[str]:
+        """Name every risk item answered positively, even on a form that did not validate."""
+        found = []
+        for code, values in self.raw_questionnaires().items():
             try:
-                found += [
-                    f"{group.measure.code} item {n}" for n in risk_answers(group.measure, values)
-                ]
+                found += [f"{code} item {n}" for n in risk_answers(code, values)]
             except MeasureError:
                 continue
         return found

@@ -68,6 +68,22 @@ class Alert(ScopedModel):
         related_name="+",
     )
     close_note = models.TextField(blank=True)
+    risk_level = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Risk alerts: the worst finding since it opened (0 a risk item left unanswered, "
+            "1-3 the answer's level, 3 a review that found high risk); ADR 0120."
+        ),
+    )
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        help_text="Risk alerts: the closed risk alert of the same client this one follows.",
+    )
 
     version = models.PositiveIntegerField(default=1)
 

@@ -20,6 +20,7 @@ from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.common.codes import AlertKind, AlertStatus, GoalStatus
 from ontrack.web.records import actions
 from ontrack.web.records.actions.online import SESSION_MEASURES, adsm_for, pending_submissions
+from ontrack.web.records.actions.risk import open_risk_alert_of, risk_alert_message
 from ontrack.web.records.actions.tokens import note_token_result
 from ontrack.web.records.forms.sessions import AdsmChoiceForm, SessionForm, adsm_choices
 from ontrack.web.records.models import (
@@ -85,14 +86,24 @@ def _save(
     except actions.ActionError as error:
         form.add_action_errors(error)
         return None
-    if contact.alerts.filter(kind=AlertKind.RISK).exists():
-        messages.warning(
-            request,
-            "An urgent risk alert was opened: a risk question was answered "
-            "positively. Review risk with the client today.",
-        )
+    if contact.questionnaires.filter(risk=True).exists() and (
+        alert := open_risk_alert_of(client_id)
+    ):
+        messages.warning(request, risk_alert_message(alert))
     url = reverse("contact_detail", args=[client_id, contact.pk])
     return HttpResponseRedirect(url + "?saved=1")
+
+
+def _alert_risk(request: AuthenticatedHttpRequest, form: SessionForm, episode: Episode) -> None:
+    """Nothing was saved, but every positive risk answer on the form opens or updates the
+    client's risk alert all the same (its own transaction, after the refused one)."""
+    cleaned = getattr(form, "cleaned_data", {})
+    actions.alert_risk_answers(
+        referral=episode.referral,
+        questionnaires=form.raw_questionnaires(),
+        where=actions.session_where(cleaned.get("contact_date")),
+        by=request.user,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,6 +127,7 @@ def record_session(
         form = session_form(episode, request.POST, adsm=adsm, online=online)
         if form.is_valid() and (saved := _save(request, form, episode)) is not None:
             return saved
+        _alert_risk(request, form, episode)
         status = 400
     else:
         form = session_form(episode, adsm=adsm, online=online)
