@@ -147,6 +147,28 @@ REQUIRED_V21 = ("IDS001MPI", "IDS101Referral", "IDS201CareContact")
 NOT_IMPORTED = ("IDS606CodedScoredAssessmentReferral", "IDS205InternetTherLog", "WaitingTimePauses")
 # Canonical tables with no national counterpart, carried beside as OnTrack_<table>.
 CARRIED = ("service", "alliance", "goal_rating", "homework", "alert", "truth")
+# The v2.1 table one row of which is one row of each mapped canonical table: canonical
+# columns no field maps to travel there as OnTrack_<column> (so columns added to the
+# canonical dataset later are carried without touching this module).
+HOME = {
+    "referral": "IDS101Referral",
+    "contact": "IDS201CareContact",
+    "score": "IDS607CodedScoredAssessmentAct",
+    "therapist": "IDS902CarePersQual",
+    "circumstance": "IDS011SocPerCircumstances",
+}
+_SPECIAL = {("referral", "employed"), ("contact", "planned"), ("score", "measure")}
+
+
+def unmapped_columns(table: str) -> list[str]:
+    """Canonical columns of ``table`` that no v2.1 field (nor a special rule) carries."""
+    mapped = {(t, c) for fields in TABLES_V21.values() for _, t, c in fields if c is not None}
+    return [
+        c.name
+        for c in TABLES[table].columns
+        if (table, c.name) not in mapped and (table, c.name) not in _SPECIAL
+    ]
+
 
 EMPLOYED = "01"  # EmployStatus 01 employed; 02 unemployed and seeking work; ...; ZZ not stated
 NOT_EMPLOYED = "02"
@@ -289,7 +311,26 @@ def _select(name: str, data: pa.Table, filled: Mapping[str, pa.Array] | None = N
             columns[field] = filled[field]
         elif column is not None:
             columns[field] = data.column(column)
+    for table, home in HOME.items():
+        if home == name:
+            for column in unmapped_columns(table):
+                columns[f"{EXTENSION}{column}"] = data.column(column)
     return pa.table(columns)
+
+
+def _with_extras(fields: _Fields, table: str, data: pa.Table) -> pa.Table:
+    """``data`` with the unmapped columns read from their ``OnTrack_*`` fields, if any."""
+    home = HOME[table]
+    raw = fields.raw.get(home)
+    if raw is None:
+        return data
+    for column in unmapped_columns(table):
+        field = f"{EXTENSION}{column}"
+        if field in raw.column_names:
+            values = fields.typed(home, field, _column(table, column))
+            index = data.column_names.index(column)
+            data = data.set_column(index, data.schema.field(index), values.cast(data[column].type))
+    return data
 
 
 def snomed_for(measure: str) -> str:
@@ -327,15 +368,17 @@ def import_v21(folder: str | os.PathLike[str]) -> Imported:
     score = _scores(fields, raw, problems)
     therapist = _therapists(fields, raw, contact, referral)
     out: dict[str, pa.Table] = {
-        "referral": referral,
-        "contact": contact,
-        "score": score,
-        "therapist": therapist,
+        "referral": _with_extras(fields, "referral", referral),
+        "contact": _with_extras(fields, "contact", contact),
+        "score": _with_extras(fields, "score", score),
+        "therapist": _with_extras(fields, "therapist", therapist),
     }
     skipped = {name: raw[name].num_rows for name in NOT_IMPORTED if raw.get(name) is not None}
     circumstances = raw.get("IDS011SocPerCircumstances")
     if circumstances is not None and "OnTrack_CareContactId" in circumstances.column_names:
-        out["circumstance"] = _plain(fields, "IDS011SocPerCircumstances", "circumstance")
+        out["circumstance"] = _with_extras(
+            fields, "circumstance", _plain(fields, "IDS011SocPerCircumstances", "circumstance")
+        )
     elif circumstances is not None:
         # The national table records circumstances per person, not at a contact; the
         # canonical table needs the contact, so they are counted, not imported.
