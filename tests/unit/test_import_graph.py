@@ -10,9 +10,10 @@ Two graphs are built from the source with ``ast`` (nothing is imported):
   defers its import to call time.
 
 The web packages are layered, lowest first (``WEB_LAYERS``): common < audit < accounts
-< records < notify < pathway < canonical < portal < privacy < api (the API exposes them
-all); each may import only those below it. The pathway sits below canonical so that the demo builder and
-the export can read its records (ADR 0047).
+< records < notify < pathway < fidelity < canonical < portal < privacy < api (the API exposes
+them all); each may import only those below it. The pathway sits below canonical so that the
+demo builder and the export can read its records (ADR 0047); the fidelity pages read the
+records and the pathway (ADR 0072).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ WEB_LAYERS = (
     "ontrack.web.records",
     "ontrack.web.notify",
     "ontrack.web.pathway",
+    "ontrack.web.fidelity",
     "ontrack.web.canonical",
     "ontrack.web.portal",
     "ontrack.web.privacy",

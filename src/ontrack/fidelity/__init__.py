@@ -32,6 +32,7 @@ from ontrack.fidelity.course import (
     load_therapy_rules,
     therapy_rule,
 )
+from ontrack.fidelity.labels import CRITERION_LABELS, NOTE_CRITERION_LABELS, STATUS_LABELS
 from ontrack.fidelity.load import (
     classify_note_table,
     courses_from_tables,
@@ -51,7 +52,10 @@ from ontrack.fidelity.notes import (
 __all__ = [
     "BY_THERAPIST_FRAMING",
     "CRITERIA",
+    "CRITERION_LABELS",
     "NOTE_CRITERIA",
+    "NOTE_CRITERION_LABELS",
+    "STATUS_LABELS",
     "Alert",
     "AuditConfig",
     "Check",

@@ -84,14 +84,11 @@ def audit_course(
     results.append(checks.check_alerts(view, config, as_of=when, acted=False))
     results.append(checks.check_alerts(view, config, as_of=when, acted=True))
     results.append(checks.check_risk(view, config, as_of=when))
-    for f in (
-        pathway.check_sessions,
-        pathway.check_change_after_no_improvement,
-        pathway.check_supervision,
-        pathway.check_ending,
-        pathway.check_ending_review,
-    ):
-        results.append(f(view, config))
+    results.append(pathway.check_sessions(view, config))
+    results.append(pathway.check_change_after_no_improvement(view, config))
+    results.append(pathway.check_supervision(view, config, as_of=when.date()))
+    results.append(pathway.check_ending(view, config))
+    results.append(pathway.check_ending_review(view, config))
     return CourseAudit(
         course.referral_id, _main_therapist(course), course.imd_decile, tuple(results)
     )

@@ -99,8 +99,9 @@ def _improved(v: _View, contact_ids: list[str]) -> bool:
     return False
 
 
-def check_supervision(v: _View, config: AuditConfig) -> Check:
-    """Each off-track alert followed by supervision of the case within the window."""
+def check_supervision(v: _View, config: AuditConfig, *, as_of: dt.date | None = None) -> Check:
+    """Each off-track alert followed by supervision of the case within the window; an alert
+    whose window is still open on ``as_of`` (and not yet supervised) is not judged yet."""
     name = "supervision_off_track"
     if v.course.supervisions is None:
         return Check(name, NOT_RECORDED, f"supervision is {NOT_IN_DATASET}")
@@ -110,12 +111,16 @@ def check_supervision(v: _View, config: AuditConfig) -> Check:
     if not off_track:
         return Check(name, NOT_APPLICABLE, "never off track")
     missed = []
+    pending = 0
     for alert in off_track:
         opened = alert.opened_at.date()
         if not any(
             opened <= s.date <= opened + dt.timedelta(days=config.supervision_days)
             for s in v.course.supervisions
         ):
+            if as_of is not None and as_of <= opened + dt.timedelta(days=config.supervision_days):
+                pending += 1
+                continue
             missed.append(
                 Evidence(
                     f"off track from {opened}: unsupervised for {config.supervision_days} days",
@@ -130,7 +135,13 @@ def check_supervision(v: _View, config: AuditConfig) -> Check:
             f"{len(missed)} of {len(off_track)} off-track alerts not supervised in time",
             tuple(missed),
         )
-    return Check(name, MET, f"all {len(off_track)} off-track alerts supervised")
+    if pending == len(off_track):
+        return Check(
+            name,
+            NOT_APPLICABLE,
+            f"off track; supervision due within {config.supervision_days} days",
+        )
+    return Check(name, MET, f"all {len(off_track) - pending} off-track alerts due supervised")
 
 
 def check_ending(v: _View, config: AuditConfig) -> Check:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ontrack.web.records",
     "ontrack.web.notify",
     "ontrack.web.pathway",
+    "ontrack.web.fidelity",
     "ontrack.web.canonical",
     "ontrack.web.portal",
     "ontrack.web.privacy",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("ontrack.web.api.urls")),
     path("", include("ontrack.web.records.urls")),
     path("", include("ontrack.web.pathway.urls")),
+    path("", include("ontrack.web.fidelity.urls")),
     path("", include("ontrack.web.canonical.urls")),
     path("", include("ontrack.web.portal.urls")),
     path("", include("ontrack.web.privacy.urls")),

@@ -255,6 +255,17 @@ def test_supervision_of_off_track_courses() -> None:
     )
 
 
+def test_supervision_not_judged_while_its_window_is_open() -> None:
+    contacts = sessions(6)
+    alerts = (_alert("off_track", "high", 1, 2),)
+    opened = alerts[0].opened_at
+    early = opened + dt.timedelta(days=5)
+    late = opened + dt.timedelta(days=20)
+    course = Course("R1", contacts, alerts=alerts, supervisions=())
+    assert audit_course(course, as_of=early).status("supervision_off_track") is NA
+    assert audit_course(course, as_of=late).status("supervision_off_track") is NOT_MET
+
+
 def test_ending_code_and_review() -> None:
     contacts = sessions(3)
     end = D0 + dt.timedelta(weeks=4)

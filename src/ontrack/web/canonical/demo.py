@@ -207,6 +207,7 @@ def build_demo(
         _name_therapists(rng, password)
         sign_ins = _add_people(service, rng, password)
         _describe_goals_and_homework(seed)
+        _write_session_notes(tables, seed)
         _handle_past_risk_alerts()
         _book_next_sessions(rng)
         open_episodes = evaluate_open_episodes()
@@ -378,6 +379,21 @@ def _describe_goals_and_homework(seed: int) -> None:
         for name, text in list(zip(names, example, strict=True))[: item.criteria_met]:
             setattr(item, name, text)
     _update(homework, names)
+
+
+def _write_session_notes(tables: dict[str, pa.Table], seed: int) -> int:
+    """Give each attended treatment session a note, written from what the simulation says
+    happened there (homework and how much of Beck's criteria, its review, risk, goals) in a
+    therapist's habitual style: some notes are full, some terse, some set nothing; the
+    fidelity audit reads them like any note (ontrack.synth.notes)."""
+    from ontrack.synth.notes import write_notes
+
+    texts = {n.contact_id: n.note for n in write_notes(tables, seed=seed + 2)}
+    contacts = list(Contact.objects.filter(external_id__in=list(texts)))
+    for contact in contacts:
+        contact.notes = texts[contact.external_id]
+    _update(contacts, ["notes"])
+    return len(contacts)
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
