@@ -25,7 +25,9 @@ def test_demo_sessions_have_notes_with_a_mix_of_homework_and_the_page_reads_them
         homework = [classify(n).value("homework_set") for n in noted]
         assert 0.2 < sum(homework) / len(homework) < 0.95
         referral = (
-            Referral.objects.filter(contacts__session_number__gte=4).select_related("client").first()
+            Referral.objects.filter(contacts__session_number__gte=4)
+            .select_related("client")
+            .first()
         )
         assert referral is not None
         manager = Staff.objects.select_related("user").get(role=StaffRole.MANAGER).user
@@ -34,4 +36,4 @@ def test_demo_sessions_have_notes_with_a_mix_of_homework_and_the_page_reads_them
     url = reverse("course_audit", args=[referral.client.pk]) + f"?referral={referral.pk}"
     html = browser.get(url).content.decode()
     assert 'data-criterion="homework_set"' in html
-    assert "<q class=\"app-audit__quote\">" in html
+    assert '<q class="app-audit__quote">' in html
