@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from tests.web import factories as f
 from tests.web.conftest import ROLES, Cast, browser_as, gad7, phq9, wrong_statuses
 
+from ontrack.web.audit.models import AuditEvent
 from ontrack.web.records.models import Contact, SupervisionNote
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,7 @@ def test_therapist_sees_own_rates_supervisor_theirs_others_refused(
     assert browser_as(cast, "bob").get(own).status_code == 403
     assert browser_as(cast, "oscar").get(own).status_code == 403
     assert browser_as(cast, "cara").get(own).status_code == 403
+    # the page names clients whose courses missed a criterion: each view of it is audited
+    listed = AuditEvent.objects.filter(action="therapist_development").last()
+    assert listed is not None
+    assert f",{cast.client.pk}," in listed.clients_shown

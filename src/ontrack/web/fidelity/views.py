@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from ontrack.fidelity import BY_THERAPIST_FRAMING, CRITERIA, CRITERION_LABELS, Status
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.accounts.models import Staff
+from ontrack.web.audit.events import record_list_view
 from ontrack.web.fidelity.courses import audit_referral, audit_referrals
 from ontrack.web.fidelity.report import AuditReport, audit_pdf, build_report
 from ontrack.web.records.models import Client, Episode, Referral
@@ -190,6 +191,12 @@ def therapist_development(request: AuthenticatedHttpRequest, staff_id: int) -> H
                 missed,
             )
         )
+    record_list_view(
+        by=request.user,
+        page="therapist_development",
+        path=request.get_full_path(),
+        client_ids=sorted({r.client_id for row in rows for r in row.missed}),
+    )
     strengths = [r for r in rows if r.judged >= 3 and r.met == r.judged]
     to_develop = [r for r in rows if r.percent is not None and r.percent < DISCUSS_BELOW]
     return render(
