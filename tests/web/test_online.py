@@ -4,7 +4,6 @@ anxiety-disorder-specific measure (ADSM) on the session form."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import pytest
@@ -276,21 +275,6 @@ def test_client_risk_answer_alerts_even_with_a_question_missing(cast: Cast) -> N
     assert "Answer question 1." in response.content.decode()
     assert Alert.unscoped.get().kind == AlertKind.RISK
     assert not OnlineSubmission.unscoped.exists()
-
-
-def test_fhir_endpoint_accepts_a_response_and_refuses_bad_ones(cast: Cast) -> None:
-    url = reverse("fhir_questionnaire_response")
-    browser = browser_as(cast, "cara")
-    body = json.dumps(response_for("PHQ-9", phq9(7)))
-    ok = browser.post(url, body, content_type="application/fhir+json")
-    assert ok.status_code == 201
-    assert ok.json()["total"] == 7
-    bad = browser.post(url, "{not json", content_type="application/fhir+json")
-    assert bad.status_code == 400
-    assert bad.json()["resourceType"] == "OperationOutcome"
-    assert OnlineSubmission.unscoped.count() == 1
-    assert browser_as(cast, "alice").post(url, body, content_type="application/json").status_code
-    assert OnlineSubmission.unscoped.count() == 1
 
 
 # -- the session form ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from ontrack.web.common.codes import AlertKind, AlertStatus
 from ontrack.web.pathway import actions as pathway
 from ontrack.web.portal import actions as portal
 from ontrack.web.records import actions
-from ontrack.web.records.models import Alert, AlertAction, Contact, Episode, OnlineSubmission
+from ontrack.web.records.models import Alert, AlertAction, Contact
 
 pytestmark = pytest.mark.django_db
 _SETTINGS = settings(
@@ -33,7 +33,6 @@ _SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-FHIR = "fhir_questionnaire_response"
 
 
 def _risk_alerts(cast: Cast) -> list[Alert]:
@@ -60,77 +59,7 @@ def _phq9_text(item1: str, item9: int = 2) -> str:
     return text.replace(first, item1, 1)
 
 
-# -- the FHIR endpoint ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        _phq9_text('{"valueInteger": null}').encode(),
-        _phq9_text('{"valueDecimal": ' + "9" * 400 + ".5}").encode(),
-        _phq9_text('{"valueInteger": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}").encode(),
-        _phq9_text('{"valueInteger": "1"}').encode(),
-        _phq9_text('{"valueInteger": true}').encode(),
-        _phq9_text('{"valueInteger": [1]}').encode(),
-        _phq9_text('{"valueInteger": 1.5}').encode(),
-        _phq9_text('{"valueInteger": 7}').encode(),
-        _phq9_text('{"valueInteger": 1}').replace('"status"', '"text": "caf\u00e9", "status"')
-        .encode("latin-1"),
-    ],
-    ids=["null", "400 digits", "deep", "text", "bool", "list", "fraction", "range", "latin-1"],
-)  # fmt: skip
-def test_fhir_malformed_response_is_400_and_the_risk_answer_alerts(cast: Cast, body: bytes) -> None:
-    response = browser_as(cast, "cara").post(
-        reverse(FHIR), body, content_type="application/fhir+json"
-    )
-
-    assert response.status_code == 400
-    outcome = response.json()
-    assert outcome["resourceType"] == "OperationOutcome"
-    [issue] = outcome["issue"]
-    assert issue["severity"] == "error"
-    assert "RISK: PHQ-9 item 9 answered 2" in issue["diagnostics"]
-    assert not OnlineSubmission.unscoped.exists()
-    alert = _open_alert(cast)
-    assert (alert.severity, alert.risk_level) == ("urgent", 2)
-    assert alert.reasons[0].startswith("PHQ-9 item 9 answered 2 (More than half the days)")
-
-
-def test_fhir_item_1_left_out_is_400_and_alerts(cast: Cast) -> None:
-    response = response_for("PHQ-9", [1] * 8 + [3])
-    response["item"] = response["item"][1:]
-    page = browser_as(cast, "cara").post(
-        reverse(FHIR), json.dumps(response), content_type="application/fhir+json"
-    )
-    assert page.status_code == 400
-    assert _holds(cast, 3)
-    assert _open_alert(cast).severity == "urgent"
-
-
-def test_fhir_sent_twice_is_one_finding_on_one_alert(cast: Cast) -> None:
-    browser = browser_as(cast, "cara")
-    bad = _phq9_text('{"valueInteger": null}', item9=3)
-    good = json.dumps(response_for("PHQ-9", [1] * 8 + [3]))
-    assert browser.post(reverse(FHIR), bad, content_type="application/fhir+json").status_code == 400
-    ok = browser.post(reverse(FHIR), good, content_type="application/fhir+json")
-    assert ok.status_code == 201
-    [alert] = _risk_alerts(cast)
-    assert OnlineSubmission.unscoped.get().alert_id == alert.pk
-    assert len([r for r in alert.reasons if "item 9 answered 3" in r]) == 1
-
-
-def test_fhir_without_booked_sessions_still_alerts_on_the_latest_referral(cast: Cast) -> None:
-    Episode.unscoped.filter(pk=cast.episode.pk).update(
-        status="closed", ended_on=timezone.localdate()
-    )
-    response = browser_as(cast, "cara").post(
-        reverse(FHIR),
-        json.dumps(response_for("PHQ-9", [0] * 8 + [3])),
-        content_type="application/fhir+json",
-    )
-    assert response.status_code == 400
-    assert "no sessions booked" in response.json()["issue"][0]["diagnostics"]
-    assert _open_alert(cast).referral_id == cast.referral.pk
+# -- shared strategies (the FHIR endpoint's tests are in tests/web/api/test_fhir_create.py) --
 
 
 _junk = st.recursive(
@@ -150,24 +79,6 @@ _answer = st.one_of(
     _junk.map(lambda j: [{"valueDecimal": j}]),
     _junk,
 )
-
-
-@_SETTINGS
-@given(item9=st.integers(0, 3), others=st.lists(_answer, min_size=8, max_size=8))
-def test_fhir_any_response_is_201_or_400_and_a_risk_answer_always_alerts(
-    cast: Cast, item9: int, others: list[Any]
-) -> None:
-    resource = response_for("PHQ-9", [0] * 8 + [item9])
-    for item, answer in zip(resource["item"][:8], others, strict=True):
-        item["answer"] = answer
-    response = browser_as(cast, "cara").post(
-        reverse(FHIR), json.dumps(resource), content_type="application/fhir+json"
-    )
-    assert response.status_code in (201, 400)
-    if response.status_code == 400:
-        assert response.json()["resourceType"] == "OperationOutcome"
-    if item9:
-        assert _holds(cast, item9)
 
 
 # -- the online questionnaire (the client's own form) ---------------------------------------------

@@ -5,7 +5,7 @@
   codes exist, without item wording where the licence forbids it (``ontrack.measures.fhir``);
 - ``QuestionnaireResponse``: read and search (``patient``, ``authored``) over the scored
   questionnaires of contacts (id ``qr-N``) and those clients sent themselves (``online-N``);
-  create is the client's own submission (``create_response``);
+  create is the signed-in client's own submission (``create_response``);
 - ``Observation``: each total, ``derivedFrom`` its QuestionnaireResponse;
 - ``Patient/{id}``: minimal and pseudonymous (the export's person id, gender, nothing else).
 
@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -39,7 +40,11 @@ from ontrack.measures.response import TOTAL_LINK_ID, slug
 from ontrack.web.api import tokens
 from ontrack.web.api.auth import SAFE_METHODS
 from ontrack.web.api.models import ApiToken
+from ontrack.web.common.actions import ActionError
+from ontrack.web.portal.actions import receive_fhir_response
+from ontrack.web.records.actions.online import current_referral_of
 from ontrack.web.records.models import Client, OnlineSubmission, QuestionnaireResponse
+from ontrack.web.records.scoping import ViewerKind, viewer_for
 
 FHIR_JSON = "application/fhir+json"
 FHIR_VERSION = "4.0.1"
@@ -385,10 +390,46 @@ def observation_search(request: HttpRequest) -> dict[str, Any]:
     return _bundle(request, [_observation(item) for item in _search(request, "date")])
 
 
-@fhir_view("questionnaires")
-def questionnaire_responses(request: HttpRequest) -> dict[str, Any]:
-    """Search responses by ``patient`` and ``authored`` (ge/le/gt/lt/eq)."""
+@fhir_view("questionnaires", methods=("GET", "POST"))
+def questionnaire_responses(request: HttpRequest) -> Any:
+    """GET: search responses by ``patient`` and ``authored`` (ge/le/gt/lt/eq).
+    POST: the signed-in client sends a completed questionnaire (``create_response``)."""
+    if request.method == "POST":
+        return create_response(request)
     return _bundle(request, [_stored_response(item) for item in _search(request, "authored")])
+
+
+def create_response(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """Store a QuestionnaireResponse the client completed elsewhere (moved here from
+    ``/my/questionnaires/fhir/``).
+
+    The portal's ``receive_fhir_response`` does all of it, as for every input path: it
+    reads the body defensively, scores and stores it as the client's online submission,
+    and opens or updates the urgent risk alert for a positive risk answer, even when the
+    rest is malformed and refused (400, an OperationOutcome naming the first problem).
+    Staff record answers at a session instead (``POST /api/episodes/{id}/sessions``).
+    """
+    viewer = viewer_for(request.user)
+    if viewer.kind != ViewerKind.CLIENT or viewer.client_id is None:
+        raise FhirError(
+            403,
+            "A QuestionnaireResponse is created by the client themselves, signed in; staff "
+            "record answers at a session (POST /api/episodes/{id}/sessions).",
+            "forbidden",
+        )
+    client = Client.objects.get(pk=viewer.client_id)
+    try:
+        submission = receive_fhir_response(
+            client=client,
+            referral=current_referral_of(client.pk),
+            body=request.body,
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except ActionError as error:
+        raise FhirError(400, " ".join(error.errors.values())) from None
+    except PermissionDenied as exc:
+        raise FhirError(403, str(exc) or "You may not do this.", "forbidden") from None
+    return 201, _stored_response(submission)
 
 
 def _bundle(request: HttpRequest, resources: list[dict[str, Any]]) -> dict[str, Any]:

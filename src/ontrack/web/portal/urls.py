@@ -33,12 +33,6 @@ urlpatterns = [
     path("my/concerns/<int:concern_id>/", concerns.my_concern, name="my_concern"),
     path("my/another-therapist/", concerns.another_therapist, name="another_therapist"),
     path("my/questionnaires/", views.my_questionnaires, name="my_questionnaires"),
-    # Before the questionnaire key: "fhir" would otherwise be read as one.
-    path(
-        "my/questionnaires/fhir/",
-        views.fhir_questionnaire_response,
-        name="fhir_questionnaire_response",
-    ),
     path(
         "my/questionnaires/<slug:key>/",
         views.complete_questionnaire,

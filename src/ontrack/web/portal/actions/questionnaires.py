@@ -223,7 +223,7 @@ def receive_fhir_response(
 ) -> OnlineSubmission:
     """Read a FHIR QuestionnaireResponse document as sent (bytes of JSON) and store it.
 
-    The one entry for every FHIR endpoint (today ``/my/questionnaires/fhir/``): anything
+    The one entry for every FHIR endpoint (``POST /fhir/QuestionnaireResponse``): anything
     malformed (not UTF-8, not JSON, nested too deeply, a 400-digit number, a null or
     wrongly typed answer, too large) raises ``ActionError`` with one clear message, never
     another exception; and whatever risk answers could be read from it open or update the

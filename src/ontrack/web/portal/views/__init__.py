@@ -3,8 +3,7 @@ that go with them (concerns inbox, requests, messages, online settings)."""
 
 from ontrack.web.portal.views.questionnaires import (
     complete_questionnaire,
-    fhir_questionnaire_response,
     my_questionnaires,
 )
 
-__all__ = ["complete_questionnaire", "fhir_questionnaire_response", "my_questionnaires"]
+__all__ = ["complete_questionnaire", "my_questionnaires"]

@@ -11,10 +11,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
@@ -30,7 +30,7 @@ from ontrack.web.records.actions.online import (
     current_referral_of,
     pending_submissions,
 )
-from ontrack.web.records.models import Client, OnlineSettings, OnlineSubmission, Referral
+from ontrack.web.records.models import Client, OnlineSettings, Referral
 from ontrack.web.records.scoping import ViewerKind, viewer_for
 
 RISK_MESSAGE = (
@@ -134,44 +134,5 @@ def complete_questionnaire(request: AuthenticatedHttpRequest, key: str) -> HttpR
         request,
         "portal/complete_questionnaire.html",
         {"client": client, "asked": asked, "form": form, "summary": summary_of(form)},
-        status=status,
-    )
-
-
-@require_POST
-@login_required
-def fhir_questionnaire_response(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Accept a FHIR R4 QuestionnaireResponse (JSON) as an online submission.
-
-    Answers 201 with the submission's id and score, or 400 with a FHIR OperationOutcome
-    naming the problem (nothing saved, except an urgent risk alert for a risk answer).
-    """
-    client, referral = _client_and_referral(request)
-    try:
-        submission = actions.receive_fhir_response(
-            client=client, referral=referral, body=request.body, by=request.user
-        )
-    except ActionError as error:
-        return _outcome(" ".join(error.errors.values()), 400)
-    return JsonResponse(_submission_json(submission), status=201)
-
-
-def _submission_json(submission: OnlineSubmission) -> dict[str, Any]:
-    return {
-        "id": submission.pk,
-        "measure": submission.measure,
-        "total": submission.total,
-        "band": submission.band,
-        "risk": submission.risk,
-        "submittedAt": submission.submitted_at.isoformat(),
-    }
-
-
-def _outcome(message: str, status: int) -> JsonResponse:
-    return JsonResponse(
-        {
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": "invalid", "diagnostics": message}],
-        },
         status=status,
     )
