@@ -140,6 +140,9 @@ def load_cases(tables: Mapping[str, pa.Table]) -> pd.DataFrame:
     first_day = np.full(n, np.nan)
     first_day[refs[firsts]] = days[firsts]
     cases["first_treatment_day"] = first_day
+    last_day = np.full(n, np.nan)
+    last_day[refs[lasts]] = days[lasts]
+    cases["last_treatment_day"] = last_day
     main = np.full(n, -1, dtype=np.int64)
     main[refs[lasts]] = c_ther[lasts]
     cases["therapist_index"] = main

@@ -43,6 +43,9 @@ class ClientNeeds:
     step: int | None
     therapy: str = ""
     preferences: Sequence[Preference] = ()
+    # For a suggester that ranks by effectiveness in the client's problem (the matching):
+    problem_descriptor: str = ""
+    functioning_impaired: bool = False  # WSAS 10 or more at assessment
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Candidate:
     age: int | None = None
     open_cases: int = 0
     caseload_limit: int = 0  # 0 = no limit agreed
+    practitioner_id: str = ""  # the identifier exports use (canonical therapist_id)
 
     @property
     def headroom(self) -> int | None:

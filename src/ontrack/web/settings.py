@@ -158,6 +158,14 @@ SHOW_NHS_LOGO = envbool("SHOW_NHS_LOGO", False)
 # simulated data, labelled as such); a path = a service's own from `ontrack calibrate`.
 ONTRACK_MONITORING_BUNDLE = envstr("ONTRACK_MONITORING_BUNDLE", "")
 
+# Allocation suggestions: the matching ranks therapists by their report cards in the
+# client's problem (ONTRACK_REPORT_CARDS: the JSON `ontrack report-cards DATA --json`
+# writes; without it the order is the pathway's plain rule). A dotted path to any
+# ontrack.pathway.Suggester replaces it.
+ONTRACK_THERAPIST_SUGGESTER = envstr(
+    "ONTRACK_THERAPIST_SUGGESTER", "ontrack.matching.suggest.suggest"
+)
+
 # Sessions end when the browser closes and after SESSION_COOKIE_AGE seconds (default 8 h).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)

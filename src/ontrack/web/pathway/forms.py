@@ -315,6 +315,9 @@ class AllocateForm(PathwayForm):
         2,
         max_length=1000,
     )
+    choice_reason = _text(
+        "If you chose someone other than the first suggestion: why", 2, max_length=1000
+    )
 
     def __init__(self, *args: Any, therapists: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

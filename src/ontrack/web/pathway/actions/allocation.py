@@ -29,7 +29,9 @@ from ontrack.web.pathway.models import TherapyPreference, WaitingListEntry
 from ontrack.web.pathway.permissions import can_allocate, can_override_caseload
 from ontrack.web.records import actions as records
 from ontrack.web.records import permissions
-from ontrack.web.records.models import Episode
+from ontrack.web.records.models import Assessment, Episode, QuestionnaireResponse
+
+FUNCTIONING_IMPAIRED = 10  # WSAS 10-19: significant impairment in work and social life
 
 
 def suggester() -> Suggester:
@@ -60,6 +62,7 @@ def candidates_for(service_id: int) -> list[Candidate]:
             age=(today.year - s.year_of_birth) if s.year_of_birth else None,
             open_cases=s.open_cases,
             caseload_limit=s.caseload_limit,
+            practitioner_id=s.practitioner_id or "",
         )
         for s in staff
     ]
@@ -76,12 +79,39 @@ def needs_for(entry: WaitingListEntry) -> ClientNeeds:
         )
         for p in TherapyPreference.unscoped.filter(referral_id=entry.referral_id)
     ]
-    return ClientNeeds(step=entry.step, therapy=entry.therapy, preferences=preferences)
+    referral = entry.referral
+    assessment = (
+        Assessment.unscoped.filter(referral=referral)
+        .exclude(problem_descriptor="")
+        .order_by("-assessed_on", "-pk")
+        .first()
+    )
+    descriptor = assessment.problem_descriptor if assessment else referral.problem_descriptor
+    wsas = (
+        QuestionnaireResponse.unscoped.filter(contact__referral=referral, measure="WSAS")
+        .order_by("-contact__contact_date", "-pk")
+        .values_list("total", flat=True)
+        .first()
+    )
+    return ClientNeeds(
+        step=entry.step,
+        therapy=entry.therapy,
+        preferences=preferences,
+        problem_descriptor=descriptor or "",
+        functioning_impaired=wsas is not None and wsas >= FUNCTIONING_IMPAIRED,
+    )
 
 
 def suggestions_for(entry: WaitingListEntry) -> list[Suggestion]:
     """Ranked therapists for a waiting-list entry, with their reasons."""
     return suggester()(needs_for(entry), candidates_for(entry.referral.client.service_id))
+
+
+def first_choice(entry: WaitingListEntry) -> Suggestion | None:
+    """The first suggestion that fits, when the ranking used measured effectiveness (the
+    matching's ``benefit``); choosing someone else then needs a reason, which is recorded."""
+    first = next((s for s in suggestions_for(entry) if s.fits), None)
+    return first if first is not None and "benefit" in first.extra else None
 
 
 def _unmet_essentials(entry: WaitingListEntry, therapist: Staff) -> list[str]:
@@ -104,10 +134,12 @@ def _check_allocation(
     override_reason: str,
     unmet_reason: str,
     can_override: bool,
+    choice_reason: str = "",
 ) -> tuple[dict[str, str], list[str], bool]:
     errors: dict[str, str] = {}
     override_reason = check_text(errors, "override_reason", override_reason, limit=1000)
     unmet_reason = check_text(errors, "unmet_reason", unmet_reason, limit=1000)
+    choice_reason = check_text(errors, "choice_reason", choice_reason, limit=1000)
     if entry.left_on is not None:
         errors["__all__"] = "This client has already left the waiting list."
     if not isinstance(started_on, dt.date):
@@ -126,6 +158,12 @@ def _check_allocation(
         errors["override_reason"] = (
             f"{therapist} is at their caseload limit ({open_cases} of "
             f"{therapist.caseload_limit}): give the reason for going over it."
+        )
+    first = first_choice(entry)
+    if first is not None and first.therapist_id != therapist.pk and not choice_reason.strip():
+        errors["choice_reason"] = (
+            f"The first suggestion, ranked by measured effectiveness, is {first.name}: "
+            f"say why you chose {therapist} instead."
         )
     unmet = _unmet_essentials(entry, therapist)
     if unmet and not unmet_reason:
@@ -146,6 +184,7 @@ def allocate(
     started_on: dt.date,
     override_reason: str = "",
     unmet_reason: str = "",
+    choice_reason: str = "",
     by: User,
 ) -> Episode:
     """Allocate a waiting client to ``therapist``: the episode of care starts.
@@ -163,6 +202,7 @@ def allocate(
         override_reason,
         unmet_reason,
         can_override_caseload(viewer, referral.client.service_id),
+        choice_reason,
     )
     if errors:
         raise ActionError(errors)
@@ -188,6 +228,7 @@ def allocate(
             "override_reason": override_reason.strip(),
             "unmet_essentials": unmet,
             "unmet_reason": unmet_reason.strip(),
+            "choice_reason": choice_reason.strip(),
         },
     )
     return episode

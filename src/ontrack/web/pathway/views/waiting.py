@@ -152,6 +152,7 @@ def allocate(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespons
                 started_on=data.get("started_on"),  # type: ignore[arg-type]
                 override_reason=data.get("override_reason") or "",
                 unmet_reason=data.get("unmet_reason") or "",
+                choice_reason=data.get("choice_reason") or "",
                 by=request.user,
             ),
             done=reverse("referral_detail", args=[referral.pk]),
@@ -170,6 +171,7 @@ def allocate(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespons
             "form": form,
             "suggestions": suggestions,
             "none_fit": not any(s.fits for s in suggestions),
+            "ranked_by": suggestions[0].extra.get("ranked_by", "") if suggestions else "",
             "preferences": actions.needs_for(entry).preferences,
         },
         status=400 if request.method == "POST" else 200,
