@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pyarrow as pa
@@ -84,10 +85,34 @@ def test_load_tables_opens_risk_alert_unless_an_imported_one_covers_it(db: None)
         risk = Alert.objects.filter(kind=AlertKind.RISK).order_by("contact__contact_date")
         assert [a.contact.external_id for a in risk] == ["C2", "C6"]
         opened = risk.get(contact__external_id="C6")
-    # C2's risk answer is covered by the imported, acted-on alert AL1; C6's is not.
+    # C2's risk answer is covered by the imported, acted-on alert AL1; C6's is not. It goes
+    # through the risk rule: "several days" is a high risk alert (ADR 0120).
     assert summary.risk_alerts_opened == 1
-    assert (opened.severity, opened.status) == ("urgent", "open")
-    assert "PHQ-9 item 9 answered 1" in opened.reasons[0]
+    assert (opened.severity, opened.status, opened.risk_level) == ("high", "open", 1)
+    assert "PHQ-9 item 9 answered 1 (Several days)" in opened.reasons[0]
+
+
+def test_load_tables_keeps_one_open_risk_alert_per_client(db: None) -> None:
+    rows = tiny_rows()
+    c6 = next(r for r in rows["score"] if r["contact_id"] == "C6" and r["measure"] == "PHQ-9")
+    later = {**c6, "contact_id": "C7", "items": "2,2,2,2,2,2,2,1,3", "total": 18}
+    contact = next(r for r in rows["contact"] if r["contact_id"] == "C6")
+    rows["contact"].append(
+        {
+            **contact,
+            "contact_id": "C7",
+            "contact_date": contact["contact_date"] + dt.timedelta(7),
+            "session_number": contact["session_number"] + 1,
+        }
+    )
+    rows["score"].append(later)
+    summary = load_tables({name: table(name, r) for name, r in rows.items()})
+    with scopes_disabled():
+        alert = Alert.objects.get(kind=AlertKind.RISK, status="open")
+    assert summary.risk_alerts_opened == 1
+    assert (alert.severity, alert.risk_level, alert.contact.external_id) == ("urgent", 3, "C7")
+    assert "answered 3 (Nearly every day)" in alert.reasons[0]
+    assert any("answered 1 (Several days)" in r for r in alert.reasons)
 
 
 def test_load_tables_is_audited_as_one_event(db: None) -> None:

@@ -17,7 +17,7 @@ import pytest
 from django.test import Client as Browser
 from django.urls import reverse
 from tests.web import factories as f
-from tests.web.conftest import Cast
+from tests.web.conftest import Cast, browser_as
 
 from ontrack.web.common.codes import (
     AlertKind,
@@ -112,6 +112,9 @@ def _expected(episode: Episode) -> dict[str, Any]:
     ref = episode.referral_id
     contacts = Contact.unscoped.filter(referral_id=ref)
     alerts = [a for a in Alert.unscoped.filter(referral_id=ref) if a.status != AlertStatus.CLOSED]
+    risk = sorted(
+        (a for a in alerts if a.kind == AlertKind.RISK), key=lambda a: (a.opened_at, a.pk)
+    )[::-1]
     alliance = [
         a.total
         for a in AllianceResponse.unscoped.filter(contact__referral_id=ref).order_by(
@@ -123,9 +126,9 @@ def _expected(episode: Episode) -> dict[str, Any]:
     return {
         "sessions": contacts.filter(session_number__isnull=False).count(),
         "last_contact": max((c.contact_date for c in contacts), default=None),
-        "urgent_alerts": sum(
-            a.kind == AlertKind.RISK or a.severity == AlertSeverity.URGENT for a in alerts
-        ),
+        "urgent_alerts": sum(a.severity == AlertSeverity.URGENT for a in alerts),
+        "risk_severity": risk[0].severity if risk else None,
+        "risk_reasons": risk[0].reasons if risk else None,
         "open_alerts": len(alerts),
         "unacknowledged": sum(a.status == AlertStatus.OPEN for a in alerts),
         "latest_phq9": phq[-1] if phq else None,
@@ -200,7 +203,10 @@ def _desc_nulls_last(value: Any) -> tuple[Any, ...]:
 
 # Each sort's expected order, independently of the view: the key, then name, then id.
 SORT_KEYS: list[tuple[str, Any]] = [
-    ("priority", lambda r: (-r.urgent_alerts, r.signal_rank, -r.open_alerts)),
+    (
+        "priority",
+        lambda r: (-r.urgent_alerts, r.risk_severity is None, r.signal_rank, -r.open_alerts),
+    ),
     ("name", lambda r: ()),
     ("signal", lambda r: (r.signal_rank,)),
     ("last", lambda r: _desc_nulls_last(r.last_contact.toordinal() if r.last_contact else None)),
@@ -390,3 +396,35 @@ def test_each_row_says_why_in_one_line(cast: Cast, episodes: list[Episode]) -> N
 
     shown = re.findall(r'<span class="app-caseload__reason">([^<]*)</span>', page)
     assert sorted(shown) == sorted(f"Reason {n} here." for n in range(len(episodes)))
+
+
+@pytest.mark.parametrize(
+    ("answer", "badge", "words"),
+    [
+        (1, "High: risk", "(Several days)"),
+        (2, "Urgent: risk", "(More than half the days)"),
+        (3, "Urgent: risk", "(Nearly every day)"),
+    ],
+)
+def test_caseload_says_why_in_one_line_and_badge_and_words_agree(
+    cast: Cast, answer: int, badge: str, words: str
+) -> None:
+    from ontrack.web.records import actions
+
+    actions.record_session(
+        episode=cast.episode,
+        expected_version=cast.episode.version,
+        contact_date=TODAY,
+        attendance="5",
+        questionnaires={"PHQ-9": [0] * 8 + [answer]},
+        by=cast.alice,
+    )
+    [row] = [r for r in _rows(cast) if r.pk == cast.episode.pk]
+    assert row.risk_badge == badge
+    assert words in row.risk_line
+    assert row.risk_line.startswith(f"PHQ-9 item 9 answered {answer} ")
+    page = browser_as(cast, "alice").get(reverse("caseload")).content.decode()
+    assert page.count(badge) == 1
+    assert row.risk_line in page
+    other = {"High: risk", "Urgent: risk"} - {badge}
+    assert not any(o in page for o in other)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -329,3 +330,46 @@ def test_risk_review_page_is_for_those_who_may_act_on_the_alert(
     alert = _open_alert(cast)
     response = browser_as(cast, role).get(reverse("risk_review", args=[alert.pk]))
     assert response.status_code == status
+
+
+# -- the canonical import -----------------------------------------------------------------------
+
+
+@settings(
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    item9=st.integers(0, 3),
+    first=st.sampled_from(["2", "-", "9", "x", "1.5", "", "1e400", "nan"]),
+    code=st.sampled_from(["PHQ-9", "PHQ9", "phq-9", "XYZ"]),
+)
+def test_import_is_all_or_nothing_and_a_risk_answer_is_never_lost(
+    db: None, item9: int, first: str, code: str
+) -> None:
+    from tests.web.tables import table, tiny_rows
+
+    from ontrack.web.canonical.load import LoadError, load_tables
+
+    rows = tiny_rows()
+    c6 = next(r for r in rows["score"] if r["contact_id"] == "C6" and r["measure"] == "PHQ-9")
+    c6["measure"] = code
+    c6["items"] = ",".join([first, *["1"] * 7, str(item9)])
+    with transaction.atomic():  # each example starts from an empty database
+        refused: LoadError | None = None
+        try:
+            load_tables({name: table(name, r) for name, r in rows.items()})
+        except LoadError as error:
+            refused = error
+        if refused is not None:
+            # Nothing was loaded, so there is no client to alert about: the refusal says it.
+            assert not Alert.unscoped.exists()
+            if item9 and code != "XYZ":
+                assert "RISK: " in str(refused)
+                assert f"item 9 answered {item9}" in str(refused)
+        elif item9:
+            alert = Alert.unscoped.get(contact__external_id="C6", kind=AlertKind.RISK)
+            assert f"item 9 answered {item9}" in alert.reasons[0]
+            assert alert.severity == ("urgent" if item9 >= 2 else "high")
+        transaction.set_rollback(True)

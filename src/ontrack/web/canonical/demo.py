@@ -21,13 +21,25 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from ontrack.dataset.schema import TABLES
 from ontrack.web.accounts.models import Service, Staff, StaffRole, Supervision, User
 from ontrack.web.canonical.demo_pathway import PathwayCounts, add_pathway_stages
 from ontrack.web.canonical.load import LoadSummary, load_tables, refresh_planner_statistics
-from ontrack.web.common.codes import AlertActionKind, AlertKind, AlertStatus, EpisodeStatus
+from ontrack.web.common.codes import ATTENDED, AlertActionKind, AlertKind, EpisodeStatus
+from ontrack.web.records.actions.risk import findings_from_answers, risk_grades
 from ontrack.web.records.actions.signals import refresh_signal
-from ontrack.web.records.models import Alert, AlertAction, Client, Contact, Episode, Goal, Homework
+from ontrack.web.records.models import (
+    Alert,
+    AlertAction,
+    Client,
+    Contact,
+    Episode,
+    Goal,
+    Homework,
+    QuestionnaireResponse,
+)
 from ontrack.web.records.models.measures import BECK_CRITERIA
+from ontrack.web.records.risk_rule import decide_risk_alert, severity_of
 from ontrack.web.records.scoping import scopes_disabled
 
 DEMO_PASSWORD = "ontrack-demo"
@@ -198,6 +210,7 @@ def build_demo(
         today,
     )
     rng = random.Random(seed)
+    tables = with_past_risk_reviews(tables)
     summary = load_tables(tables, name_for=lambda _: _fictional_name(rng))
     with scopes_disabled(), transaction.atomic():
         service = Service.objects.get()
@@ -400,79 +413,133 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
-def _handle_past_risk_alerts() -> None:
-    """Simulate practice: a risk alert is acted on and closed by the next contact.
+_REVIEWED = "RA-"  # the demo's simulated past risk alerts, each closed by a risk review
 
-    Loading opens an urgent alert for every risk answer in the history. In a working
-    service the therapist would have reviewed risk at (or before) the next session, so the
-    demo records that, as the therapist, and closes those alerts; alerts from each client's
-    latest session stay open, as they would today. This is simulated data, like the rest.
-    """
-    alerts = list(
-        Alert.objects.filter(kind=AlertKind.RISK, contact__isnull=False).select_related(
-            "contact", "referral"
+
+def with_past_risk_reviews(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """Add the risk alerts a working service would have had and closed, as canonical alert
+    rows: each positive risk answer opened one, and the therapist reviewed risk at the next
+    attended contact (or at discharge) and closed it. The load's risk rule then raises the
+    answers nobody has reviewed yet (a client's latest session): one open alert per client,
+    graded by the answer (ADR 0120). This is simulated data, like the rest."""
+    contacts = (
+        tables["contact"]
+        .select(["contact_id", "referral_id", "contact_date", "attendance", "therapist_id"])
+        .to_pylist()
+    )
+    attended: dict[str, list[dict[str, Any]]] = {}
+    for c in sorted(contacts, key=lambda c: (c["contact_date"], c["contact_id"])):
+        if c["attendance"] in ATTENDED and c["therapist_id"]:
+            attended.setdefault(c["referral_id"], []).append(c)
+    ends = dict(
+        zip(
+            tables["referral"]["referral_id"].to_pylist(),
+            tables["referral"]["end_date"].to_pylist(),
+            strict=True,
         )
     )
-    later = _contacts_of_referrals_with_risk()
-    actions = []
-    for alert in alerts:
-        opened = alert.contact.contact_date  # type: ignore[union-attr]
-        alert.opened_at = _at(opened, 17)
-        following = [c for c in later.get(alert.referral_id, []) if c.contact_date > opened]
-        if following:
-            handled_on, therapist = following[0].contact_date, following[0].therapist
-        elif alert.referral.end_date is not None:
-            handled_on = max(alert.referral.end_date, opened + dt.timedelta(days=1))
-            therapist = alert.contact.therapist  # type: ignore[union-attr]
-        else:
+    dates = {c["contact_id"]: c["contact_date"] for c in contacts}
+    rows = []
+    for score in (
+        tables["score"].select(["contact_id", "referral_id", "measure", "items"]).to_pylist()
+    ):
+        grades = risk_grades(score["measure"], (score["items"] or "").split(","))
+        if not grades:
             continue
-        actions.append(_close_as_handled(alert, handled_on, therapist))
+        opened = dates[score["contact_id"]]
+        later = [c for c in attended.get(score["referral_id"], []) if c["contact_date"] > opened]
+        reviewed = later[0]["contact_date"] if later else ends.get(score["referral_id"])
+        if reviewed is None:
+            continue  # not reviewed yet: the load raises it
+        reviewed = max(reviewed, opened + dt.timedelta(days=1))
+        rows.append(
+            {
+                "alert_id": f"{_REVIEWED}{score['contact_id']}",
+                "referral_id": score["referral_id"],
+                "contact_id": score["contact_id"],
+                "kind": AlertKind.RISK.value,
+                "severity": severity_of(max(g.level for g in grades)),
+                "opened_at": _at(opened, 17),
+                "acknowledged_at": _at(min(reviewed, opened + dt.timedelta(days=1)), 9),
+                "acted_at": _at(reviewed, 12),
+                "closed_at": _at(reviewed, 12),
+                "action": AlertActionKind.RISK_ASSESSMENT.value,
+            }
+        )
+    alerts = pa.Table.from_pylist(rows, schema=TABLES["alert"].arrow_schema)
+    if "alert" in tables:
+        alerts = pa.concat_tables([tables["alert"], alerts])
+    return dict(tables, alert=alerts)
+
+
+def _handle_past_risk_alerts() -> None:
+    """Give the simulated past risk alerts their words, grades, reviewers and history
+    (``follows``), and date the open ones at the session that raised them."""
+    alerts = list(
+        Alert.objects.filter(kind=AlertKind.RISK)
+        .select_related("contact__therapist__user", "referral")
+        .order_by("referral__client_id", "opened_at", "pk")
+    )
+    answers = {
+        q.contact_id: q
+        for q in QuestionnaireResponse.objects.filter(
+            contact__in=[a.contact_id for a in alerts if a.contact_id], risk=True
+        )
+    }
+    actions = list(
+        AlertAction.objects.filter(alert__in=[a for a in alerts if a.is_closed]).order_by("pk")
+    )
+    by_alert = {a.alert_id: a for a in actions}
+    previous: dict[int, Alert] = {}
+    for alert in alerts:
+        contact = alert.contact
+        assert contact is not None  # every risk alert of the demo is at a contact
+        if alert.is_closed:
+            _name_reviewed(alert, answers.get(contact.pk), by_alert.get(alert.pk))
+        else:
+            alert.opened_at = _at(contact.contact_date, 17)
+        earlier = previous.get(alert.referral.client_id)
+        if earlier is not None and earlier.is_closed:
+            alert.follows = earlier
+        previous[alert.referral.client_id] = alert
     _update(
         alerts,
         [
             "opened_at",
-            "acknowledged_at",
             "acknowledged_by",
-            "acted_at",
-            "closed_at",
             "closed_by",
-            "status",
             "close_note",
+            "reasons",
+            "risk_level",
+            "follows",
         ],
     )
-    AlertAction.objects.bulk_create(actions)
+    _update(actions, ["by", "note"])
 
 
-def _contacts_of_referrals_with_risk() -> dict[int, list[Contact]]:
-    """Each referral's contacts with a therapist, in date order, where a risk alert opened."""
-    later: dict[int, list[Contact]] = {}
-    for contact in (
-        Contact.objects.filter(referral__alerts__kind=AlertKind.RISK, therapist__isnull=False)
-        .select_related("therapist__user")
-        .distinct()
-        .order_by("contact_date", "pk")
-    ):
-        later.setdefault(contact.referral_id, []).append(contact)
-    return later
-
-
-def _close_as_handled(alert: Alert, handled_on: dt.date, therapist: Staff | None) -> AlertAction:
-    """Mark a risk alert acknowledged the next day and acted on and closed on ``handled_on``."""
-    opened = alert.contact.contact_date  # type: ignore[union-attr]
+def _name_reviewed(
+    alert: Alert, answer: QuestionnaireResponse | None, action: AlertAction | None
+) -> None:
+    """A past risk alert's reasons, grade and reviewer (the therapist of its contact)."""
+    contact = alert.contact
+    assert contact is not None
+    where = f"at the contact on {contact.contact_date:%d %b %Y}"
+    findings = findings_from_answers(answer.measure, answer.items, where) if answer else []
+    decision = decide_risk_alert(findings, []) if findings else None
+    if decision is not None:
+        alert.reasons = list(decision.reasons)
+        alert.risk_level = decision.level
+    therapist = contact.therapist
     by = therapist.user if therapist is not None else None
-    alert.acknowledged_at = _at(opened + dt.timedelta(days=1), 9)
-    alert.acknowledged_by = by
-    alert.acted_at = alert.closed_at = _at(handled_on, 12)
-    alert.closed_by = by
-    alert.status = AlertStatus.CLOSED
-    alert.close_note = "Risk reviewed with the client; safety plan in place (simulated)."
-    return AlertAction(
-        alert=alert,
-        kind=AlertActionKind.RISK_ASSESSMENT,
-        at=alert.acted_at,
-        by=by,
-        note="Risk reviewed with the client (simulated).",
+    alert.acknowledged_by = alert.closed_by = by
+    when = f"{alert.closed_at:%d %b %Y}" if alert.closed_at else "the next contact"
+    alert.close_note = (
+        f"Closed by the risk review on {when}: asked directly, safety plan and crisis "
+        "contacts agreed (simulated)."
     )
+    if action is not None:
+        action.by = by
+        action.note = "Risk review with the client (simulated)."
 
 
 def _update(objects: list[Any], fields: list[str]) -> None:

@@ -4,8 +4,10 @@ Everything is checked first (``load_checks``: ``ontrack.dataset.checks`` with th
 rules and messages as ``ontrack check``, then the few rules the records add), and only
 then written in one transaction, so a bad table changes nothing. Questionnaire items are
 rescored by ``ontrack.measures`` to fill band, caseness and risk, and every positive risk
-answer without an imported risk alert at that contact opens an urgent risk alert — imports
-are no exception to the safety rule. The load is audited as one event with its counts.
+answer without an imported risk alert at that contact goes through the risk rule
+(``ontrack.web.records.risk_rule``: one open risk alert per client, graded by the answer) —
+imports are no exception to the safety rule. The load is audited as one event with its
+counts.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ontrack.web.common.codes import (
     EpisodeStatus,
     Gender,
 )
+from ontrack.web.records.actions.risk import findings_from_answers, risk_grades
 from ontrack.web.records.models import (
     Alert,
     AlertAction,
@@ -47,6 +50,7 @@ from ontrack.web.records.models import (
     QuestionnaireResponse,
     Referral,
 )
+from ontrack.web.records.risk_rule import RiskAlertState, decide_risk_alert
 from ontrack.web.records.scoping import scopes_disabled
 
 __all__ = ["LoadError", "LoadSummary", "load_tables", "pseudonymous_name"]
@@ -106,11 +110,44 @@ def load_tables(
 
     ``name_for(person_id)`` names each client; by default "Client <person_id>".
     """
-    rows = check_for_load(tables)
-    with scopes_disabled(), transaction.atomic():
-        summary = _write(rows, by=by, name_for=name_for)
+    try:
+        rows = check_for_load(tables)
+        with scopes_disabled(), transaction.atomic():
+            summary = _write(rows, by=by, name_for=name_for)
+    except LoadError as exc:
+        said = risk_in_refused_tables(tables)
+        if not said:
+            raise
+        raise LoadError(f"{exc}; {said}", exc.problems) from None
     refresh_planner_statistics()
     return summary
+
+
+def risk_in_refused_tables(tables: Mapping[str, Any], *, shown: int = 5) -> str:
+    """Say which positive risk answers a refused load holds, read row by row from whatever
+    of its score table can be read (no client exists yet to alert about: the operator must
+    know). Empty when there are none."""
+    found: list[str] = []
+    try:
+        table = tables.get("score")
+        rows = table.select(["contact_id", "measure", "items"]).to_pylist() if table else []
+    except (AttributeError, KeyError, TypeError, ValueError, pa.ArrowException):
+        return ""
+    for row in rows:
+        text = row.get("items")
+        if not isinstance(text, str) or not isinstance(row.get("measure"), str):
+            continue
+        answers = [part.strip() for part in text.split(",")]
+        for grade in risk_grades(row["measure"], answers):
+            found.append(f"contact {row.get('contact_id')!s}: {grade.sentence()}")
+    if not found:
+        return ""
+    more = f" and {len(found) - shown} more" if len(found) > shown else ""
+    return (
+        f"RISK: {len(found)} positive risk answer{'s' if len(found) > 1 else ''} in table "
+        f"'score' ({'; '.join(found[:shown])}{more}): nothing was loaded, so review them by "
+        "hand now"
+    )
 
 
 def refresh_planner_statistics() -> None:
@@ -156,9 +193,9 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
     GoalRating.unscoped.bulk_create(ratings, batch_size=2000)
     homework = _write_homework(rows["homework"], referrals, contacts)
     alerts, actions = _alerts(rows.get("alert", []), referrals, contacts)
-    risk_alerts = _risk_alerts(scores, {(a.contact_id, a.kind) for a in alerts})
-    Alert.unscoped.bulk_create([*alerts, *risk_alerts], batch_size=2000)
+    Alert.unscoped.bulk_create(alerts, batch_size=2000)
     AlertAction.unscoped.bulk_create(actions)
+    risk_alerts = _risk_alerts(scores, alerts)
     summary = LoadSummary(
         services=len(services),
         therapists=len(staff),
@@ -368,7 +405,6 @@ def _questionnaire(row: Row, contacts: Mapping[str, Contact]) -> QuestionnaireRe
     response.risk = result.risk
     response.prorated = result.prorated
     response.missing = result.missing
-    response._risk_items = result.risk_items  # type: ignore[attr-defined]
     return response
 
 
@@ -409,7 +445,7 @@ def _alerts(
             contact=contacts[r["contact_id"]] if r["contact_id"] else None,
             external_id=r["alert_id"],
             kind=r["kind"],
-            severity=AlertSeverity.URGENT if r["kind"] == AlertKind.RISK else r["severity"],
+            severity=_imported_severity(r["kind"], r["severity"]),
             reasons=["Imported alert; its reasons were not part of the dataset."],
             status=status,
             opened_at=r["opened_at"],
@@ -431,39 +467,77 @@ def _alerts(
     return alerts, actions
 
 
-def _risk_alerts(
-    scores: list[QuestionnaireResponse], covered: set[tuple[int | None, str]]
-) -> list[Alert]:
-    """Open an urgent risk alert for each risk answer that no imported risk alert covers."""
-    now = timezone.now()
+def _imported_severity(kind: str, severity: str) -> str:
+    """An imported risk alert keeps its grade, never below high (ADR 0120)."""
+    if kind != AlertKind.RISK:
+        return severity
+    return severity if severity in (AlertSeverity.URGENT, AlertSeverity.HIGH) else "urgent"
+
+
+def _risk_alerts(scores: list[QuestionnaireResponse], imported: list[Alert]) -> list[Alert]:
+    """Apply the risk rule to every positive risk answer no imported risk alert covers,
+    client by client in date order; write the alerts it opens or updates in bulk and return
+    the ones it opened.
+
+    The decision is ``decide_risk_alert``'s, as on every other path; only the writing is in
+    bulk (the load is audited as one event). An imported risk alert still open is the
+    client's open alert, and a new finding updates it.
+    """
+    covered = {a.contact_id for a in imported if a.kind == AlertKind.RISK}
+    by_client: dict[int, list[Alert]] = defaultdict(list)
+    for alert in sorted(imported, key=lambda a: a.opened_at):
+        if alert.kind == AlertKind.RISK:
+            by_client[alert.referral.client_id].append(alert)
+    positive = sorted(
+        (r for r in scores if r.risk and r.items is not None and r.contact.pk not in covered),
+        key=lambda r: (r.contact.referral.client_id, r.contact.contact_date, r.contact.pk),
+    )
     opened: list[Alert] = []
-    done: set[int] = set()
-    for response in scores:
+    updated: dict[int, Alert] = {}
+    for response in positive:
         contact = response.contact
-        if not response.risk or contact.pk in done or (contact.pk, AlertKind.RISK) in covered:
+        where = f"at the contact on {contact.contact_date:%d %b %Y} (in the records brought in)"
+        findings = findings_from_answers(response.measure, response.items, where)
+        alerts = by_client[contact.referral.client_id]
+        states = [_risk_state(i, a) for i, a in enumerate(alerts)]
+        decision = decide_risk_alert(findings, states)
+        if decision is None:
             continue
-        done.add(contact.pk)
-        items = getattr(response, "_risk_items", ())
-        reasons = [
-            f"{response.measure} item {n} answered {response.items[n - 1]:g} at the session on "
-            f"{contact.contact_date:%d %b %Y} (in the records brought into OnTrack)."
-            for n in items
-            if response.items is not None
-        ] or [
-            f"{response.measure}: a risk item was answered positively on "
-            f"{contact.contact_date:%d %b %Y}."
-        ]
-        reasons.append("Review risk with the client, whatever the total score.")
-        opened.append(
-            Alert(
+        if decision.opens:
+            alert = Alert(
                 referral=contact.referral,
                 contact=contact,
                 external_id=f"A-{uuid.uuid4().hex}",
                 kind=AlertKind.RISK,
-                severity=AlertSeverity.URGENT,
-                reasons=reasons,
-                status=AlertStatus.OPEN,
-                opened_at=now,
+                opened_at=timezone.now(),
+                follows=alerts[decision.follows] if decision.follows is not None else None,
             )
-        )
+            alerts.append(alert)
+            opened.append(alert)
+        else:
+            assert decision.alert_id is not None
+            alert = alerts[decision.alert_id]
+            alert.contact = contact
+            if alert.pk is not None:
+                updated[alert.pk] = alert
+        alert.severity = decision.severity
+        alert.risk_level = decision.level
+        alert.reasons = list(decision.reasons)
+        alert.status = AlertStatus.OPEN
+    Alert.unscoped.bulk_create(opened, batch_size=2000)
+    Alert.unscoped.bulk_update(
+        list(updated.values()), ["contact", "severity", "risk_level", "reasons", "status"]
+    )
     return opened
+
+
+def _risk_state(index: int, alert: Alert) -> RiskAlertState:
+    """An alert of this load as the rule sees it (its index in the client's list as id)."""
+    return RiskAlertState(
+        id=index,
+        external_id=alert.external_id,
+        level=alert.risk_level,
+        reasons=tuple(alert.reasons),
+        closed=alert.status == AlertStatus.CLOSED,
+        closed_on=alert.closed_at.date() if alert.closed_at else None,
+    )

@@ -27,13 +27,14 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    CharField,
     DateField,
     F,
     FloatField,
     Func,
     IntegerField,
+    JSONField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
 )
@@ -111,6 +112,8 @@ class CaseloadRow:
     goals: int = 0
     homework_due: int = 0
     homework_set: int = 0
+    risk_severity: str | None = None  # the client's open risk alert on this referral
+    risk_reasons: list[str] | None = None
     reason: str = ""
 
     @property
@@ -129,6 +132,20 @@ class CaseloadRow:
 
     # What the row template shows, worked out here: the caseload is opened before every
     # session, and a template filter per cell would cost more than the rest of the page.
+    @property
+    def risk_badge(self) -> str:
+        """ "Urgent: risk" or "High: risk" from the open risk alert's severity, else ""."""
+        if self.risk_severity == AlertSeverity.URGENT:
+            return "Urgent: risk"
+        return "High: risk" if self.risk_severity else ""
+
+    @property
+    def risk_line(self) -> str:
+        """Why, in one line: the risk alert's headline, a finding at the badge's grade
+        (ADR 0120), so the two cannot disagree."""
+        reasons = self.risk_reasons if isinstance(self.risk_reasons, list) else []
+        return str(reasons[0]) if self.risk_severity and reasons else ""
+
     @property
     def therapy_line(self) -> str:
         therapy = self.get_therapy_display() or "Therapy not set"
@@ -195,7 +212,13 @@ def _nulls_last(value: Any, descending: bool) -> tuple[bool, Any]:
 SORTS: dict[str, tuple[str, Callable[[CaseloadRow], tuple[Any, ...]]]] = {
     "priority": (
         "Priority",
-        lambda r: (-r.urgent_alerts, r.signal_rank, -r.open_alerts, *_name(r)),
+        lambda r: (
+            -r.urgent_alerts,
+            r.risk_severity is None,
+            r.signal_rank,
+            -r.open_alerts,
+            *_name(r),
+        ),
     ),
     "name": ("Client", _name),
     "signal": ("Signal", lambda r: (r.signal_rank, *_name(r))),
@@ -278,7 +301,7 @@ def column_expressions() -> dict[str, Subquery]:
     contacts = Contact.unscoped.filter(referral_id=ref)
     open_alerts = Alert.unscoped.filter(referral_id=ref).exclude(status=AlertStatus.CLOSED)
     homework = Homework.unscoped.filter(referral_id=ref)
-    urgent = Q(kind=AlertKind.RISK) | Q(severity=AlertSeverity.URGENT)
+    risk = open_alerts.filter(kind=AlertKind.RISK).order_by("-opened_at", "-pk")
     return {
         "sessions": _count(contacts.filter(session_number__isnull=False)),
         "last_contact": Subquery(
@@ -287,7 +310,9 @@ def column_expressions() -> dict[str, Subquery]:
             .values("last"),
             output_field=DateField(),
         ),
-        "urgent_alerts": _count(open_alerts.filter(urgent)),
+        "urgent_alerts": _count(open_alerts.filter(severity=AlertSeverity.URGENT)),
+        "risk_severity": Subquery(risk.values("severity")[:1], output_field=CharField()),
+        "risk_reasons": Subquery(risk.values("reasons")[:1], output_field=JSONField()),
         "open_alerts": _count(open_alerts),
         "unacknowledged": _count(open_alerts.filter(status=AlertStatus.OPEN)),
         "latest_phq9": _score(ref, "PHQ-9", latest=True),
@@ -306,6 +331,8 @@ COLUMNS = (
     "sessions",
     "last_contact",
     "urgent_alerts",
+    "risk_severity",
+    "risk_reasons",
     "open_alerts",
     "unacknowledged",
     "latest_phq9",
@@ -416,7 +443,7 @@ def _page(
     queries at any length, and a manager's hundreds of open episodes cost a few
     subqueries each instead of fourteen.
     """
-    needed = ("urgent_alerts", "open_alerts", *SORT_COLUMNS.get(filters.sort, ()))
+    needed = ("urgent_alerts", "open_alerts", "risk_severity", *SORT_COLUMNS.get(filters.sort, ()))
     rows = _episode_rows(viewer, needed)
     page = Paginator(filters.apply(rows), PAGE_SIZE).get_page(number)
     _add_columns(list(page.object_list), tuple(n for n in COLUMNS if n not in needed))
