@@ -340,9 +340,24 @@ def check_risk(v: _View, config: AuditConfig, *, as_of: dt.datetime) -> Check:
 def _risk_answered(v: _View, contact_id: str, config: AuditConfig, as_of: dt.datetime) -> bool:
     if v.note_says(contact_id, "risk_discussed") is not None:
         return True
-    for alert in v.course.alerts or ():
-        if alert.kind == "risk" and alert.contact_id == contact_id:
-            late = _late(alert.opened_at, alert.acted_at, config.act_days.get("urgent", 2.0), as_of)
+    risk = [a for a in v.course.alerts or () if a.kind == "risk"]
+    window = config.act_days.get("urgent", 2.0)
+    for alert in risk:
+        if alert.contact_id == contact_id:
+            late = _late(alert.opened_at, alert.acted_at, window, as_of)
+            return late is not True
+    # OnTrack keeps one risk alert per client, updated by each new positive answer until a
+    # risk review closes it (ADR 0120): an answer given while it was open is answered by
+    # that alert's next action or its closing review.
+    contact = v.by_id.get(contact_id)
+    if contact is None:
+        return False
+    given = dt.datetime.combine(contact.date, dt.time(), tzinfo=dt.UTC)
+    for alert in risk:
+        closed = alert.closed_at
+        if alert.opened_at.date() <= contact.date and (closed is None or given <= closed):
+            acted = alert.acted_at if alert.acted_at and alert.acted_at >= given else None
+            late = _late(max(given, alert.opened_at), acted or closed, window, as_of)
             return late is not True
     return False
 

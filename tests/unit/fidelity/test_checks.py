@@ -283,3 +283,17 @@ def test_ending_code_and_review() -> None:
         is MET
     )
     assert status(Course("R1", contacts), "ending_recorded") is NA
+
+
+def test_risk_responded_by_the_clients_one_alert_open_over_a_later_answer() -> None:
+    # One risk alert per client (ADR 0120): opened at C1, updated by C2's answer (its
+    # contact moves to C2), closed by a risk review; C1's answer is answered by it too.
+    contacts = sessions(3)
+    risky = tuple(Score(c, "PHQ-9", 15.0, (2, 2, 2, 2, 2, 2, 1, 1, 2)) for c in ("C1", "C2"))
+    c1, c2 = (dt.datetime.combine(c.date, dt.time(17), tzinfo=dt.UTC) for c in contacts[1:3])
+    reviewed = c2 + dt.timedelta(days=1)
+    hours = c1 + dt.timedelta(hours=16)
+    one = Alert("A1", "risk", "urgent", c1, "C2", hours, hours, reviewed)
+    assert status(Course("R1", contacts, risky, alerts=(one,)), "risk_responded") is MET
+    late = Alert("A1", "risk", "urgent", c1, "C2", None, None, c2 + dt.timedelta(days=9))
+    assert status(Course("R1", contacts, risky, alerts=(late,)), "risk_responded") is NOT_MET
