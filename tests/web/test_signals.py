@@ -79,11 +79,11 @@ def test_session_off_track_opens_alert_then_recovery_closes_it(
     cast: Cast, today: dt.date, toy_models: Path
 ) -> None:
     days = _days(today, 4)
-    _session(cast, days[0], 18, 14, app_type="01")
+    _session(cast, days[0], 15, 14, app_type="01")
     _session(cast, days[1], 16, 12)
     assert _open(AlertKind.OFF_TRACK) == []
 
-    worse = _session(cast, days[2], 24, 13)
+    worse = _session(cast, days[2], 24, 13)  # 9 above intake: deterioration at once
 
     [alert] = _open(AlertKind.OFF_TRACK)
     assert (alert.opened_by, alert.contact_id, alert.severity) == (None, worse.pk, "high")
@@ -108,7 +108,7 @@ def test_session_still_off_track_updates_the_same_alert(
     cast: Cast, today: dt.date, toy_models: Path
 ) -> None:
     days = _days(today, 4)
-    _session(cast, days[0], 18, 14, app_type="01")
+    _session(cast, days[0], 15, 14, app_type="01")
     _session(cast, days[1], 16, 12)
     _session(cast, days[2], 24, 13)
     [alert] = _open(AlertKind.OFF_TRACK)
@@ -252,7 +252,7 @@ def test_not_judged_leaves_open_alerts_as_they_are(
     cast: Cast, today: dt.date, toy_models: Path, tmp_path: Path, settings: Any
 ) -> None:
     days = _days(today, 4)
-    _session(cast, days[0], 18, 14, app_type="01")
+    _session(cast, days[0], 15, 14, app_type="01")
     _session(cast, days[1], 16, 12)
     _session(cast, days[2], 24, 13)
     [alert] = _open(AlertKind.OFF_TRACK)

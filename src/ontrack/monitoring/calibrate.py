@@ -21,12 +21,14 @@ from numpy.typing import NDArray
 
 from ontrack.monitoring.bundle import ModelBundle
 from ontrack.monitoring.config import BoundaryKind, ModelChoice
+from ontrack.monitoring.deterioration import DEFAULT_RULE, DeteriorationRule
 from ontrack.monitoring.facts import MeasureFacts, facts_from_library
 from ontrack.monitoring.figures import choose_shift, cohorts, rates_at, summarise
 from ontrack.monitoring.history import ServiceHistory
 from ontrack.monitoring.models.base import FEATURES
 from ontrack.monitoring.models.curve import MAX_SESSIONS, CurveModel, fit_curve
 from ontrack.monitoring.models.failure import (
+    EVIDENCE_INPUTS,
     FAILURE_FEATURES,
     FailureModel,
     failure_features,
@@ -36,6 +38,7 @@ from ontrack.monitoring.models.neighbours import NeighbourModel, fit_neighbours
 from ontrack.monitoring.replay import (
     Outcomes,
     courses,
+    evidence_matrix,
     intake_feature_matrix,
     intended_anxiety,
     outcomes,
@@ -74,6 +77,10 @@ class CalibrationSettings:
     failure_min_rows: int = 2000
     # Referrals replayed in-sample to fit failure models and choose boundaries.
     calibration_sample: int = 25_000
+    # Read the course so far (best score, missed appointments) in the failure model (ADR 0126).
+    course_evidence: bool = True
+    # When a measure counts as deteriorated (ADR 0127).
+    deterioration: DeteriorationRule = DEFAULT_RULE
     seed: int = 0
     label: str = "Fitted on this service's own history by `ontrack calibrate`."
     source: dict[str, Any] = field(default_factory=dict)
@@ -162,9 +169,9 @@ def failure_rows(
     rows: IntArray,
     labels: Outcomes,
     course: tuple[FloatArray, FloatArray],
-) -> tuple[FloatArray, BoolArray, FloatArray]:
+) -> tuple[FloatArray, BoolArray, FloatArray, FloatArray]:
     """Return failure-model features at every progress point of finished courses, labels,
-    and each point's intake features (for the covariates).
+    each point's intake features (for the covariates) and course evidence.
 
     ``course`` is the measure's (expected, spread) for ``rows``.
     """
@@ -175,7 +182,10 @@ def failure_rows(
     ep, col = np.nonzero(points)
     if ep.size == 0:
         empty = np.zeros((0, len(FAILURE_FEATURES)))
-        return empty, np.zeros(0, dtype=bool), np.zeros((0, len(FEATURES)))
+        return (
+            empty, np.zeros(0, dtype=bool), np.zeros((0, len(FEATURES))),
+            np.zeros((0, len(EVIDENCE_INPUTS))),
+        )  # fmt: skip
     mean, sd = course
     used = rows[ep]
     y = arrays.by_session[used, col + 1]
@@ -187,8 +197,12 @@ def failure_rows(
         y, mean[ep, col], sd[ep, col], arrays.intake[used], facts, (col + 1).astype(float),
         previous,
     )  # fmt: skip
+    evidence = evidence_matrix(
+        history, arrays.by_session[rows, 1 : width + 1], points[:, :width], arrays.intake[rows],
+        facts, rows,
+    )[ep, col]  # fmt: skip
     intake = intake_feature_matrix(history, code, bundle.measures, intended_anxiety(history))
-    return x, np.asarray(~labels.improved[used], dtype=bool), intake[used]
+    return x, np.asarray(~labels.improved[used], dtype=bool), intake[used], evidence
 
 
 def fit_failure_models(
@@ -209,22 +223,26 @@ def fit_failure_models(
     pooled_x: list[FloatArray] = []
     pooled_y: list[BoolArray] = []
     pooled_f: list[FloatArray] = []
+    pooled_e: list[FloatArray] = []
     for code in sorted(known):
-        x, y, f = failure_rows(history, bundle, code, rows, labels, known[code])
+        x, y, f, e = failure_rows(history, bundle, code, rows, labels, known[code])
+        e_used = e if settings.course_evidence else None
         if code != PHQ9:
             pooled_x.append(x)
             pooled_y.append(y)
             pooled_f.append(f)
+            pooled_e.append(e)
         if x.shape[0] >= settings.failure_min_rows:
             try:
-                out[code] = fit_failure(code, x, y, seed=settings.seed, intake=f)
+                out[code] = fit_failure(code, x, y, seed=settings.seed, intake=f, evidence=e_used)
             except ValueError:
                 continue
     if pooled_x:
         x, y = np.concatenate(pooled_x), np.concatenate(pooled_y)
         f = np.concatenate(pooled_f)
+        pooled = np.concatenate(pooled_e) if settings.course_evidence else None
         with contextlib.suppress(ValueError):
-            out["*"] = fit_failure("*", x, y, seed=settings.seed, intake=f)
+            out["*"] = fit_failure("*", x, y, seed=settings.seed, intake=f, evidence=pooled)
     return out
 
 
@@ -281,7 +299,7 @@ def calibrate(
         known = courses(history, bundle, sample, choice, own)
         spread = replay(
             history, bundle, sample, choice, BoundaryKind.SPREAD, z=0.0,
-            min_session_for_boundary=minimum, precomputed=known,
+            min_session_for_boundary=minimum, precomputed=known, rule=settings.deterioration,
         )  # fmt: skip
         groups = cohorts(history, sample, labels, spread)
         summary = summarise(spread)
@@ -297,6 +315,7 @@ def calibrate(
             raw = replay(
                 history, bundle, sample, choice, BoundaryKind.FAILURE, threshold=0.5,
                 min_session_for_boundary=minimum, precomputed=known,
+                rule=settings.deterioration,
             )  # fmt: skip
             summary = summarise(raw)
             groups = cohorts(history, sample, labels, raw)

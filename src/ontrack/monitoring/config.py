@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
+from ontrack.monitoring.deterioration import DEFAULT_RULE, DeteriorationRule
 from ontrack.monitoring.errors import ConfigurationError
 
 
@@ -76,6 +77,9 @@ class MonitoringConfig:
     missed_in_a_row: int = 2
     focus_margin: float = 0.5
     caseload_tolerance: int = 0
+    # When a measure counts as deteriorated: confirmed, from intake or the best so far
+    # (ADR 0127). ``deterioration.SINGLE_READING`` is the NHS TT single-reading rule.
+    deterioration: DeteriorationRule = DEFAULT_RULE
 
     def __post_init__(self) -> None:
         try:
@@ -122,5 +126,8 @@ class MonitoringConfig:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, DeteriorationRule):
+                value = {"confirm": value.confirm, "wide": value.wide,
+                         "from_best": value.from_best}  # fmt: skip
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out

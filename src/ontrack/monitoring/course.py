@@ -15,8 +15,14 @@ from ontrack.monitoring.bundle import ModelBundle, default_bundle
 from ontrack.monitoring.config import BoundaryKind, MonitoringConfig
 from ontrack.monitoring.episode import EpisodeHistory
 from ontrack.monitoring.evaluate import partner_measures, tracked_measures
+from ontrack.monitoring.facts import MeasureFacts
 from ontrack.monitoring.models.base import FloatArray
-from ontrack.monitoring.progress import intake_features, intake_point, progress_points
+from ontrack.monitoring.progress import (
+    course_evidence,
+    intake_features,
+    intake_point,
+    progress_points,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,22 @@ def _previous_scores(
     return out
 
 
+def _evidence(
+    episode: EpisodeHistory, measure: str, facts: MeasureFacts, steps: int
+) -> list[FloatArray]:
+    """Return the course evidence at each step 1..``steps``, as ``assess_measure`` reads it
+    at a recorded session; ahead of the record, what is known now."""
+    start = intake_point(episode, measure)
+    recorded = progress_points(episode, measure)
+    where = {c.session_number: i for i, c in enumerate(episode.contacts) if c.is_treatment_session}
+    out = []
+    for step in range(1, steps + 1):
+        earlier = tuple(p for p in recorded if p.session < step)
+        position = where.get(step, len(episode.contacts))
+        out.append(course_evidence(episode, facts, start, earlier, position))
+    return out
+
+
 def expected_course(
     episode: EpisodeHistory,
     measure: str,
@@ -100,11 +122,14 @@ def expected_course(
     means, spreads = model.expect(features, steps)
     points = []
     previous = _previous_scores(episode, measure, intake, means)
-    for step, mean, spread, before in zip(steps, means, spreads, previous, strict=True):
+    evidence = _evidence(episode, measure, facts, int(steps.size))
+    for step, mean, spread, before, known in zip(
+        steps, means, spreads, previous, evidence, strict=True
+    ):
         if failure is not None and threshold is not None:
             line = failure.boundary(
                 float(mean), float(spread), intake, facts, float(step), threshold,
-                float(before), features,
+                float(before), features, known,
             )  # fmt: skip
         else:
             line = float(mean) + facts.direction * z * float(spread)

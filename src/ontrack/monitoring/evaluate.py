@@ -21,6 +21,8 @@ from ontrack.monitoring.engagement import (
 )
 from ontrack.monitoring.episode import EpisodeHistory
 from ontrack.monitoring.errors import ModelNotFoundError, MonitoringError
+from ontrack.monitoring.exposure import REASON as EXPOSURE_REASON
+from ontrack.monitoring.exposure import hi_cbt_sessions, in_exposure_phase
 from ontrack.monitoring.progress import Boundary, assess_measure, combine, intake_features
 from ontrack.monitoring.risk import risk_signals
 from ontrack.monitoring.signals import (
@@ -152,7 +154,7 @@ def evaluate_episode(
     ...             Contact("s2", days[2], "02", "5", session_number=2))
     >>> scores = tuple(ScoreRecord(c, m, t) for c, m, t in [
     ...     ("a", "PHQ-9", 18), ("a", "GAD-7", 14), ("s1", "PHQ-9", 16),
-    ...     ("s1", "GAD-7", 12), ("s2", "PHQ-9", 24), ("s2", "GAD-7", 13)])
+    ...     ("s1", "GAD-7", 12), ("s2", "PHQ-9", 28), ("s2", "GAD-7", 13)])
     >>> ep = EpisodeHistory("r1", dt.date(2025, 1, 1), contacts, scores=scores)
     >>> result = evaluate_episode(ep, toy_bundle())
     >>> result.status.value, result.signals[0].kind.value
@@ -195,12 +197,19 @@ def _evaluate(
         line = Boundary(failure, threshold if threshold is not None else 0.5, z)
         progress.append(
             assess_measure(
-                episode, measure, facts, model, features, line, config.min_session_for_boundary
+                episode,
+                measure,
+                facts,
+                model,
+                features,
+                line,
+                config.min_session_for_boundary,
+                config.deterioration,
             )
         )
     status, progress_t = combine(tuple(progress))
     signals: list[Signal] = list(risk)
-    signals += _progress_signals(progress_t, status)
+    signals += _progress_signals(progress_t, status, _exposure_note(episode))
     alliance = _alliance(episode, bundle, config, signals)
     probability = None
     if bundle.dropout is not None:
@@ -236,8 +245,19 @@ def _evaluate(
     )
 
 
+def _exposure_note(episode: EpisodeHistory) -> tuple[str, ...]:
+    """The therapy-aware note for an off-track signal in the exposure phase (else none)."""
+    sessions = episode.treatment_sessions
+    if not sessions:
+        return ()
+    position = episode.position(sessions[-1].contact_id)
+    if in_exposure_phase(episode.problem_descriptor, hi_cbt_sessions(episode, position)):
+        return (EXPOSURE_REASON,)
+    return ()
+
+
 def _progress_signals(
-    progress: tuple[MeasureProgress, ...], status: ProgressStatus
+    progress: tuple[MeasureProgress, ...], status: ProgressStatus, note: tuple[str, ...] = ()
 ) -> list[Signal]:
     out: list[Signal] = []
     for p in progress:
@@ -246,7 +266,7 @@ def _progress_signals(
                 Signal(
                     kind=SignalKind.OFF_TRACK,
                     severity=Severity.HIGH,
-                    reasons=p.reasons,
+                    reasons=(*p.reasons, *note),
                     measure=p.measure,
                     session=p.session,
                     observed=p.observed,

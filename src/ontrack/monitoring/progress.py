@@ -11,9 +11,17 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import NDArray
 
+from ontrack.monitoring.deterioration import (
+    DEFAULT_RULE,
+    Deterioration,
+    DeteriorationRule,
+    deterioration,
+)
 from ontrack.monitoring.episode import EpisodeHistory, ScorePoint
 from ontrack.monitoring.errors import NoIntakeScoreError
+from ontrack.monitoring.exposure import hi_cbt_sessions, in_exposure_phase
 from ontrack.monitoring.facts import MeasureFacts
 from ontrack.monitoring.models.base import FEATURES, FloatArray
 from ontrack.monitoring.models.curve import CurveModel
@@ -27,6 +35,7 @@ from ontrack.monitoring.signals import (
 )
 
 WSAS = "WSAS"
+BoolArray = NDArray[np.bool_]
 
 
 def intake_point(episode: EpisodeHistory, measure: str) -> ScorePoint:
@@ -55,6 +64,33 @@ def previous_score(intake: ScorePoint, later: tuple[ScorePoint, ...]) -> float:
     latest = later[-1].session
     earlier = [p for p in later if p.session < latest]
     return earlier[-1].total if earlier else intake.total
+
+
+# As ``replay.CLIENT_MISSED``: appointments the client missed or cancelled.
+CLIENT_MISSED = frozenset({"2", "3", "7"})
+
+
+def course_evidence(
+    episode: EpisodeHistory,
+    facts: MeasureFacts,
+    intake: ScorePoint,
+    earlier: tuple[ScorePoint, ...],
+    position: int,
+) -> FloatArray:
+    """Return the failure model's course evidence (``models.failure.EVIDENCE``) at a session.
+
+    ``earlier`` are the progress points before it (one score per session counts, the
+    last, as on the replay's session axis); ``position`` is the session's contact.
+    """
+    rc = float(facts.reliable_change or 1.0)
+    by_session = {p.session: p.total for p in earlier}
+    best = max(
+        (facts.direction * (intake.total - total) / rc for total in by_session.values()),
+        default=0.0,
+    )
+    missed = sum(1 for c in episode.contacts[:position] if c.attendance in CLIENT_MISSED)
+    exposure = in_exposure_phase(episode.problem_descriptor, hi_cbt_sessions(episode, position))
+    return np.array([max(best, 0.0), math.log1p(missed), float(exposure)])
 
 
 def intake_features(
@@ -122,6 +158,7 @@ def assess_measure(
     features: FloatArray,
     boundary: Boundary,
     min_session_for_boundary: int,
+    rule: DeteriorationRule = DEFAULT_RULE,
 ) -> MeasureProgress:
     """Judge the measure's latest score against its expected course and failure boundary.
 
@@ -153,15 +190,17 @@ def assess_measure(
     line: float | None
     if boundary.failure is not None:
         previous = previous_score(intake, later)
+        earlier = tuple(p for p in later if p.session < latest.session)
+        evidence = course_evidence(episode, facts, intake, earlier, latest.position)
         chance = float(
             boundary.failure.probability(
                 latest.total, expected, spread, intake.total, facts, latest.session, previous,
-                features,
+                features, evidence,
             )[0]
         )  # fmt: skip
         line = boundary.failure.boundary(
             expected, spread, intake.total, facts, latest.session, boundary.threshold, previous,
-            features,
+            features, evidence,
         )  # fmt: skip
         beyond = chance > boundary.threshold
     else:
@@ -171,6 +210,7 @@ def assess_measure(
         line = facts.within_scale(line)
     beyond = beyond and latest.session >= min_session_for_boundary
     change = reliable_change(facts, intake.total, latest.total)
+    worse = _deterioration(episode, intake, later, facts, rule)
     case = facts.is_case(latest.total)
     where = f"{measure} {_fmt(latest.total)} at session {latest.session}"
     band = (
@@ -180,11 +220,19 @@ def assess_measure(
     if line is not None:
         band += f", failure boundary {_fmt(line)}"
     reasons: list[str] = []
-    if change is ReliableChange.DETERIORATION:
+    rc = _fmt(facts.reliable_change or math.nan)
+    if worse.any[0, -1] and not worse.from_best[0, -1]:
         status = ProgressStatus.OFF_TRACK
         reasons.append(
             f"{where} is reliably worse than at intake ({_fmt(intake.total)}; reliable change "
-            f"is {_fmt(facts.reliable_change or math.nan)} points)."
+            f"is {rc} points), {_confirmed(later, facts, intake.total, rule)}."
+        )
+    elif worse.any[0, -1]:
+        status = ProgressStatus.OFF_TRACK
+        best = float(worse.best[0, -1])
+        reasons.append(
+            f"{where} is reliably worse than the best score so far ({_fmt(best)}; reliable "
+            f"change is {rc} points): the gains made earlier are being lost."
         )
     elif beyond:
         status = ProgressStatus.BEHIND
@@ -208,6 +256,12 @@ def assess_measure(
     else:
         status = ProgressStatus.BEHIND
         reasons.append(f"{where} is worse than expected but within the boundary: {band}.")
+    if change is ReliableChange.DETERIORATION and status is not ProgressStatus.OFF_TRACK:
+        reasons.append(
+            f"{where} is a reliable change worse than at intake ({_fmt(intake.total)}) at this "
+            "one reading; one questionnaire can be a bad week, so it counts as deterioration "
+            f"when confirmed ({rule.describe()})."
+        )
     return MeasureProgress(
         measure=measure,
         status=status,
@@ -225,6 +279,46 @@ def assess_measure(
         beyond_boundary=beyond,
         failure_chance=chance,
     )
+
+
+def _by_session(later: tuple[ScorePoint, ...]) -> tuple[FloatArray, BoolArray]:
+    """Return the progress points as one row, one score per session (the last)."""
+    totals = {p.session: p.total for p in later}
+    y = np.array([[totals[k] for k in sorted(totals)]], dtype=np.float64)
+    return y, np.ones(y.shape, dtype=bool)
+
+
+def _deterioration(
+    episode: EpisodeHistory,
+    intake: ScorePoint,
+    later: tuple[ScorePoint, ...],
+    facts: MeasureFacts,
+    rule: DeteriorationRule,
+) -> Deterioration:
+    """The deterioration rule at every progress point, exactly as the replay applies it."""
+    y, points = _by_session(later)
+    last = {p.session: p.position for p in later}
+    phase = np.array(
+        [[
+            in_exposure_phase(episode.problem_descriptor, hi_cbt_sessions(episode, last[k]))
+            for k in sorted(last)
+        ]],
+        dtype=bool,
+    )  # fmt: skip
+    return deterioration(y, points, np.array([intake.total]), facts, rule, phase)
+
+
+def _confirmed(
+    later: tuple[ScorePoint, ...], facts: MeasureFacts, intake: float, rule: DeteriorationRule
+) -> str:
+    """Say how a deterioration from intake was confirmed."""
+    if rule.confirm == 1:
+        return "at this reading"
+    y, _ = _by_session(later)
+    rc = float(facts.reliable_change or 1.0)
+    if y.shape[1] >= 2 and facts.worsening(intake, float(y[0, -2])) >= rc - 1e-9:
+        return f"and was at the previous session too ({_fmt(float(y[0, -2]))})"
+    return f"by more than {rule.wide:g} reliable changes at once"
 
 
 def combine(

@@ -18,7 +18,10 @@ from numpy.typing import NDArray
 
 from ontrack.monitoring.bundle import ModelBundle
 from ontrack.monitoring.config import BoundaryKind, ModelChoice
+from ontrack.monitoring.deterioration import DEFAULT_RULE, DeteriorationRule, deterioration
+from ontrack.monitoring.episode import CBT_THERAPIES
 from ontrack.monitoring.errors import ModelNotFoundError
+from ontrack.monitoring.exposure import EXPOSURE_PHASE, HIGH_INTENSITY, exposure_problem
 from ontrack.monitoring.facts import MeasureFacts
 from ontrack.monitoring.history import NO_POSITION, WSAS, ServiceHistory
 from ontrack.monitoring.models.base import FEATURES
@@ -138,6 +141,90 @@ def _session_positions(history: ServiceHistory) -> IntArray:
     return out
 
 
+# Appointments the client missed or cancelled (AttendOrDNACode 2, 3, 7): evidence in the
+# failure model (ADR 0126). A provider's cancellation (4) says nothing about the client.
+CLIENT_MISSED = ("2", "3", "7")
+
+
+def missed_before_sessions(history: ServiceHistory) -> IntArray:
+    """Return [referrals, S+1]: appointments the client missed or cancelled before each
+    treatment session (0 where there is no such session)."""
+    result: IntArray = history.cached("missed", lambda: _missed_before(history))
+    return result
+
+
+def _missed_before(history: ServiceHistory) -> IntArray:
+    contacts = history.contacts
+    missed = contacts["attendance"].isin(CLIENT_MISSED).to_numpy().astype(np.int64)
+    cum = np.concatenate([[0], np.cumsum(missed)])
+    positions = session_positions(history)
+    start = history.contact_start[:-1][:, None]
+    valid = positions != NO_POSITION
+    index = np.where(valid, start + np.where(valid, positions, 0), 0)
+    out = np.where(valid, cum[index] - cum[np.broadcast_to(start, index.shape)], 0)
+    return np.asarray(out, dtype=np.int64)
+
+
+def hi_cbt_by_session(history: ServiceHistory) -> IntArray:
+    """Return [referrals, S+1]: high-intensity CBT sessions attended up to each session."""
+    result: IntArray = history.cached("hi_cbt", lambda: _hi_cbt(history))
+    return result
+
+
+def _hi_cbt(history: ServiceHistory) -> IntArray:
+    contacts = history.contacts
+    counted = (
+        contacts["treatment"].to_numpy()
+        & (contacts["step"].to_numpy() == HIGH_INTENSITY)
+        & contacts["therapy"].isin(sorted(CBT_THERAPIES)).to_numpy()
+    ).astype(np.int64)
+    cum = np.concatenate([[0], np.cumsum(counted)])
+    positions = session_positions(history)
+    start = history.contact_start[:-1][:, None]
+    valid = positions != NO_POSITION
+    index = np.where(valid, start + np.where(valid, positions, 0) + 1, 0)
+    out = np.where(valid, cum[index] - cum[np.broadcast_to(start, index.shape)], 0)
+    return np.asarray(out, dtype=np.int64)
+
+
+def exposure_by_session(history: ServiceHistory) -> BoolArray:
+    """Return [referrals, S+1]: whether each treatment session is in the exposure phase."""
+    problem = np.array([exposure_problem(d) for d in history.descriptor], dtype=bool)
+    count = hi_cbt_by_session(history)
+    low, high = EXPOSURE_PHASE
+    return np.asarray(problem[:, None] & (count >= low) & (count <= high), dtype=bool)
+
+
+def best_change_before(
+    y: FloatArray, points: BoolArray, intake: FloatArray, facts: MeasureFacts
+) -> FloatArray:
+    """Return [k, S]: at each session, the change since intake at the best earlier score
+    (reliable-change units, better positive; 0 where no earlier score beat the intake)."""
+    rc = float(facts.reliable_change or 1.0)
+    better = np.where(points, facts.direction * (intake[:, None] - y) / rc, -np.inf)
+    running = np.maximum.accumulate(better, axis=1)
+    out = np.zeros(y.shape)
+    out[:, 1:] = np.maximum(running[:, :-1], 0.0)
+    return out
+
+
+def evidence_matrix(
+    history: ServiceHistory,
+    y: FloatArray,
+    points: BoolArray,
+    intake: FloatArray,
+    facts: MeasureFacts,
+    rows: IntArray,
+) -> FloatArray:
+    """Return [k, S, len(EVIDENCE)]: the course evidence the failure model reads."""
+    width = y.shape[1]
+    missed = missed_before_sessions(history)[rows, 1 : width + 1].astype(np.float64)
+    best = best_change_before(y, points, intake, facts)
+    exposure = history.cached("exposure", lambda: exposure_by_session(history))
+    phase = exposure[rows, 1 : width + 1].astype(np.float64)
+    return np.stack([best, np.log1p(missed), phase], axis=-1)
+
+
 @dataclass
 class PointMatrices:
     """The off-track rule's inputs at each treatment session s = 1..S of replayed episodes."""
@@ -239,6 +326,7 @@ def measure_points(
     features: FloatArray,
     exclude: IntArray | None = None,
     course: tuple[FloatArray, FloatArray] | None = None,
+    rule: DeteriorationRule = DEFAULT_RULE,
 ) -> tuple[FloatArray, BoolArray, FloatArray] | None:
     """Return one measure's forward-filled (margin, deterioration, expected), or None.
 
@@ -271,24 +359,17 @@ def measure_points(
     failure = bundle.failure_for(measure, choice) if boundary is BoundaryKind.FAILURE else None
     if failure is not None:
         previous = previous_scores(y, points, arrays.intake[rows])
+        evidence = evidence_matrix(history, y, points, arrays.intake[rows], facts, rows)
         eta = failure.logit_probability(
-            y, mean, sd, intake, facts, sessions, previous, features[:, None, :]
+            y, mean, sd, intake, facts, sessions, previous, features[:, None, :], evidence
         )
         margin = eta - logit(threshold)
     else:
         margin = (y - mean) * facts.direction / sd - z
     margin = np.where(sessions >= min_session, margin, -np.inf)
     margin = np.where(points, margin, np.nan)
-    worse = (y - intake) * facts.direction
-    if facts.reliable_change:
-        reliable = (
-            worse >= facts.reliable_change
-            if facts.reliable_change_inclusive
-            else worse > facts.reliable_change
-        )
-    else:
-        reliable = np.zeros_like(points)
-    d = points & reliable
+    phase = history.cached("exposure", lambda: exposure_by_session(history))[rows, 1 : width + 1]
+    d = deterioration(y, points, arrays.intake[rows], facts, rule, phase).any
     latest = _forward_fill_index(points)
     return (
         np.asarray(_take(margin, latest, np.nan), dtype=np.float64),
@@ -309,6 +390,7 @@ def replay(
     min_session_for_boundary: int = 1,
     exclude: dict[str, IntArray] | None = None,
     precomputed: dict[str, tuple[FloatArray, FloatArray]] | None = None,
+    rule: DeteriorationRule = DEFAULT_RULE,
 ) -> PointMatrices:
     """Replay the off-track rule over ``rows`` at every treatment session.
 
@@ -338,7 +420,7 @@ def replay(
         known = None if precomputed is None else precomputed.get(code)
         results[code] = measure_points(
             history, bundle, code, choice, boundary, p_star, z_used,
-            min_session_for_boundary, rows, features, own, known,
+            min_session_for_boundary, rows, features, own, known, rule,
         )  # fmt: skip
     k = rows.size
     margin = np.full((k, width), np.nan)

@@ -416,6 +416,7 @@ def validate(history: ServiceHistory, settings: ValidationSettings | None = None
     config = MonitoringConfig(
         model=settings.model,
         min_session_for_boundary=settings.calibration.min_session_for_boundary,
+        deterioration=settings.calibration.deterioration,
     )
     minimum = settings.calibration.min_session_for_boundary
     builder = EpisodeBuilder(history)
@@ -432,12 +433,14 @@ def validate(history: ServiceHistory, settings: ValidationSettings | None = None
                 points = replay(
                     history, bundle, test, choice, boundary, threshold=0.5,
                     min_session_for_boundary=minimum, precomputed=known[choice],
+                    rule=settings.calibration.deterioration,
                 )  # fmt: skip
                 shift = logit(threshold or 0.5)
             else:
                 points = replay(
                     history, bundle, test, choice, boundary, z=0.0,
                     min_session_for_boundary=minimum, precomputed=known[choice],
+                    rule=settings.calibration.deterioration,
                 )  # fmt: skip
                 shift = bundle.z_for(choice)
             groups = cohorts(history, test, labels, points)

@@ -17,6 +17,7 @@ from ontrack.monitoring import (
     evaluate_episode,
     expected_course,
 )
+from ontrack.monitoring.deterioration import SINGLE_READING, DeteriorationRule
 from ontrack.monitoring.testing import toy_bundle, weekly_episode
 
 CURVE = MonitoringConfig(model=ModelChoice.CURVE)
@@ -78,16 +79,48 @@ def test_one_measure_beyond_and_the_other_on_course_is_behind_not_off_track() ->
 
 
 @pytest.mark.parametrize(("last", "off_track"), [(21.0, False), (22.0, True)])
-def test_reliable_deterioration_at_its_threshold(last: float, off_track: bool) -> None:
+def test_single_reading_rule_flags_reliable_deterioration_at_its_threshold(
+    last: float, off_track: bool
+) -> None:
     # PHQ-9 reliable change is 6 or more points; a wide boundary isolates the rule.
     episode = weekly_episode(phq9=[16, 16, last], gad7=[12, 12, 12])
+    single = MonitoringConfig(model=ModelChoice.CURVE, deterioration=SINGLE_READING)
 
-    result = evaluate_episode(episode, toy_bundle(z=10.0), CURVE)
+    result = evaluate_episode(episode, toy_bundle(z=10.0), single)
 
     assert (result.status is ProgressStatus.OFF_TRACK) is off_track
     phq = next(p for p in result.progress if p.measure == "PHQ-9")
     expected = ReliableChange.DETERIORATION if off_track else ReliableChange.NONE
     assert phq.reliable_change is expected
+
+
+FROM_BEST = MonitoringConfig(
+    model=ModelChoice.CURVE, deterioration=DeteriorationRule(from_best=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("phq", "config", "off_track", "said"),
+    [
+        ([16, 16, 22], CURVE, False, "when confirmed"),  # one reading 6 worse: a bad week?
+        ([16, 22, 22], CURVE, True, "previous session too"),  # confirmed by a second reading
+        ([16, 16, 25], CURVE, True, "1.5 reliable changes at once"),  # too large to be noise
+        ([16, 8, 14, 14], CURVE, False, ""),  # from intake only (the default)
+        ([16, 8, 14, 14], FROM_BEST, True, "best score so far"),  # improved, then lost it
+        ([16, 8, 14, 9], FROM_BEST, False, ""),  # a bad week after improving
+        ([20, 6, 12, 12], FROM_BEST, False, ""),  # worse than the best, still improved
+    ],
+)
+def test_deterioration_counts_when_confirmed_from_intake_or_the_best_so_far(
+    phq: list[float], config: MonitoringConfig, off_track: bool, said: str
+) -> None:
+    episode = weekly_episode(phq9=phq, gad7=[12] * len(phq))
+
+    result = evaluate_episode(episode, toy_bundle(z=10.0), config)
+
+    assert (result.status is ProgressStatus.OFF_TRACK) is off_track
+    reasons = " ".join(next(p for p in result.progress if p.measure == "PHQ-9").reasons)
+    assert said in reasons
 
 
 def test_recovered_needs_every_measure_below_caseness_and_a_reliable_improvement() -> None:

@@ -87,13 +87,13 @@ def test_stable_alliance_counts_against_rupture() -> None:
 
 
 def test_review_is_triggered_by_the_off_track_reason() -> None:
-    review = _review(weekly_episode(phq9=[16, 22], gad7=[12, 17]))
+    review = _review(weekly_episode(phq9=[16, 22, 23], gad7=[12, 17, 17]))
 
     assert any("reliably worse" in t for t in review.triggered_by)
 
 
 def test_record_decision_returns_a_new_review_with_the_decision() -> None:
-    review = _review(weekly_episode(phq9=[16, 22], gad7=[12, 17]))
+    review = _review(weekly_episode(phq9=[16, 22, 23], gad7=[12, 17, 17]))
 
     decided = review.record_decision(
         decisions=(Decision.REPAIR_ALLIANCE, Decision.CHANGE_PACE),
@@ -110,7 +110,7 @@ def test_record_decision_returns_a_new_review_with_the_decision() -> None:
 
 @pytest.mark.parametrize(("decisions", "by"), [((), "T1"), ((Decision.CONTINUE,), "  ")])
 def test_record_decision_rejects_an_incomplete_decision(decisions, by) -> None:  # type: ignore[no-untyped-def]
-    review = _review(weekly_episode(phq9=[16, 22], gad7=[12, 17]))
+    review = _review(weekly_episode(phq9=[16, 22, 23], gad7=[12, 17, 17]))
 
     with pytest.raises(ValueError, match=r"decision|decided_by"):
         review.record_decision(decisions=decisions, decided_by=by, decided_on=dt.date(2025, 1, 1))

@@ -57,6 +57,17 @@ LEGACY_FEATURES = FAILURE_FEATURES[:6]
 # IMD decile is left out on purpose: deprivation should not move anyone's boundary.
 COVARIATES = ("other", "wsas", "age", "step")
 _COVARIATE_INDEX = tuple(FEATURES.index(name) for name in COVARIATES)
+# Evidence from the course so far (ADR 0126), known before the latest score:
+# - best_change: the change since intake at the client's best earlier score (the intake
+#   itself if none was better), in reliable-change units; with ``change`` it gives how far
+#   the latest score has fallen back from the best so far (a relapse);
+# - missed: ln(1 + appointments missed or cancelled by the client before this session).
+# - exposure: 1 in the exposure phase of CBT for an anxiety problem (``exposure.py``),
+#   where symptoms may rise before they fall; with exposure_x_excess (the distance from
+#   expected in that phase) the model learns how much a rise then means.
+EVIDENCE = ("best_change", "missed", "exposure", "exposure_x_excess")
+EVIDENCE_INPUTS = EVIDENCE[:3]  # the columns callers pass; the interaction is made here
+NO_EVIDENCE = (0.0, 0.0, 0.0)  # the intake is the best, nothing missed, not in exposure
 
 
 def covariate_columns(features: FloatArray, fill: tuple[float, ...]) -> FloatArray:
@@ -95,6 +106,8 @@ class FailureModel:
     # training means that fill a missing covariate.
     covariate_coef: tuple[float, ...] = ()
     covariate_fill: tuple[float, ...] = ()
+    # Empty, or one coefficient per EVIDENCE name.
+    evidence_coef: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.coef) == len(LEGACY_FEATURES):
@@ -113,6 +126,31 @@ class FailureModel:
                 f"{len(COVARIATES)} fill values, got {len(self.covariate_coef)} and "
                 f"{len(self.covariate_fill)}"
             )
+        if self.evidence_coef and len(self.evidence_coef) != len(EVIDENCE):
+            raise ValueError(
+                f"a failure model needs {len(EVIDENCE)} evidence coefficients, "
+                f"got {len(self.evidence_coef)}"
+            )
+
+    def evidence_term(self, evidence: FloatArray | None) -> FloatArray | float:
+        """Return the course evidence's part of the linear predictor.
+
+        ``evidence`` is [..., len(EVIDENCE)] (see ``EVIDENCE``); None is a client with
+        no better score than the intake and nothing missed.
+        """
+        if not self.evidence_coef:
+            return 0.0
+        coef = np.asarray(self.evidence_coef[: len(EVIDENCE_INPUTS)], dtype=np.float64)
+        if evidence is None:
+            return float(coef @ np.asarray(NO_EVIDENCE))
+        return np.asarray(np.asarray(evidence, dtype=np.float64) @ coef)
+
+    def _exposure(self, evidence: FloatArray | None) -> FloatArray | float:
+        """Return the exposure-phase flag times its interaction coefficient (0 if none)."""
+        if not self.evidence_coef or evidence is None:
+            return 0.0
+        flag = np.asarray(evidence, dtype=np.float64)[..., EVIDENCE.index("exposure")]
+        return np.asarray(self.evidence_coef[EVIDENCE.index("exposure_x_excess")] * flag)
 
     def covariate_term(self, features: FloatArray | None) -> FloatArray | float:
         """Return the intake covariates' part of the linear predictor.
@@ -136,6 +174,7 @@ class FailureModel:
         session: FloatArray | float,
         previous: FloatArray | float | None = None,
         features: FloatArray | None = None,
+        evidence: FloatArray | None = None,
     ) -> tuple[FloatArray, FloatArray]:
         """Return (a, b) with the linear predictor eta(y) = a + b * y.
 
@@ -175,9 +214,12 @@ class FailureModel:
             + c[11] * lt**2
             + c[12] * previous_change * elevation
             + self.covariate_term(features)
+            + self.evidence_term(evidence)
+            + self._exposure(evidence) * excess_a
         )
         b = (
-            c[0] * excess_b
+            self._exposure(evidence) * excess_b
+            + c[0] * excess_b
             + c[1] * change_b
             + c[4] * change_b * lt
             + c[5] * excess_b * lt
@@ -196,8 +238,9 @@ class FailureModel:
         session: FloatArray | float,
         previous: FloatArray | float | None = None,
         features: FloatArray | None = None,
+        evidence: FloatArray | None = None,
     ) -> FloatArray:
-        a, b = self._parts(mean, sd, intake, facts, session, previous, features)
+        a, b = self._parts(mean, sd, intake, facts, session, previous, features, evidence)
         return np.asarray(a + b * np.asarray(y, dtype=np.float64), dtype=np.float64)
 
     def probability(
@@ -210,8 +253,11 @@ class FailureModel:
         session: FloatArray | float,
         previous: FloatArray | float | None = None,
         features: FloatArray | None = None,
+        evidence: FloatArray | None = None,
     ) -> FloatArray:
-        eta = self.logit_probability(y, mean, sd, intake, facts, session, previous, features)
+        eta = self.logit_probability(
+            y, mean, sd, intake, facts, session, previous, features, evidence
+        )
         return np.atleast_1d(1.0 / (1.0 + np.exp(-eta)))
 
     def boundary(
@@ -224,13 +270,14 @@ class FailureModel:
         threshold: float,
         previous: float | None = None,
         features: FloatArray | None = None,
+        evidence: FloatArray | None = None,
     ) -> float | None:
         """Return the score at which the chance of failure reaches ``threshold``.
 
-        ``previous`` and ``features`` as for ``_parts``. None when the fitted chance
-        does not rise with a worse score here (no boundary).
+        ``previous``, ``features`` and ``evidence`` as for ``_parts``. None when the
+        fitted chance does not rise with a worse score here (no boundary).
         """
-        a, b = self._parts(mean, sd, intake, facts, session, previous, features)
+        a, b = self._parts(mean, sd, intake, facts, session, previous, features, evidence)
         slope = float(b) * facts.direction
         if slope <= 1e-9:
             return None
@@ -244,6 +291,8 @@ class FailureModel:
             "intercept": self.intercept,
             "rows": self.rows,
         }
+        if self.evidence_coef:
+            out["evidence"] = {"names": list(EVIDENCE), "coef": list(self.evidence_coef)}
         if self.covariate_coef:
             out["covariates"] = {
                 "names": list(COVARIATES),
@@ -270,6 +319,14 @@ class FailureModel:
             cov_fill = tuple(float(x) for x in covariates["fill"])
             if not all(math.isfinite(x) for x in (*cov_coef, *cov_fill)):
                 raise ValueError("failure model covariate coefficients are damaged")
+        evidence = data.get("evidence") or {}
+        ev_coef: tuple[float, ...] = ()
+        if evidence:
+            if list(evidence["names"]) != list(EVIDENCE):
+                raise ValueError("failure model evidence does not match this version of OnTrack")
+            ev_coef = tuple(float(x) for x in evidence["coef"])
+            if not all(math.isfinite(x) for x in ev_coef):
+                raise ValueError("failure model evidence coefficients are damaged")
         return cls(
             str(data["measure"]),
             coef,
@@ -277,6 +334,7 @@ class FailureModel:
             int(data["rows"]),
             cov_coef,
             cov_fill,
+            ev_coef,
         )
 
 
@@ -324,7 +382,7 @@ def failure_features(
 
 def fit_failure(
     measure: str, features: FloatArray, failed: NDArray[np.bool_], *, max_rows: int = 60_000,
-    seed: int = 0, intake: FloatArray | None = None,
+    seed: int = 0, intake: FloatArray | None = None, evidence: FloatArray | None = None,
 ) -> FailureModel:  # fmt: skip
     """Fit the failure model on (session, course) rows and whether the course failed.
 
@@ -339,6 +397,7 @@ def fit_failure(
         pick = np.random.default_rng(seed).choice(features.shape[0], max_rows, replace=False)
         features, failed = features[pick], failed[pick]
         intake = None if intake is None else intake[pick]
+        evidence = None if evidence is None else evidence[pick]
     fill: tuple[float, ...] = ()
     design = features
     if intake is not None:
@@ -349,6 +408,10 @@ def fit_failure(
             for j in range(raw.shape[1])
         )
         design = np.column_stack([features, covariate_columns(intake, fill)])
+    covariates_end = design.shape[1]
+    if evidence is not None:
+        exposure = evidence[:, EVIDENCE.index("exposure")] * features[:, 0]  # x excess
+        design = np.column_stack([design, evidence, exposure])
     model = LogisticRegression(C=1.0, max_iter=200, solver="newton-cholesky")
     model.fit(design, failed.astype(np.int64))
     coef = tuple(float(x) for x in model.coef_[0])
@@ -358,6 +421,7 @@ def fit_failure(
         coef=coef[:width],
         intercept=float(model.intercept_[0]),
         rows=int(features.shape[0]),
-        covariate_coef=coef[width:],
+        covariate_coef=coef[width:covariates_end],
         covariate_fill=fill,
+        evidence_coef=coef[covariates_end:],
     )
