@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-_SUBJECT = r"(?:she|he|they|client|patient|both|each|the couple|mr \w+|mrs \w+|ms \w+|[a-z])"
+# A one-letter subject is the client's initial ("c to ..."), never "i" (the therapist).
+_SUBJECT = r"(?:she|he|they|client|patient|both|each|the couple|mr \w+|mrs \w+|ms \w+|(?!i\b)[a-z])"
 _OBJECT = r"(?:her|him|them|client|patient|both|each|the couple|mr \w+|mrs \w+|ms \w+)"
 # Verbs after "she will ..." that arrange contact or decide later, not a task.
 _NOT_TASK_VERB = (
@@ -23,7 +24,10 @@ _NOT_TASK_VERB = (
     r"rebook|book|ring (?:us|the service|back)|call (?:us|the service|back)|phone (?:us|back)|"
     r"hold|remain|stay on|wait|go on the waiting|take with|manage|cope|discuss|talk|bring it up|focus|"
     r"explore|exploring|work on (?:this|it|these) (?:in|next)|prefer|rather|"
-    r"try(?! (?:to )?[a-z])|give it a (?:go|try))"
+    r"try(?! (?:to )?[a-z])|give it a (?:go|try)|"
+    # decisions about the course of care, not a task for the client
+    r"discharge|close|end (?:therapy|treatment|sessions|contact)|pause|re-?refer|self[- ]?refer|"
+    r"step (?:up|down)|transfer|continue (?:to )?(?:explore|exploring|look(?:ing)? at|talk(?:ing)? about))"
 )
 
 # Someone is to do something: "agreed they will each do ...", "asked her to notice ...",
@@ -60,7 +64,7 @@ SAME_TASK = re.compile(
 
 # A heading that opens the tasks for the coming week (not the agenda for the next session).
 PLAN_HEADING = re.compile(
-    r"^\W*(?:(?:plan|tasks?|homework|actions?|goals? for the week|to do|agreed)(?: (?:for|until|over))? (?:the )?(?:next|coming|this) (?:week|fortnight)|"
+    r"^\W*(?:(?:plan|tasks?|homework|actions?|goals? for the week|to do|agreed)(?: (?:for|until|over))? (?:the )?(?:(?:next|coming|this) )?(?:week|fortnight)|"
     r"next (?:week|fortnight)|plan next|next|next steps?(?: (?:of|on|up) (?:the )?(?:hierarchy|ladder|plan))?|"
     r"chosen solution|agreed plan|action plan|between[- ]session(?:s)?(?: tasks?| work| plan)?|to do|homework|tasks?|plan|p)\s*[:\-–]"
 )
@@ -77,6 +81,7 @@ NO_HOMEWORK = re.compile(
     r"\b(?:agreed|decided|chose) (?:to take |on )?(?:a break|not to set)\b|"
     r"\b(?:home ?work|h/?w|task)s? (?:\w+ ){0,3}(?:on hold|left open|deferred|postponed)\b|"
     r"\b(?:home ?work|h/?w) (?:was )?mentioned but\b|"
+    r"\b(?:agreed|decided|chose) to leave (?:it|homework|h/?w|tasks?|setting (?:anything|homework|tasks?))(?: for)? (?:this|for) (?:week|now|today|the moment)\b|"
     r"\b(?:'d|would) (?:rather|prefer to) (?:just )?(?:wait|come|talk|not)\b"
 )
 # "Nothing new", "not anything else": no further task, which may sit beside a continued one.
@@ -118,7 +123,15 @@ CLIENT_REACTION = re.compile(
     r"\w+ (?:are|is|would be|will be) (?:best|easiest|hardest|easier|harder|better|worse))\b|"
     r"\b(?:worried|worries|dreading|scared|nervous|apprehensive|fed up|not convinced|isn't convinced|unsure|doubtful|hesitant|reluctant|excited|pleased|relieved) (?:about|that|but|re|of|it|this)\b|"
     r"\b(?:quite|very|a bit|a little|fairly|somewhat|really|v) (?:apprehensive|anxious|nervous|keen|excited|fed up|worried|hesitant|reluctant|positive|motivated)\b|"
+    r"\b(?:(?:she|he|they|pt|client|patient) (?:was|were|is|seemed|felt) )?(?:reluctant|hesitant|apprehensive|sceptical|skeptical|ambivalent|unsure) (?:at first|initially|to begin with)\b|"
     r"\b(?:willing|on board|up for it|happy with (?:that|this|the plan)|(?:'d|would) rather)\b|"
+    # "Client keen", "she seemed hesitant": the client's reaction (not "anxious" or "fine",
+    # which describe how she presented)
+    r"\b(?:she|he|they|client|patient|pt|(?!i\b)[a-z]) (?:(?:was|is|were|are|seemed|seems|felt|feels|looked) )?(?:very |quite |really |a bit |fairly )?"
+    r"(?:keen|happy|motivated|willing|agreeable|enthusiastic|reluctant|hesitant|nervous|apprehensive|unsure|confident|daunted|sceptical|skeptical|ambivalent)\b|"
+    r"\b(?:felt|feels|feeling|seemed|seems) (?:able|ready|confident|comfortable|capable|up to)\b|"
+    r"\b(?:dreading|daunted by|not looking forward to)\b|"
+    r"\b(?:worried|worries|worry|thinks?|thought|fears?|feared|concerned) (?:that )?(?:she|he|they|it|this|the \w+(?: \w+)?) (?:wont|won't|will|would|might|may|can't|cant|couldn't|could) \w+|"
     r"\bwhat (?:she|he|they) (?:might|could|would|will) do if\b|\bwhat if\b|"
     r"\b(?:rather than|instead of) (?:skip|skipping|giving up|avoiding|leaving|answering|washing|checking)"
 )
@@ -129,6 +142,7 @@ EXPLANATION = re.compile(
     r"\b(?:discussed|talked about|went through|psycho-?ed(?:ucation)?(?: on| about| re)?)\b(?: \w+){0,2} (?:how|why|the (?:idea|point|reason|purpose|rationale))\b|"
     r"\b(?:keeps|keeping|maintains|maintaining) (?:\w+ ){0,4}(?:going|stuck|alive|the problem|the anxiety|the fear|the low mood)\b|"
     r"\bkeeps? (?:it|them|things|the (?:fear|anxiety|problem|low mood|depression|worry|cycle|habit)) (?:going|stuck)\b|"
+    r"\bkeeps? (?:her|his|their|the) (?:mood|anxiety|worry) (?:low|high|going|up)\b|\b(?:linked|link|links|linking) (?:\w+ ){0,2}(?:to|with) (?:the |her |his |their )?formulation\b|"
     r"\bpsycho-?ed(?:ucation)? (?:on|about|re|around)\b|"
     r"\b(?:helps?|can help|will help|should help|can lift|lifts?|reduces?|reducing|builds?|strengthens?|weakens?|breaks?) (?:\w+ ){0,3}(?:mood|anxiety|worry|fear|confidence|the (?:cycle|pattern|habit|link)|it|her|him|them|to)\b|"
     r"\b(?:is|are|was) (?:the first step|what breaks|how we|a way of|a way to)\b|\bas a way (?:of|to)\b|"
@@ -163,4 +177,13 @@ NOT_REVIEWED = re.compile(
 IN_SESSION_WORK = re.compile(
     r"\b(?:went|gone|go|going|worked) (?:through|over)\b(?! (?:her|his|their|the client's|last|the home ?work|home ?work|how))|"
     r"\blooked at\b(?! (?:her|his|their|last|the home ?work|home ?work|how|what))"
+)
+
+# A decision about the course of care, not a task for the client: "agreed to discharge at
+# next session", "agreed to pause therapy", "we agreed to continue exploring this next week".
+CARE_DECISION = re.compile(
+    r"\b(?:agreed|decided|planned|plan is|chose)\b(?: (?:to|that|we|on|with \w+))* (?:would |will )?"
+    r"(?:discharge|close|end|pause|stop|re-?refer|self[- ]?refer|step (?:up|down)|transfer|"
+    r"continue (?:to )?(?:explore|exploring|look(?:ing)? at|talk(?:ing)? about|work(?:ing)? on (?:this|it|these))|"
+    r"explore|exploring|revisit|return to (?:this|it))\b"
 )

@@ -27,7 +27,7 @@ NEG_X = (
     r"(?:"
     + NEG
     + r"|\b(?:no time to|forgot to|forgotten to|didn't get to|did not get to|no chance to|"
-    r"failed to|yet to|ran out of time to)\b)"
+    r"failed to|yet to|ran out of time to|(?:didn't|did not|didnt) (?:get|have|find) (?:the )?time to)\b)"
 )
 
 
@@ -202,7 +202,9 @@ REVIEW = _any(
     r"\b(?:went well|went ok|went badly|was helpful|was difficult|found it|found the|noticed)\b",
 )
 REVIEW_STRONG = _any(
+    r"\b(?:completed|did|done|brought|used|tried|managed|read|drafted|kept)\b[^.;]{0,60}\bas (?:agreed|planned|set|arranged)\b",
     r"\b(?:home ?work|h/?w|task|tasks|assignment)s? (?:review|feedback|check)",
+    r"\b(?:discussed|asked|talked about|explored|checked) (?:how|whether|if) (?:the |her |his |their |last week'?s? )?(?:home ?work|h/?w|tasks?|assignments?|exposure|experiment|diary|walks?|records?) (?:went|had gone|was done|got done|had been done)",
     r"\breview(?:ed|ing)? (?:of )?(?:the |her |his |their |last week'?s? |previous |last session'?s? )?(?:home ?work|h/?w|tasks?|assignments?|diary|diaries|records?|thought records?|trs?|activity|experiment|worksheet|log|schedule|exposure|practice|reading|ba|be)",
     r"\b(?:last|previous|prior) (?:week|session|time)'?s? (?:home ?work|h/?w|tasks?|assignments?)",
 )
@@ -279,9 +281,10 @@ RATIONALE = _any(
     r"\breasons? (?:for|behind|why)\b",
     r"\bthe (?:aim|idea|point|purpose|goal|hope|thinking) (?:is|was|being|of this|here|behind)",
     r"\baim(?:ed|ing|s)? (?:is |was )?to\b",
-    r"\bso (?:that|she|he|they|as to|it|her|his|their)\b",
+    r"\bso (?:that|she|he|they|as to|it|her|his|their|we|pt|client)\b",
     r"\bin order to\b",
-    r"\bto (?:help|test|see (?:if|whether|how|what)|check (?:if|whether|out)|find out|gather|collect evidence|build|break|reduce|increase|improve|challenge|learn|discover|understand|boost|lift|regain|get back|weaken|disconfirm|examine|re-?establish|establish|show|demonstrate|counter|tackle|interrupt|target|lower|ease|strengthen|widen|approach|overcome|habituate|compare|evaluate)\b",
+    r"\bto break (?:the |this |that |her |his |their )?(?:\w+ )?(?:cycle|habit|link|pattern|avoidance|association)\b",
+    r"\bto (?:help|test|see (?:if|whether|how|what)|check (?:if|whether|out)|find out|gather|collect evidence|build|reduce|increase|improve|challenge|learn|discover|understand|boost|lift|regain|get back|weaken|disconfirm|examine|re-?establish|establish|show|demonstrate|counter|tackle|interrupt|target|lower|ease|strengthen|widen|approach|overcome|habituate|compare|evaluate)\b",
     r"\bbecause\b|\bsince (?:she|he|they|this|it|avoidance|low)",
     r"\b(?:as|which|that) (?:this |it )?(?:should|will|may|might|can|could|would) (?:help|improve|reduce|lift|increase|show|test|give|allow|break|build)",
     r"\b(?:should|will|may|might|could|can|would) help\b",
@@ -359,12 +362,17 @@ WRITTEN = _any(
     r"\b(?:emailed|e-mailed|sent|posted|uploaded|shared|texted|handed)\b(?:\s+\w+){0,3}\s+(?:sheet|worksheet|form|template|copy|plan|record|diary|task|homework|handout|it|them|over|via|link|instructions|summary)",
     r"\b(?:forms?|templates?|cards?|booklets?|workbooks?|pamphlet) (?:given|provided|emailed|sent|handed)",
     r"\bgiven (?:a |the |her |him |them )?(?:form|template|card|booklet|workbook|pack|diary|record|blank)",
+    r"\bgave (?:her |him |them |pt |the client )?(?:a |the |an )?(?:copy|(?:\w+ )?(?:form|template|card|booklet|workbook|worksheet|pack|blank))\b",
     r"\bvia (?:the )?(?:portal|app|email|e-mail|post)\b",
     r"\b(?:on|in|via|using|through) (?:the |her |his |their )?(?:\w+ )?app\b",
     r"\b(?:typed|took (?:the |a |it |them )?(?:\w+ )?(?:home|away))\b",
     r"\bsecure email\b|\bshared on (?:the )?screen\b",
     r"\bnoted (?:it |this |the task |them )?(?:in|on|down)\b",
     r"\bwritten (?:plan|summary|instructions|copy)",
+    # kept where she will see it: a workbook page, her calendar or planner (a diary or phone
+    # notes kept to record outcomes are monitoring, not a written plan)
+    r"\b(?:recorded|written|noted|put|added|entered|saved|stuck) (?:it |this |them |the (?:plan|task|steps|times?) )?(?:in|on|into) (?:the |her |his |their |a )?(?:\w+ )?(?:workbook|booklet|calendar|planner|fridge)\b",
+    r"\bphoto(?:graph)?(?:ed)? (?:of )?(?:the )?(?:\w+ )?(?:plan|sheet|whiteboard|task|steps)\b",
 )
 NEGATED_CRITERION = re.compile(
     r"\b(?:no|not|n't|none|nil|n/a|without|never|neither|nor|forgot|didn't get to|did not get to|ran out of time)\b"
@@ -447,7 +455,8 @@ CLAUSE = re.compile(
 
 PAST_REFERENCE = re.compile(
     r"\b(?:set|given|agreed|assigned)\b(?:\s+\w+){0,3}\s+(?:last|previous|previously|at the last|in the last|before)\b|"
-    r"\b(?:last|previous|prior) (?:week|session|time|appointment)'?s?\b|\bfrom last\b"
+    r"\b(?:last|previous|prior) (?:week|session|time|appointment)'?s?\b|\bfrom last\b|"
+    r"\b(?:completed|did|done|brought|used|tried|managed|read|drafted|kept)\b[^.;]{0,60}\bas (?:agreed|planned|set|arranged)\b"
 )
 
 APPOINTMENT = re.compile(
@@ -484,7 +493,7 @@ CRITERION_NEGATED = re.compile(
     NEG_X
     + r"(?:\s+\w+){0,3}\s+(?:discuss|explor|consider|cover|address|troubleshoot|given|provid|explain|"
     r"written|write|wrote|record|monitor|agree|identif|elicit|ask|rationale|reason|obstacle|barrier|"
-    r"sheet|handout|copy|plan for|way of|method)|\bno (?:rationale|reason|obstacles? discussed|"
+    r"sheet|handout|copy|plan for|way of|method)|\bnothing (?:was )?(?:written|given|handed|sent|recorded)\b|\bno (?:rationale|reason|obstacles? discussed|"
     r"barriers? discussed|troubleshooting|monitoring|written|sheet|handout|copy|way of|method|plan for)\b|"
     r"(?:rationale|reason|obstacles?|barriers?|monitoring|written|sheet|copy|handout)\s*"
     r"(?:given|discussed|provided|agreed)?\s*[:=\-–]\s*(?:none|nil|n/?a|no|not)\b"

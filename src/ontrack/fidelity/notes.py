@@ -22,6 +22,7 @@ False
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -113,7 +114,16 @@ def classify_note(
             findings[name] = Finding(False)
             continue
         from_field = _field_finding(fields.get(name), name)
-        looked_at = [*_lead_in(reads), *block] if name == "rationale" else block
+        looked_at = (
+            # a reason is given for the new task, not for what happened last week
+            [
+                r
+                for r in [*_lead_in(reads), *block]
+                if r.sets or not (_is_review(r) or _topic_only(r.lower))
+            ]
+            if name == "rationale"
+            else block
+        )
         findings[name] = from_field if from_field is not None else _criterion(name, looked_at)
         vague_only = name == "specific" and not any(r.sets and not r.vague_only for r in reads)
         if from_field is None and not findings[name].value and not vague_only:
@@ -211,6 +221,7 @@ def _not_a_setting(read: _Read) -> bool:
             or cues.CRISIS_PLAN.search(clause)
             or cues.OPTIONAL_IDEA.search(clause)
             or cues.TREATMENT_PLAN.search(clause)
+            or (cues.CARE_DECISION.search(clause) and not lx.TASK.search(clause))
             or (lx.LEAFLET.search(clause) and not lx.LEAFLET_TASK.search(clause))
             or (lx.IN_SESSION.search(clause) and not _sets_for_later(clause))
         ):
@@ -249,6 +260,23 @@ def _other_topic(read: _Read) -> bool:
     return bool(lx.REVIEW_STRONG.search(read.lower)) or _is_risk(read) or _is_goals(read)
 
 
+_REASON_FOR_REACTION = re.compile(
+    r"\b(?:sceptical|skeptical|worried|reluctant|unsure|nervous|anxious|avoided|avoids|avoiding|"
+    r"didn't|hadn't|forgot|couldn't|wasn't|upset|cross|annoyed|embarrassed|stopped)\b[^.;]*?\bbecause\b[^.;]*"
+)
+# Psychoeducation or a drawing of the model named alone ("Psychoed on panic cycle", "Drew
+# the vicious cycle"): what the session covered, not yet the reason for the task.
+_TOPIC_ONLY = re.compile(r"\bpsycho-?ed(?:ucation)?\b|\bcycle\b|\bdrew\b|\bformulation\b")
+_REASON_WORD = re.compile(
+    r"\b(?:why|because|so that|in order to|to help|help|helps|rationale|reason|purpose|aim|idea|"
+    r"keeps?|maintains?|test|reminded|explained|breaks?|lifts?|reduces?|experiment)\b"
+)
+
+
+def _topic_only(lower: str) -> bool:
+    return bool(_TOPIC_ONLY.search(lower)) and not _REASON_WORD.search(lower)
+
+
 def _lead_in(reads: list[_Read]) -> list[_Read]:
     """The sentence just before the first task set, when it explains: notes often give
     the reason first ("Reminded that avoidance keeps it going. She will re-read it ...")."""
@@ -257,6 +285,8 @@ def _lead_in(reads: list[_Read]) -> list[_Read]:
         return []
     before = reads[first - 1]
     explains = cues.EXPLANATION.search(before.lower) or lx.RATIONALE.search(before.lower)
+    if explains and _topic_only(before.lower):
+        return []
     return [before] if explains and not (_other_topic(before) or _is_review(before)) else []
 
 
@@ -266,6 +296,10 @@ def _criterion(name: str, block: list[_Read]) -> Finding:
     patterns = [_PATTERNS[name], *_SHAPES.get(name, ())]
     for read in block:
         for clause in read.clauses:
+            if name == "rationale":
+                # "sceptical because ...", "avoided it because he was anxious": the reason
+                # for a reaction or for last week, not for the task
+                clause = _REASON_FOR_REACTION.sub(" ", clause)
             if any(p.search(clause) for p in patterns) and not _criterion_negated(clause):
                 return Finding(True, read.sentence.text)
     return Finding(False)

@@ -67,6 +67,18 @@ def _read_note(sentences: list[Sentence]) -> list[_Read]:
         stripped = read.lower.rstrip(" .")
         if heading and lx.NO.match(stripped):
             read.field = ("homework_set", stripped)  # "Homework -" then "N/A." on its own
+        previous = reads[-1] if reads else None
+        if (
+            previous is not None
+            and previous.field is not None
+            and previous.field[0] in _OTHER_TOPICS
+            and previous.sentence.text.rstrip().endswith(";")
+            and read.field is None
+        ):
+            # "Goals: speak up in seminars; go to one social event a month": the items after
+            # the ";" belong to the same field, and a goal is not a task.
+            read.field = previous.field
+            read.sets = False
         if cues.PLAN_HEADING.match(read.lower) and stripped.endswith((":", "-", "–")):
             heading = True
         elif not re.match(r"^\W*(?:\d+[.)]|[a-z][.)]|[-*•])", read.lower):
@@ -162,7 +174,11 @@ def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str
         return None
     if cues.TREATMENT_PLAN.search(clause):
         return None
-    if (cues.GOAL_STATEMENT.search(clause) or cues.CONTACT_ARRANGEMENT.search(clause)) and not task:
+    if (
+        cues.GOAL_STATEMENT.search(clause)
+        or cues.CONTACT_ARRANGEMENT.search(clause)
+        or cues.CARE_DECISION.search(clause)
+    ) and not task:
         return None
     if lx.APPOINTMENT.search(clause) and not (task or planned):
         return None
@@ -187,8 +203,21 @@ def _heading_with_plan(clause: str) -> bool:
     return match is not None and bool(clause[match.end() :].strip(" .;"))
 
 
+_REPORTED_THIS_WEEK = re.compile(
+    r"\b(?:had|hadn't|hadnt|had not|has not|hasn't|hasnt|did|didn't|didnt|did not|was|wasn't|were|"
+    r"managed|completed|tried|forgot|struggled)\b(?:\s+\w+){0,6}\s+this week\b"
+)
+_FUTURE = re.compile(
+    r"\b(?:will|'ll|to (?:try|do|keep|continue|practise|practice)|going to|agreed|next)\b"
+)
+
+
 def _sets_for_later(clause: str) -> bool:
-    return bool(lx.FOR_LATER.search(lx.PAST_REFERENCE.sub(" ", clause)))
+    unpast = lx.PAST_REFERENCE.sub(" ", clause)
+    if _REPORTED_THIS_WEEK.search(unpast) and not _FUTURE.search(unpast):
+        # "she had not managed any of the walks this week": a report, not a plan
+        unpast = _REPORTED_THIS_WEEK.sub(" ", unpast)
+    return bool(lx.FOR_LATER.search(unpast))
 
 
 def _concrete(clause: str) -> bool:

@@ -34,7 +34,10 @@ _TITLES = _words(
 dr mr mrs ms prof e.g eg i.e ie
 """
 )
-_BOUNDARY = re.compile(r"[.!?;]+(?=\s|$)|\n+|(?<=\s)[•·▪◦*]\s|(?<=\s)-\s(?=[A-Z])")
+# A full stop may be followed by the closing quote of reported speech: '... suffering." Goals:'
+_BOUNDARY = re.compile(
+    r"[.!?;]+['\"\u201d\u2019]?(?=\s|$)|\n+|(?<=\s)[•·▪◦*]\s|(?<=\s)-\s(?=[A-Z])"
+)
 _HEADER = re.compile(r"(?m)^\s*(?:[-*•]\s*)?(?:[SOAP]|[A-Z][A-Za-z /'&()-]{1,40})\s*[:\-–]\s")
 _WORD = re.compile(r"[a-z0-9]+(?:['/][a-z0-9]+)*")
 

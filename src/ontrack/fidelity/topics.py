@@ -29,6 +29,12 @@ def _topic(
     return Finding(False)
 
 
+_AGREED_ITEMS = re.compile(
+    r"\b(?:any|all|some|none|most|half|one|two|three|four|five|\d+) of (?:the|her|his|their) "
+    r"(?:walks?|calls?|steps?|exercises?|practices?|sessions? of \w+|trips?|activities|tasks?)\b"
+)
+
+
 def _is_review(read: _Read) -> bool:
     if "review" not in read.memo:
         read.memo["review"] = _reads_as_review(read)
@@ -55,7 +61,11 @@ def _reads_as_review(read: _Read) -> bool:
             continue
         if lx.REVIEW_STRONG.search(clause):
             return True
-        mentions = lx.TASK.search(clause) or lx.ABBREVIATED_TASK.search(read.sentence.text)
+        mentions = (
+            lx.TASK.search(clause)
+            or lx.ABBREVIATED_TASK.search(read.sentence.text)
+            or _AGREED_ITEMS.search(clause)  # "none of the walks": the walks agreed before
+        )
         if _sets_homework(clause, False) or not mentions or _REVIEW_ELSEWHERE.search(clause):
             continue
         if cues.REPORTED_PRACTICE.search(clause):
