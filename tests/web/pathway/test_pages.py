@@ -497,3 +497,30 @@ def test_discharge_letters_are_pdfs_once_ended(pathway: Pathway, today: dt.date)
         browser(pathway, "alice").get(f"/referrals/{cast.referral.pk}/letter-x.pdf").status_code
         == 404
     )
+
+
+@pytest.mark.parametrize("broken", [{"decision": ""}, {"assessed_on": "31/02/2026"}])
+def test_assess_form_refused_still_raises_a_typed_risk_answer(
+    pathway: Pathway, broken: dict[str, str]
+) -> None:
+    WaitingListEntry.unscoped.filter(pk=pathway.entry.pk).delete()
+    data = {**_assess_post(pathway, phq9="111111113"), **broken}
+    response = browser(pathway, "tess").post(
+        f"/referrals/{pathway.waiting_referral.pk}/assess/", data
+    )
+    assert response.status_code == 400
+    assert not Contact.unscoped.filter(referral=pathway.waiting_referral).exists()
+    alert = Alert.unscoped.get(kind=AlertKind.RISK)
+    assert (alert.severity, alert.risk_level) == ("urgent", 3)
+    assert "at the assessment on" in alert.reasons[0]
+
+
+def test_check_in_form_refused_still_raises_a_typed_risk_answer(pathway: Pathway) -> None:
+    response = browser(pathway, "tess").post(
+        f"/referrals/{pathway.waiting_referral.pk}/check-in/",
+        {"checked_on": "not a date", "phq9": "111111111"},
+    )
+    assert response.status_code == 400
+    alert = Alert.unscoped.get(kind=AlertKind.RISK)
+    assert (alert.severity, alert.risk_level) == ("high", 1)
+    assert "waiting-well check-in" in alert.reasons[0]

@@ -67,6 +67,23 @@ def quick_answers(code: str, text: str) -> list[Any] | None:
         raise forms.ValidationError(str(exc)) from exc
 
 
+def typed_questionnaires(data: Any) -> dict[str, list[Any]]:
+    """The PHQ-9 and GAD-7 answers typed on a pathway form (fields ``phq9``, ``gad7``), read
+    even when the form did not validate, so a risk answer on it is never lost."""
+    found: dict[str, list[Any]] = {}
+    for code, name in (("PHQ-9", "phq9"), ("GAD-7", "gad7")):
+        text = data.get(name) if hasattr(data, "get") else None
+        if not isinstance(text, str):
+            continue
+        try:
+            answers = quick_answers(code, text)
+        except forms.ValidationError:
+            continue
+        if answers:
+            found[code] = answers
+    return found
+
+
 def yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 

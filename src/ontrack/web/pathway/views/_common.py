@@ -63,7 +63,7 @@ def save_form(
             apply_action_errors(form, error, mapping)
         else:
             text = success(result) if callable(success) else success
-            if text.startswith("An urgent risk alert"):
+            if "risk alert was opened" in text:
                 messages.warning(request, text)
             else:
                 messages.success(request, text)

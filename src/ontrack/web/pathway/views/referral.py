@@ -18,7 +18,8 @@ from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.common.codes import EpisodeStatus, SignalStatus
 from ontrack.web.common.forms import apply_action_errors
 from ontrack.web.pathway import actions
-from ontrack.web.pathway.forms import TriageForm
+from ontrack.web.pathway.actions.assessment import assessment_where
+from ontrack.web.pathway.forms import TriageForm, typed_questionnaires
 from ontrack.web.pathway.models import (
     Circumstance,
     ContactAttempt,
@@ -36,6 +37,7 @@ from ontrack.web.pathway.views._common import referral_for
 from ontrack.web.records import permissions
 from ontrack.web.records.actions import ActionError
 from ontrack.web.records.actions.online import adsm_for
+from ontrack.web.records.actions.risk import alert_risk_answers
 from ontrack.web.records.models import Appointment, Assessment, Contact, Episode, Referral
 from ontrack.web.records.scoping import today
 from ontrack.web.records.views._common import viewer_of
@@ -196,6 +198,14 @@ def assess(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
                     request, f"Assessment recorded: {decision.get_decision_display()}."
                 )
                 return HttpResponseRedirect(reverse("referral_detail", args=[referral.pk]))
+        else:
+            # Not saved, but a risk answer typed on it reaches the client's risk alert.
+            alert_risk_answers(
+                referral=referral,
+                questionnaires=typed_questionnaires(request.POST),
+                where=assessment_where(form.cleaned_data.get("assessed_on")),
+                by=request.user,
+            )
         status = 400
     return render(
         request,

@@ -21,7 +21,13 @@ from ontrack.web.accounts.models import Staff
 from ontrack.web.audit.events import record_list_view
 from ontrack.web.common.codes import Step, Therapy
 from ontrack.web.pathway import actions
-from ontrack.web.pathway.forms import AllocateForm, CheckInForm, ContactAttemptForm
+from ontrack.web.pathway.actions.waiting import check_in_where
+from ontrack.web.pathway.forms import (
+    AllocateForm,
+    CheckInForm,
+    ContactAttemptForm,
+    typed_questionnaires,
+)
 from ontrack.web.pathway.models import WaitingCheckIn, WaitingListEntry
 from ontrack.web.pathway.permissions import can_allocate
 from ontrack.web.pathway.views._common import (
@@ -32,6 +38,11 @@ from ontrack.web.pathway.views._common import (
     service_of,
 )
 from ontrack.web.records import permissions
+from ontrack.web.records.actions.risk import (
+    alert_risk_answers,
+    open_risk_alert_of,
+    risk_alert_message,
+)
 from ontrack.web.records.models import Assessment
 from ontrack.web.records.scoping import today
 from ontrack.web.records.views._common import viewer_of
@@ -185,11 +196,13 @@ def _editable(request: AuthenticatedHttpRequest, referral_id: int, page: str) ->
     return referral
 
 
-RISK_MESSAGE = (
-    "An urgent risk alert was opened: a risk question was answered positively. "
-    "Review risk with the client today."
-)
 _QUICK = {"questionnaire:PHQ-9": "phq9", "questionnaire:GAD-7": "gad7"}
+
+
+def _check_in_message(item: WaitingCheckIn) -> str:
+    alert = open_risk_alert_of(item.referral.client_id)
+    risky = any(s.get("risk") for s in item.scores.values())
+    return risk_alert_message(alert) if risky and alert is not None else "Check-in recorded."
 
 
 @require_http_methods(["GET", "POST"])
@@ -211,22 +224,26 @@ def check_in(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespons
                 by=request.user,
             ),
             done=reverse("referral_detail", args=[referral.pk]),
-            success=lambda item: (
-                RISK_MESSAGE
-                if any(s.get("risk") for s in item.scores.values())
-                else "Check-in recorded."
-            ),
+            success=lambda item: _check_in_message(item),
             mapping=_QUICK,
         )
         if saved is not None:
             return saved
+        if not form.is_valid():
+            # Not saved, but a risk answer typed on it reaches the client's risk alert.
+            alert_risk_answers(
+                referral=referral,
+                questionnaires=typed_questionnaires(request.POST),
+                where=check_in_where(form.cleaned_data.get("checked_on")),
+                by=request.user,
+            )
     return form_page(
         request,
         referral,
         form,
         title="Waiting-well check-in",
         intro="How is the client while they wait? A positive answer to a risk question opens "
-        "an urgent risk alert, as at any session.",
+        "(or updates) the client's risk alert, as at any session.",
         button="Save the check-in",
     )
 
