@@ -9,10 +9,13 @@ episode, so writes can succeed as well as be refused). Marked ``fuzz`` to run it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from tests.conftest import examples
 from tests.web.api.conftest import Records, make_token
@@ -24,8 +27,19 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
 @pytest.fixture
-def bearer(cast: Cast, records: Records) -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_token(cast.mo, acting_as=cast.alice)}"}
+def bearer(cast: Cast, records: Records, settings: Any) -> Iterator[dict[str, str]]:
+    # Schemathesis tries bad credentials on purpose, many times: the limit on bad tokens
+    # per address (tested in test_tokens.py) would answer 429 instead of 401.
+    settings.ONTRACK_API_FAILURES_ALLOWED = 1_000_000
+    # The plain WSGI handler closes the database connection after each request (Django's
+    # test client does not): inside a test's transaction that would end the test's data.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield {"Authorization": f"Bearer {make_token(cast.mo, acting_as=cast.alice)}"}
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.mark.fuzz
