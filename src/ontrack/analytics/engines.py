@@ -260,8 +260,15 @@ def from_connection(con: Any, *, database: str | None = None) -> Engine:
     return out
 
 
-def spark_session(partitions: int = 4, *, small_data: bool = False) -> SparkSession:
-    """Return (creating if needed) a local PySpark session tuned for one machine.
+def spark_session(
+    partitions: int = 4, *, small_data: bool = False, master: str | None = None
+) -> SparkSession:
+    """Return (creating if needed) a PySpark session: local, or on the cluster ``master``.
+
+    ``master`` (or ``$ONTRACK_SPARK_MASTER``) is a Spark master URL such as
+    ``spark://host:7077``; the default is local mode on two cores. On a cluster each
+    executor asks for ``$ONTRACK_SPARK_EXECUTOR_MEMORY`` (default 1g), which must fit a
+    worker's memory.
 
     Few shuffle partitions: the default 200 makes small local jobs slow. UTC so that dates
     and timestamps never shift. ``small_data`` (the tests' few-row tables) turns off
@@ -274,7 +281,7 @@ def spark_session(partitions: int = 4, *, small_data: bool = False) -> SparkSess
     builder = cast(Any, SparkSession.builder)
     session = cast(
         "SparkSession",
-        builder.master(os.environ.get("ONTRACK_SPARK_MASTER", "local[2]"))
+        builder.master(master or os.environ.get("ONTRACK_SPARK_MASTER", "local[2]"))
         .appName("ontrack-analytics")
         .config("spark.sql.shuffle.partitions", str(partitions))
         .config("spark.sql.session.timeZone", "UTC")
@@ -283,6 +290,7 @@ def spark_session(partitions: int = 4, *, small_data: bool = False) -> SparkSess
         # Read when the JVM starts (the first session only); a national year needs more
         # than Spark's 1 GB default in local mode.
         .config("spark.driver.memory", os.environ.get("ONTRACK_SPARK_DRIVER_MEMORY", "4g"))
+        .config("spark.executor.memory", os.environ.get("ONTRACK_SPARK_EXECUTOR_MEMORY", "1g"))
         .getOrCreate(),
     )
     # getOrCreate returns an existing session unchanged; these two can change at run time.

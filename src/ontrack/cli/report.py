@@ -52,7 +52,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--engine",
         choices=("duckdb", "spark", "postgres"),
         default="duckdb",
-        help="query engine (default duckdb; spark runs PySpark in local mode)",
+        help="query engine (default duckdb; spark runs PySpark in local mode, or on the "
+        "cluster named by --spark-master)",
+    )
+    parser.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master for --engine spark, e.g. spark://host:7077 (default local mode, "
+        "or $ONTRACK_SPARK_MASTER)",
     )
     parser.add_argument("--from", dest="start", metavar="DATE", help="period start, YYYY-MM-DD")
     parser.add_argument("--to", dest="end", metavar="DATE", help="period end, YYYY-MM-DD")
@@ -82,6 +89,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
+def _spark(args: argparse.Namespace) -> Any:
+    """The Spark session on the cluster of --spark-master, or None (the engine's default)."""
+    if args.spark_master is None:
+        return None
+    if args.engine != "spark":
+        raise UsageError("--spark-master needs --engine spark")
+    url = args.spark_master
+    if not url.startswith(("spark://", "local", "yarn", "k8s://")):
+        raise UsageError(
+            f"--spark-master {url!r}: expected a Spark master URL such as spark://host:7077"
+        )
+    from ontrack.analytics import spark_session
+    from ontrack.extras import MissingExtraError
+
+    try:
+        return spark_session(master=url)
+    except MissingExtraError as error:
+        raise UsageError(str(error)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``ontrack report``."""
     from ontrack.analytics import Period, build_report, open_dataset
@@ -99,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
             args.memory_limit = check_memory_limit(args.memory_limit)
         except ValueError as error:
             raise UsageError(f"--memory-limit {error}") from None
+    spark = _spark(args)
     html_target = _check_target(args.html, "--html")
     csv_target = _check_target(args.csv, "--csv")
     try:
@@ -107,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         with open_dataset(
             args.dataset,
             args.engine,
+            spark=spark,
             postgres_url=args.postgres_url,
             memory_limit=args.memory_limit,
         ) as engine:

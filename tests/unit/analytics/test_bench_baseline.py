@@ -1,4 +1,5 @@
-"""The pandas baseline of bench/analytics.py computes the same measures as the Ibis code.
+"""The pandas and Polars baselines of bench/analytics.py compute the same measures as the
+Ibis code.
 
 A speed comparison is only fair if both sides count the same things: every count of every
 breakdown group and month of the baseline must equal the report's.
@@ -25,10 +26,11 @@ def _differences(where: str, ours: dict[str, Any], theirs: dict[str, int]) -> li
     ]
 
 
-def test_pandas_baseline_counts_what_the_report_counts(tmp_path, load_bench):
+@pytest.mark.parametrize("baseline", ["analytics_pandas_baseline", "analytics_polars_baseline"])
+def test_baseline_counts_what_the_report_counts(tmp_path, load_bench, baseline):
     write_dataset(simulate(referrals=600, seed=5), tmp_path, overwrite=True)
 
-    theirs = load_bench("analytics_pandas_baseline").run(tmp_path)
+    theirs = load_bench(baseline).run(tmp_path)
     with open_dataset(tmp_path) as engine:
         report = build_report(engine)
 
