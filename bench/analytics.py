@@ -13,6 +13,8 @@ Candidates:
   duckdb  the whole measure set in process: open, compute, shape, serialise the JSON
   cli     `ontrack report DATA --json` end to end (process start, imports, JSON to /dev/null)
   pandas  bench/analytics_pandas_baseline.py: the same measures in straightforward pandas
+  polars  bench/analytics_polars_baseline.py as its own process: the same counts in
+          idiomatic lazy Polars (scan_parquet, streaming engine), the strong analyst's version
   spark   `ontrack report DATA --engine spark --json` (PySpark local mode, 2 cores)
 """
 
@@ -129,6 +131,14 @@ def child_pandas(data: Path) -> dict[str, Any]:
     return {"seconds": seconds, "overall": result["overall"], "deciles": deciles}
 
 
+def _polars_record(result: dict[str, Any]) -> dict[str, Any]:
+    deciles = {
+        k: [v["finished_course"], v["recovered"]]
+        for k, v in result["breakdowns"]["imd_decile"].items()
+    }
+    return {"seconds": result["seconds"], "overall": result["overall"], "deciles": deciles}
+
+
 def _descendants(pid: int) -> list[int]:
     """Every process below ``pid`` (PySpark's JVM is a child of the Python process)."""
     children: dict[int, list[int]] = {}
@@ -235,7 +245,7 @@ def main() -> None:
         action="append",
         default=[],
         metavar="CANDIDATE",
-        help="leave out a candidate (floor, duckdb, cli, pandas, spark)",
+        help="leave out a candidate (floor, duckdb, cli, pandas, polars, spark)",
     )
     parser.add_argument("--json-out", type=Path, help="write every measurement here")
     parser.add_argument("--child", choices=["floor", "duckdb", "pandas"], help=argparse.SUPPRESS)
@@ -253,6 +263,12 @@ def main() -> None:
         "duckdb": [*me, "duckdb"],
         "cli": [ONTRACK, "report", str(args.data), "--json"],
         "pandas": [*me, "pandas"],
+        "polars": [
+            PYTHON,
+            str(ROOT / "bench" / "analytics_polars_baseline.py"),
+            str(args.data),
+            "--json",
+        ],
         "spark": [ONTRACK, "report", str(args.data), "--json", "--engine", "spark"],
     }
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in candidates}
@@ -265,6 +281,8 @@ def main() -> None:
             record: dict[str, Any] = {"wall": wall, "peak_gb": peak, "load": f"{before}→{_load()}"}
             if name in ("floor", "duckdb", "pandas"):
                 record.update(json.loads(out))
+            if name == "polars":
+                record.update(_polars_record(json.loads(out)))
             results[name].append(record)
             inner = f" in-process {record['seconds']:.2f} s" if "seconds" in record else ""
             print(
@@ -305,6 +323,12 @@ def main() -> None:
         print(f"pandas / duckdb (in-process): {ratio:.1f}x faster (target 10x)")
         diffs = _agree(results["duckdb"][0], results["pandas"][0])
         print("pandas and duckdb counts agree" if not diffs else f"DISAGREE: {diffs[:10]}")
+    if "cli" in summary and "polars" in summary:
+        ratio = summary["polars"]["wall_median"] / summary["cli"]["wall_median"]
+        print(f"polars / ontrack report (whole processes): {ratio:.2f}x (report faster if > 1)")
+    if results["duckdb"] and results["polars"]:
+        diffs = _agree(results["duckdb"][0], results["polars"][0])
+        print("polars and duckdb counts agree" if not diffs else f"DISAGREE: {diffs[:10]}")
     if args.json_out:
         args.json_out.write_text(json.dumps({"runs": results, "summary": summary}, default=str))
 
