@@ -12,6 +12,7 @@ counts (the key measures, every breakdown, the months and the therapists' case m
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -21,6 +22,12 @@ import polars as pl
 
 from ontrack.analytics.breakdowns import AGE_BANDS, ETHNIC_GROUPS
 from ontrack.analytics.derive import therapy_codes
+from ontrack.analytics.measures import (
+    NOT_SEEN,
+    SEEN_NOT_TREATED,
+    TREATED,
+    WAITING_BANDS,
+)
 from ontrack.analytics.thresholds import Thresholds
 
 ATTENDED = ["5", "6"]
@@ -69,6 +76,11 @@ def contact_facts(con: pl.LazyFrame) -> pl.LazyFrame:
         n_attended=pl.col("seen").sum(),
         n_treatment=treatment.sum(),
         first_treatment_date=pl.col("contact_date").filter(treatment).min(),
+        second_treatment_date=pl.col("contact_date")
+        .filter(treatment)
+        .sort()
+        .get(1, null_on_oob=True),
+        treatment_dates=pl.col("contact_date").filter(treatment),
         min_step=pl.col("step").filter(treatment).min(),
         max_step=pl.col("step").filter(treatment).max(),
         dna=(pl.col("attendance") == "3").sum(),
@@ -146,6 +158,8 @@ def referral_table(path: Path) -> pl.DataFrame:
             "ethnicity",
             "imd_decile",
             "problem_descriptor",
+            "source_of_referral",
+            "end_code",
         ],
     )
     intended = pl.col("problem_descriptor").replace_strict(
@@ -224,14 +238,46 @@ def referral_table(path: Path) -> pl.DataFrame:
         *[pl.col(c).fill_null(0) for c in fills],
         *[pl.col(c).fill_null(False) for c in ("early_goals", "offtrack_alert", "offtrack_acted")],
     )
+    d = d.with_columns(
+        adsm_expected=pl.col("intended") != th.default_anxiety, adsm_paired=pl.col("adsm_n") >= 2
+    )
     return d.collect(engine="streaming")
 
 
-def indicators(d: pl.DataFrame) -> pl.DataFrame:
+def as_at(path: Path) -> dt.date:
+    """The last date in the data: the day the snapshot measures are taken on."""
+    latest = [
+        scan(path, "referral", ["referral_date", "end_date"]).select(pl.all().max()),
+        scan(path, "contact", ["contact_date"]).select(pl.all().max()),
+    ]
+    days = [v for frame in pl.collect_all(latest) for v in frame.row(0) if v is not None]
+    return max(days)
+
+
+def indicators(d: pl.DataFrame, day: dt.date) -> pl.DataFrame:
     """One column per count: each referral's contribution (whole data set, no period)."""
     ended = pl.col("end_date").is_not_null()
     finished = ended & (pl.col("n_treatment") >= 2)
     wait = pl.col("wait_days")
+    accessed = pl.col("first_treatment_date").is_not_null()
+    ethnicity = pl.col("ethnicity")
+    white = ethnicity == "A"
+    minority = ethnicity.is_not_null() & (ethnicity != "A") & (ethnicity != "Z")
+    gap = (pl.col("second_treatment_date") - pl.col("first_treatment_date")).dt.total_days()
+    second = pl.col("second_treatment_date").is_not_null()
+    open_ = (pl.col("referral_date") <= day) & (
+        pl.col("end_date").is_null() | (pl.col("end_date") > day)
+    )
+    last = pl.col("treatment_dates").list.eval(pl.element().filter(pl.element() <= day)).list.max()
+    waiting = open_ & (
+        pl.col("first_treatment_date").is_null() | (pl.col("first_treatment_date") > day)
+    )
+    waited = (pl.lit(day) - pl.col("referral_date")).dt.total_days()
+    bands = {
+        f"waiting_{band}": waiting & (waited >= low) & (waited <= (high if high else 10**9))
+        for band, low, high in WAITING_BANDS
+    }
+    codes = pl.col("end_code")
 
     def flag(expr: pl.Expr) -> pl.Expr:
         return expr.fill_null(False).cast(pl.Int64)
@@ -262,6 +308,25 @@ def indicators(d: pl.DataFrame) -> pl.DataFrame:
         finished_with_early_goals=flag(finished & pl.col("early_goals")),
         homework_set=amount("homework_set"),
         homework_reviewed=amount("homework_reviewed"),
+        self_referrals=flag(pl.col("source_of_referral") == "B1"),
+        entered_treatment_waited_6_weeks=flag(accessed & (wait <= 42)),
+        entered_treatment_waited_18_weeks=flag(accessed & (wait <= 126)),
+        second_treatment=flag(second),
+        first_to_second_over_28_days=flag(second & (gap > 28)),
+        first_to_second_over_90_days=flag(second & (gap > 90)),
+        ended_seen_not_treated=flag(ended & codes.is_in(list(SEEN_NOT_TREATED))),
+        ended_treated=flag(ended & codes.is_in(list(TREATED))),
+        ended_not_seen=flag(ended & codes.is_in(list(NOT_SEEN))),
+        finished_adsm_expected=flag(finished & pl.col("adsm_expected")),
+        finished_adsm_paired=flag(finished & pl.col("adsm_expected") & pl.col("adsm_paired")),
+        ethnic_minority_recovered=flag(finished & minority & pl.col("recovered")),
+        ethnic_minority_recovery_denominator=flag(finished & minority & ~pl.col("not_caseness")),
+        white_british_recovered=flag(finished & white & pl.col("recovered")),
+        white_british_recovery_denominator=flag(finished & white & ~pl.col("not_caseness")),
+        open_referrals_treated=flag(open_ & last.is_not_null()),
+        open_referrals_no_contact_90_days=flag(open_ & ((pl.lit(day) - last).dt.total_days() > 90)),
+        waiting_list=flag(waiting),
+        **{name: flag(expr) for name, expr in bands.items()},
     )
 
 
@@ -317,7 +382,7 @@ def _as_dicts(table: pl.DataFrame, key: str) -> dict[str, dict[str, int]]:
 def run(path: Path) -> dict[str, Any]:
     """Compute the measure set; return overall counts and every breakdown's counts."""
     d = referral_table(path)
-    ind = indicators(d)
+    ind = indicators(d, as_at(path))
     out: dict[str, Any] = {"overall": {k: int(v) for k, v in ind.sum().row(0, named=True).items()}}
     both = pl.concat([d, ind.rename(lambda c: f"m_{c}")], how="horizontal")
     names = [f"m_{c}" for c in ind.columns]
