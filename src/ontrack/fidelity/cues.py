@@ -25,6 +25,8 @@ _NOT_TASK_VERB = (
     r"hold|remain|stay on|wait|go on the waiting|take with|manage|cope|discuss|talk|bring it up|focus|"
     r"explore|exploring|work on (?:this|it|these) (?:in|next)|prefer|rather|"
     r"try(?! (?:to )?[a-z])|give it a (?:go|try)|"
+    # life plans and pronouns after "is going to", not a task: "going to her sister's"
+    r"(?:go|be) (?:on holiday|away|abroad|on leave)|her|his|their|the|a|an|my|hospital|"
     # decisions about the course of care, not a task for the client
     r"discharge|close|end (?:therapy|treatment|sessions|contact)|pause|re-?refer|self[- ]?refer|"
     r"step (?:up|down)|transfer|continue (?:to )?(?:explore|exploring|look(?:ing)? at|talk(?:ing)? about))"

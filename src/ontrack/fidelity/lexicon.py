@@ -156,7 +156,7 @@ FUTURE_SETTING = re.compile(
     r"\b(?:will|shall|'ll|plan(?:s|ning)? to|intend(?:s|ing)? to|aim(?:s|ing)? to|hope(?:s)? to|"
     r"going to|may|might|could|would like to|to be|want(?:s)? to|to)\s+(?:\w+\s+){0,2}?"
     r"(?:set|introduce|introduced|give|assign|start|begin|look at|consider|discuss|discussed|explore|"
-    r"go through|think about|agree|plan|explain|teach|model|revisit|return to|develop|work on|"
+    r"go through|think about|agree|agreed|decided|decide|confirmed|plan|explain|teach|model|revisit|return to|develop|work on|"
     r"move (?:on )?to|move onto|try|cover|set up|bring in|share)\b[^.]*?"
     r"\b(?:next (?:session|time|week|appointment|appt|sess|call|meeting)|following session|"
     r"future session|later (?:session|on|in treatment)|in due course|at some point|"
