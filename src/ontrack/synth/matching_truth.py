@@ -42,8 +42,9 @@ OTHER_MODALITY: Final = -1  # another high-intensity therapy: no planted respons
 # intensity gains a few points of recovery, as in STRATCARE, not more).
 STEP_RESPONSE: Final = 0.45
 # SD of the CBT-minus-counselling response difference for depression, in log-odds of a
-# good course (ASSUMED; gives a mean absolute advantage near 2.3 PHQ-9 points).
-MODALITY_RESPONSE_SD: Final = 0.9
+# good course (ASSUMED; the mean absolute advantage measures 2.1 PHQ-9 points with
+# bench/matching_truth.py; Friedl et al. 2020 report 2.3).
+MODALITY_RESPONSE_SD: Final = 2.0
 MODALITY_PREDICTABLE: Final = 0.6  # share of that difference's variance known at assessment
 # Where a full course settles: the client's healthy level moves by this many of its SDs per
 # unit of planted shift (therapist effect plus modality response, log-odds units), so a
