@@ -269,3 +269,16 @@ def test_imported_tables_fail_whole_when_a_check_across_tables_fails(dataset, tm
     with pytest.raises(DatasetError, match="is not a referral_id in referral"):
         write_dataset(imported.tables, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow  # fits the early-warning models (about 10 s)
+def test_calibrate_runs_on_an_imported_history(tmp_path, capsys):
+    write_dataset(simulate(referrals=600, seed=3), tmp_path / "canonical")
+    export_v21(read_dataset(tmp_path / "canonical"), tmp_path / "extract")
+    assert main(["nhstt", "import", str(tmp_path / "extract"), "--out", str(tmp_path / "h")]) == 0
+
+    status = main(["calibrate", str(tmp_path / "h"), "--out", str(tmp_path / "model.npz")])
+
+    assert status == 0
+    assert (tmp_path / "model.npz").exists()
+    assert "models for GAD-7, PHQ-9" in capsys.readouterr().out
