@@ -252,8 +252,8 @@ CLASS_CHANGE: Final = {
 # Level a full recovery settles at, share of range (mean, SD; one z-score per client for
 # all measures). CALIBRATED to the end means of finished courses (reference §3.6).
 HEALTHY_LEVEL: Final = {
-    "depression": (0.18, 0.03),  # 0.20 and 0.245 before the course shapes (issue 16):
-    "anxiety": (0.23, 0.02),  # relapses and swings cost about 3 points of recovery
+    "depression": (0.19, 0.03),  # 0.20 and 0.245 before the course shapes (issue 16):
+    "anxiety": (0.22, 0.02),  # relapses and swings cost about 3 points of recovery
     "adsm": (0.14, 0.05),
     "wsas": (0.20, 0.06),
 }
@@ -277,8 +277,8 @@ EXPOSURE_PAUSE: Final = 2  # sessions of progress held back while the rise lasts
 EXPOSURE_SPIKE_DEPRESSION: Final = 0.5  # the PHQ-9 rises by this share of the anxiety rise
 # Relapse after improvement: a responder's gains reverse part-way through treatment. Tang &
 # DeRubeis (1999) saw about a third of sudden gains reversed; Lutz et al. (2013) describe
-# early responders who lose their gains. ASSUMED: 7% of responding courses of 6+ sessions.
-RELAPSE_RATE: Final = 0.07
+# early responders who lose their gains. ASSUMED: 5% of responding courses of 6+ sessions.
+RELAPSE_RATE: Final = 0.05
 RELAPSE_AT: Final = (0.45, 0.8)  # onset as a share of the planned course
 RELAPSE_DEPTH: Final = (0.6, 1.2)  # share of the progress so far that is lost (>1: worse)
 RELAPSE_RAMP: Final = 2.0  # sessions over which the gains are lost
