@@ -328,3 +328,25 @@ def test_referral_assessment_appointment_through_the_api(cast: Cast) -> None:
     assert cancelled.json()["attendance"] == "2"
     listed = api.get("/api/appointments?status=cancelled_client").json()
     assert [a["id"] for a in listed["items"]] == [booked.json()["id"]]
+
+
+def test_reads_of_client_records_are_in_the_audit_trail(cast: Cast, records: Records) -> None:
+    api = token_api(
+        cast.mo, acting_as=cast.alice, resources=["clients", "alerts", "questionnaires"]
+    )
+    api.get(f"/api/clients/{cast.client.pk}")
+    api.get("/api/alerts?status=open")
+    api.get(f"/fhir/Patient/{cast.client.person_id}")
+    api.get(f"/fhir/Observation?patient={cast.client.person_id}")
+    views = AuditEvent.objects.filter(kind="view", actor="alice").exclude(
+        target_type="api.apitoken"
+    )
+    assert [(e.action, e.client_id) for e in views if e.target_type != "list"] == [
+        ("api", cast.client.pk),
+        ("fhir", cast.client.pk),
+    ]
+    lists = [e for e in views if e.target_type == "list"]
+    assert [(e.action, e.target_id, e.clients_shown) for e in lists] == [
+        ("api", "/api/alerts?status=open", f",{cast.client.pk},"),
+        ("fhir", f"/fhir/Observation?patient={cast.client.person_id}", f",{cast.client.pk},"),
+    ]

@@ -40,6 +40,7 @@ from ontrack.measures.response import TOTAL_LINK_ID, slug
 from ontrack.web.api import tokens
 from ontrack.web.api.auth import SAFE_METHODS
 from ontrack.web.api.models import ApiToken
+from ontrack.web.audit.events import record_list_view, record_view
 from ontrack.web.common.actions import ActionError
 from ontrack.web.portal.actions import receive_fhir_response
 from ontrack.web.records.actions.online import current_referral_of
@@ -318,14 +319,27 @@ def _online() -> Any:
     return OnlineSubmission.objects.select_related("referral__client")
 
 
+def _client_id(item: QuestionnaireResponse | OnlineSubmission) -> int:
+    if isinstance(item, QuestionnaireResponse):
+        return int(item.contact.referral.client_id)
+    return int(item.referral.client_id)
+
+
+def _read(request: HttpRequest, rid: str) -> QuestionnaireResponse | OnlineSubmission:
+    """The stored questionnaire ``rid`` names, its reading logged as a view of the record."""
+    item = _find(rid)
+    record_view(by=request.user, page="fhir", target=item, client_id=_client_id(item))
+    return item
+
+
 @fhir_view("questionnaires")
 def questionnaire_response_read(request: HttpRequest, response_id: str) -> dict[str, Any]:
-    return _stored_response(_find(response_id))
+    return _stored_response(_read(request, response_id))
 
 
 @fhir_view("questionnaires")
 def observation_read(request: HttpRequest, observation_id: str) -> dict[str, Any]:
-    return _observation(_find(observation_id))
+    return _observation(_read(request, observation_id))
 
 
 def _search(request: HttpRequest, date_param: str) -> list[Any]:
@@ -354,7 +368,14 @@ def _search(request: HttpRequest, date_param: str) -> list[Any]:
         *online_qs.order_by("-submitted_at", "-pk")[:count],
     ]
     newest.sort(key=_when, reverse=True)
-    return newest[:count]
+    found = newest[:count]
+    record_list_view(
+        by=request.user,
+        page="fhir",
+        path=request.get_full_path(),
+        client_ids=[_client_id(item) for item in found],
+    )
+    return found
 
 
 def _when(item: QuestionnaireResponse | OnlineSubmission) -> dt.date:
@@ -460,6 +481,7 @@ def patient_read(request: HttpRequest, patient_id: str) -> dict[str, Any]:
     client = Client.objects.filter(person_id=patient_id[:64]).first()
     if client is None:
         raise FhirError(404, f"No Patient {patient_id[:64]!r} that you may see.", "not-found")
+    record_view(by=request.user, page="fhir", target=client, client_id=client.pk)
     return {
         "resourceType": "Patient",
         "id": client.person_id,

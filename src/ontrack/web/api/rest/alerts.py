@@ -53,12 +53,12 @@ def list_alerts(
             queryset = queryset.filter(**{name: value})
     if client_id is not None:
         queryset = queryset.filter(referral__client_id=client_id)
-    return paginate(queryset, page)
+    return paginate(request, queryset, page)
 
 
 @alerts.get("/{alert_id}", response=responses(AlertOut), summary="Read one alert")
 def read_alert(request: HttpRequest, alert_id: Id, response: HttpResponse) -> Alert:
-    alert = get_visible(_alerts(), alert_id)
+    alert = get_visible(request, _alerts(), alert_id)
     set_etag(response, alert)
     return alert
 
@@ -71,7 +71,7 @@ def read_alert(request: HttpRequest, alert_id: Id, response: HttpResponse) -> Al
 )
 def acknowledge(request: HttpRequest, alert_id: Id, response: HttpResponse) -> Alert:
     """Say you have read the alert and own it now (``If-Match``: the alert's version)."""
-    alert = get_visible(Alert.objects.select_related("referral__client"), alert_id)
+    alert = get_visible(request, Alert.objects.select_related("referral__client"), alert_id)
     done = actions.acknowledge_alert(
         alert=alert,
         expected_version=expected_version(request, alert),
@@ -91,7 +91,7 @@ def record_action(
     request: HttpRequest, alert_id: Id, body: AlertActionIn, response: HttpResponse
 ) -> Status[Any]:
     """Record an action (``If-Match``: the alert's version); it acknowledges the alert too."""
-    alert = get_visible(Alert.objects.select_related("referral__client"), alert_id)
+    alert = get_visible(request, Alert.objects.select_related("referral__client"), alert_id)
     action = actions.record_alert_action(
         alert=alert,
         expected_version=expected_version(request, alert),

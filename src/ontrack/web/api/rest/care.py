@@ -57,13 +57,13 @@ def list_clients(
         queryset = queryset.filter(created_at__date__gte=dates.since)
     if dates.until is not None:
         queryset = queryset.filter(created_at__date__lte=dates.until)
-    return paginate(queryset, page)
+    return paginate(request, queryset, page)
 
 
 @clients.get("/{client_id}", response=responses(ClientOut), summary="Read one client")
 def read_client(request: HttpRequest, client_id: Id, response: HttpResponse) -> Client:
     """One client; the ``ETag`` is the version to send back in ``If-Match`` when changing."""
-    client = get_visible(Client.objects.all(), client_id)
+    client = get_visible(request, Client.objects.all(), client_id)
     set_etag(response, client)
     return client
 
@@ -95,7 +95,7 @@ def update_client(
     request: HttpRequest, client_id: Id, body: ClientDetails, response: HttpResponse
 ) -> Client:
     """Change the details given (``If-Match`` required; a stale version gets 409)."""
-    client = get_visible(Client.objects.all(), client_id)
+    client = get_visible(request, Client.objects.all(), client_id)
     updated = actions.update_client(
         client=client,
         expected_version=expected_version(request, client),
@@ -123,19 +123,19 @@ def list_referrals(
         queryset = queryset.filter(end_date__isnull=status == "open")
     if client_id is not None:
         queryset = queryset.filter(client_id=client_id)
-    return paginate(queryset, page)
+    return paginate(request, queryset, page)
 
 
 @referrals.get("/{referral_id}", response=responses(ReferralOut), summary="Read one referral")
 def read_referral(request: HttpRequest, referral_id: Id, response: HttpResponse) -> Referral:
-    referral = get_visible(Referral.objects.all(), referral_id)
+    referral = get_visible(request, Referral.objects.all(), referral_id)
     set_etag(response, referral)
     return referral
 
 
 @referrals.post("", response=responses(ReferralOut, 201, write=True), summary="Add a referral")
 def create_referral(request: HttpRequest, body: ReferralIn, response: HttpResponse) -> Status[Any]:
-    client = get_visible(Client.objects.all(), body.client_id)
+    client = get_visible(request, Client.objects.all(), body.client_id)
     referral = actions.create_referral(
         client=client,
         referral_date=body.referral_date,
@@ -161,7 +161,7 @@ def list_assessments(
     queryset = in_range(Assessment.objects.order_by("assessed_on", "pk"), "assessed_on", dates)
     if referral_id is not None:
         queryset = queryset.filter(referral_id=referral_id)
-    return paginate(queryset, page)
+    return paginate(request, queryset, page)
 
 
 @referrals.post(
@@ -173,7 +173,7 @@ def list_assessments(
 )
 def record_assessment(request: HttpRequest, referral_id: Id, body: AssessmentIn) -> Status[Any]:
     """Record the assessment (``If-Match``: the referral's version)."""
-    referral = get_visible(Referral.objects.select_related("client"), referral_id)
+    referral = get_visible(request, Referral.objects.select_related("client"), referral_id)
     assessment = actions.record_assessment(
         referral=referral,
         expected_version=expected_version(request, referral),
@@ -207,13 +207,13 @@ def list_episodes(
         queryset = queryset.filter(signal=signal)
     if therapist_id is not None:
         queryset = queryset.filter(therapist_id=therapist_id)
-    return paginate(queryset, page)
+    return paginate(request, queryset, page)
 
 
 @episodes.get("/{episode_id}", response=responses(EpisodeOut), summary="Read one episode")
 def read_episode(request: HttpRequest, episode_id: Id, response: HttpResponse) -> Episode:
     """One episode; its ``ETag`` is what recording a session sends in ``If-Match``."""
-    episode = get_visible(_episodes(), episode_id)
+    episode = get_visible(request, _episodes(), episode_id)
     set_etag(response, episode)
     return episode
 
@@ -236,7 +236,7 @@ def list_signals(
     queryset = Episode.objects.filter(status="open").order_by("pk")
     if signal is not None:
         queryset = queryset.filter(signal=signal)
-    found = paginate(queryset, page)
+    found = paginate(request, queryset, page)
     found["items"] = [signal_of(e) for e in found["items"]]
     return found
 
@@ -249,4 +249,4 @@ def list_signals(
 )
 def read_signal(request: HttpRequest, episode_id: Id) -> dict[str, Any]:
     """The episode's signal after its latest evaluation, with its reasons in plain words."""
-    return signal_of(get_visible(Episode.objects.all(), episode_id))
+    return signal_of(get_visible(request, Episode.objects.all(), episode_id))

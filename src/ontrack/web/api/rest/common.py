@@ -16,6 +16,7 @@ from ninja import Field, Query, Schema
 from ninja.errors import HttpError
 from pydantic import AfterValidator, BeforeValidator, create_model
 
+from ontrack.web.audit.events import record_list_view, record_view
 from ontrack.web.common.actions import ActionError, ConcurrencyError
 
 MAX_ID = 2**53 - 1  # JSON numbers are exact up to here; every id fits
@@ -109,13 +110,21 @@ def page_of(item: type[Schema]) -> type[Schema]:
     )
 
 
-def paginate(queryset: models.QuerySet[Any], page: PageParams) -> dict[str, Any]:
-    return {
-        "count": queryset.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": list(queryset[page.offset : page.offset + page.limit]),
-    }
+def paginate(
+    request: HttpRequest, queryset: models.QuerySet[Any], page: PageParams
+) -> dict[str, Any]:
+    """One page of ``queryset``; the clients it shows are logged as a list view."""
+    items = list(queryset[page.offset : page.offset + page.limit])
+    path: str | None = getattr(queryset.model, "client_path", None)
+    if path is not None:
+        shown = queryset.model.unscoped.filter(pk__in=[i.pk for i in items])
+        record_list_view(
+            by=request.user,
+            page="api",
+            path=request.get_full_path(),
+            client_ids=shown.values_list(path or "pk", flat=True),
+        )
+    return {"count": queryset.count(), "limit": page.limit, "offset": page.offset, "items": items}
 
 
 def in_range(queryset: models.QuerySet[M], field: str, dates: DateRange) -> models.QuerySet[M]:
@@ -126,11 +135,17 @@ def in_range(queryset: models.QuerySet[M], field: str, dates: DateRange) -> mode
     return queryset
 
 
-def get_visible(queryset: models.QuerySet[M], pk: int) -> M:
-    """The record if the caller may see it; otherwise it does not exist (404)."""
+def get_visible(request: HttpRequest, queryset: models.QuerySet[M], pk: int) -> M:
+    """The record if the caller may see it (otherwise it does not exist: 404); a read of a
+    client's record is logged as a view of it (a write is audited by its action)."""
     found = queryset.filter(pk=pk).first()
     if found is None:
         raise Http404(f"No {queryset.model._meta.verbose_name} {pk} that you may see.")
+    path: str | None = getattr(queryset.model, "client_path", None)
+    if path is not None and request.method == "GET":
+        model: Any = queryset.model
+        client_id = model.unscoped.filter(pk=pk).values_list(path or "pk", flat=True)
+        record_view(by=request.user, page="api", target=found, client_id=client_id.first())
     return found
 
 

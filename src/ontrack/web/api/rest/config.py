@@ -37,13 +37,15 @@ def list_staff(
     queryset = Staff.objects.select_related("user").filter(service_id=viewer.service_id or 0)
     if role is not None:
         queryset = queryset.filter(role=role)
-    return paginate(queryset.order_by("pk"), page)
+    return paginate(request, queryset.order_by("pk"), page)
 
 
 @teams.get("", response=responses(page_of(TeamOut)), summary="List your service's teams")
 def list_teams(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     viewer = _staff_viewer(request)
-    return paginate(Team.objects.filter(service_id=viewer.service_id or 0).order_by("pk"), page)
+    return paginate(
+        request, Team.objects.filter(service_id=viewer.service_id or 0).order_by("pk"), page
+    )
 
 
 @measures.get("", response=responses(list[MeasureOut]), summary="List measure definitions")

@@ -39,19 +39,19 @@ def list_goals(
         queryset = queryset.filter(referral_id=referral_id)
     if status is not None:
         queryset = queryset.filter(status=status)
-    return paginate(queryset, page)
+    return paginate(request, queryset, page)
 
 
 @goals.get("/{goal_id}", response=responses(GoalOut), summary="Read one goal")
 def read_goal(request: HttpRequest, goal_id: Id, response: HttpResponse) -> Goal:
-    goal = get_visible(Goal.objects.all(), goal_id)
+    goal = get_visible(request, Goal.objects.all(), goal_id)
     set_etag(response, goal)
     return goal
 
 
 @goals.post("", response=responses(GoalOut, 201, write=True), summary="Agree a goal")
 def agree_goal(request: HttpRequest, body: GoalIn, response: HttpResponse) -> Status[Any]:
-    referral = get_visible(Referral.objects.select_related("client"), body.referral_id)
+    referral = get_visible(request, Referral.objects.select_related("client"), body.referral_id)
     goal = actions.agree_goal(
         referral=referral,
         description=body.description,
@@ -72,7 +72,7 @@ def update_goal(
     request: HttpRequest, goal_id: Id, body: GoalChange, response: HttpResponse
 ) -> Goal:
     """Mark a goal achieved or dropped, or reword it (``If-Match``: the goal's version)."""
-    goal = get_visible(Goal.objects.select_related("referral__client"), goal_id)
+    goal = get_visible(request, Goal.objects.select_related("referral__client"), goal_id)
     updated = actions.update_goal(
         goal=goal,
         expected_version=expected_version(request, goal),
@@ -96,11 +96,11 @@ def list_homework(
         queryset = queryset.filter(referral_id=referral_id)
     if reviewed is not None:
         queryset = queryset.filter(reviewed_contact__isnull=not reviewed)
-    return paginate(queryset, page)
+    return paginate(request, queryset, page)
 
 
 @homework.get("/{homework_id}", response=responses(HomeworkOut), summary="Read one task")
 def read_homework(request: HttpRequest, homework_id: Id, response: HttpResponse) -> Homework:
-    item = get_visible(Homework.objects.all(), homework_id)
+    item = get_visible(request, Homework.objects.all(), homework_id)
     set_etag(response, item)
     return item

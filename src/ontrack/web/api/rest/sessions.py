@@ -66,12 +66,12 @@ def list_contacts(
         queryset = queryset.filter(episode_id=episode_id)
     if attendance is not None:
         queryset = queryset.filter(attendance=attendance)
-    return paginate(queryset, page)
+    return paginate(request, queryset, page)
 
 
 @contacts.get("/{contact_id}", response=responses(ContactOut), summary="Read one contact")
 def read_contact(request: HttpRequest, contact_id: Id, response: HttpResponse) -> Contact:
-    contact = get_visible(Contact.objects.all(), contact_id)
+    contact = get_visible(request, Contact.objects.all(), contact_id)
     set_etag(response, contact)
     return contact
 
@@ -94,7 +94,7 @@ def record_session(
     evaluated in the same transaction and returned.
     """
     episode = get_visible(
-        Episode.objects.select_related("referral__client", "therapist"), episode_id
+        request, Episode.objects.select_related("referral__client", "therapist"), episode_id
     )
     contact = actions.record_session(
         episode=episode,
@@ -153,7 +153,7 @@ def list_questionnaires(
         queryset = queryset.filter(contact__referral__client_id=client_id)
     if risk is not None:
         queryset = queryset.filter(risk=risk)
-    return paginate(queryset, page)
+    return paginate(request, queryset, page)
 
 
 @questionnaires.get(
@@ -161,7 +161,7 @@ def list_questionnaires(
 )
 def read_questionnaire(request: HttpRequest, response_id: Id) -> QuestionnaireResponse:
     return get_visible(
-        QuestionnaireResponse.objects.select_related("contact__referral"), response_id
+        request, QuestionnaireResponse.objects.select_related("contact__referral"), response_id
     )
 
 
@@ -186,7 +186,7 @@ def list_appointments(
         queryset = queryset.filter(staff_id=staff_id)
     if referral_id is not None:
         queryset = queryset.filter(referral_id=referral_id)
-    return paginate(queryset, page)
+    return paginate(request, queryset, page)
 
 
 @appointments.get(
@@ -195,7 +195,7 @@ def list_appointments(
 def read_appointment(
     request: HttpRequest, appointment_id: Id, response: HttpResponse
 ) -> Appointment:
-    appointment = get_visible(Appointment.objects.all(), appointment_id)
+    appointment = get_visible(request, Appointment.objects.all(), appointment_id)
     set_etag(response, appointment)
     return appointment
 
@@ -206,8 +206,10 @@ def read_appointment(
 def book_appointment(
     request: HttpRequest, body: AppointmentIn, response: HttpResponse
 ) -> Status[Any]:
-    referral = get_visible(Referral.objects.select_related("client"), body.referral_id)
-    staff = get_visible(Staff.objects.filter(service_id=referral.client.service_id), body.staff_id)
+    referral = get_visible(request, Referral.objects.select_related("client"), body.referral_id)
+    staff = get_visible(
+        request, Staff.objects.filter(service_id=referral.client.service_id), body.staff_id
+    )
     starts_at = body.starts_at
     if timezone.is_naive(starts_at):  # a time without an offset is the service's local time
         starts_at = timezone.make_aware(starts_at)
@@ -235,7 +237,7 @@ def record_outcome(
 ) -> Status[Any]:
     """Cancelled (by the client or the service), did not attend, or late and not seen."""
     appointment = get_visible(
-        Appointment.objects.select_related("referral__client"), appointment_id
+        request, Appointment.objects.select_related("referral__client"), appointment_id
     )
     contact = actions.record_appointment_outcome(
         appointment=appointment,
