@@ -73,6 +73,69 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "of the usual (default 2, as in STRATCARE)",
     )
     validate.set_defaults(handler=_match_validate)
+    register_advise(subparsers)
+
+
+ADVISE_EPILOG = """\
+examples:
+  ontrack advise data/ --referral R01234          where to start, which modality, who
+  ontrack advise data/ --referral R01234 --json
+
+The advice is fitted on the dataset's closed cases (on simulated data it says so). It can
+only add care: it never starts anyone lower than stepped care would. Method:
+docs/matching.md.
+"""
+
+
+def register_advise(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``advise``."""
+    advise = subparsers.add_parser(
+        "advise",
+        help="step, modality and therapist advice for one referral, with reasons",
+        description="Where to start, which modality, and which therapists, for one referral.",
+        epilog=ADVISE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    advise.add_argument("dataset", metavar="DATASET", help="dataset directory")
+    advise.add_argument("--referral", required=True, metavar="ID", help="the referral")
+    advise.add_argument("--top", type=int, default=5, help="therapists to list (default 5)")
+    advise.add_argument("--json", action="store_true", help="print the advice as JSON")
+    advise.set_defaults(handler=_advise)
+
+
+def _advise(args: argparse.Namespace) -> int:
+    from ontrack.matching.advice import advise_for
+    from ontrack.matching.cases import DatasetError
+
+    if args.top < 1:
+        raise UsageError(f"--top must be at least 1, got {args.top}")
+    tables = _read(args.dataset)
+    try:
+        advice = advise_for(tables, args.referral, top=args.top)
+    except DatasetError as error:
+        raise UsageError(f"{args.dataset}: {error}") from None
+    except KeyError:
+        raise UsageError(f"no referral {args.referral!r} in {args.dataset}") from None
+    if args.json:
+        json.dump(advice, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{args.referral} ({advice['domain_label']}), advice fitted on {advice['fitted_on']}")
+    print(f"Start at step {advice['step']['step']}:")
+    for reason in advice["step"]["reasons"]:
+        print(f"  - {reason}")
+    if advice["modality"] is not None:
+        applies = advice["modality"]["applies"]
+        when = "" if applies == "now" else f" ({applies})"
+        print(f"Modality{when}: {advice['modality']['label']}")
+        for reason in advice["modality"]["reasons"]:
+            print(f"  - {reason}")
+    print("Therapists who could take them, best first:")
+    for row in advice["therapists"]:
+        print(f"  {row['rank']}. {row['therapist_id']} ({row['role']})")
+        for reason in row["reasons"]:
+            print(f"     - {reason}")
+    return 0
 
 
 def _read(path: str) -> dict[str, Any]:

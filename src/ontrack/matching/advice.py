@@ -22,17 +22,18 @@ difference within its uncertainty is said to be so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 from sklearn.linear_model import LogisticRegression
 
-from ontrack.matching.cases import measure_column
-from ontrack.matching.domains import DOMAIN_LABEL, DOMAIN_MEASURE, DOMAINS
+from ontrack.matching.cases import load_cases, measure_column
+from ontrack.matching.domains import DOMAIN_LABEL, DOMAIN_MEASURE, DOMAINS, FUNCTIONING_CASENESS
 from ontrack.measures import get_measure
 
 STEPPED_CARE_HI: Final = frozenset({"ptsd", "social_anxiety"})  # NICE: start at step 3
@@ -43,6 +44,7 @@ MODALITY_LABEL: Final = {
     "counselling": "counselling for depression",
 }
 HI_MODALITIES: Final = ("cbt", "counselling")
+ROLE_MODALITY: Final = {"pwp": "li", "hi": "cbt", "counsellor": "counselling"}
 Z95: Final = 1.959963984540054
 FEATURE_NAMES: Final = (
     "PHQ-9",
@@ -292,11 +294,93 @@ def advise_modality(
     return ModalityAdvice(modality=best, advantage=value, se=error, reasons=(words,))
 
 
+def advise_for(tables: Mapping[str, pa.Table], referral_id: str, top: int = 5) -> dict[str, Any]:
+    """Step, modality and therapist advice for one referral of a canonical dataset, fitted
+    on the dataset's other closed cases. Raises KeyError for an unknown referral."""
+    from ontrack.matching.rank import benefit_reasons, domain_weights, score_candidates
+    from ontrack.matching.reportcards import effect_matrix, report_cards
+
+    cases = load_cases(tables)
+    rows = np.flatnonzero(cases["referral_id"].to_numpy() == referral_id)
+    if not len(rows):
+        raise KeyError(referral_id)
+    row = int(rows[0])
+    history = cases.drop(index=cases.index[row])
+    simulated = "truth" in tables
+    source = "simulated data" if simulated else "this service's closed cases"
+    advisor = fit_advisor(history, source=source)
+    case = cases.iloc[[row]]
+    x = features(case)[0]
+    domain = str(case["domain"].iloc[0])
+    therapist = tables["therapist"]
+    ids = np.asarray(therapist.column("therapist_id").to_pylist(), dtype=object)
+    service = np.asarray(therapist.column("service_id").to_pylist(), dtype=object)
+    role = np.asarray(therapist.column("role").to_pylist(), dtype=object)
+    own = service == case["service_id"].iloc[0]
+    offered = sorted({ROLE_MODALITY[str(r)] for r in role[own] if str(r) in ROLE_MODALITY})
+    step = advise_step(advisor, domain, x)
+    modality = advise_modality(advisor, domain, x, offered)
+    wanted_roles = {"pwp"} if step.step == 2 else {"hi", "counsellor"}
+    if modality is not None and step.step == 3:
+        wanted_roles = {"hi"} if modality.modality == "cbt" else {"counsellor"}
+    pool = np.flatnonzero(own & np.isin(role, list(wanted_roles)))
+    cards = report_cards(history, ids)
+    effects, _ = effect_matrix(cards, ids)
+    wsas = float(pd.to_numeric(case["wsas_first"], errors="coerce").iloc[0])
+    weights = domain_weights(domain, bool(wsas >= FUNCTIONING_CASENESS))
+    scored = score_candidates(
+        effects[pool], weights, np.ones(len(pool), bool), np.zeros(len(pool)),
+        np.zeros(len(pool)), np.zeros(len(pool)),
+    )  # fmt: skip
+    by_therapist: dict[str, dict[str, tuple[float, float, int, str]]] = {}
+    for card in cards:
+        by_therapist.setdefault(card.therapist_id, {})[card.domain] = (
+            card.effect, card.effect_points, card.cases, card.label,
+        )  # fmt: skip
+    listed = []
+    for rank, index in enumerate(scored.order[:top].tolist(), 1):
+        t = int(pool[index])
+        listed.append(
+            {
+                "rank": rank,
+                "therapist_id": str(ids[t]),
+                "role": str(role[t]),
+                "benefit": round(float(scored.benefit[index]), 4),
+                "reasons": benefit_reasons(by_therapist.get(str(ids[t]), {}), weights),
+            }
+        )
+    return {
+        "referral_id": referral_id,
+        "domain": domain,
+        "domain_label": DOMAIN_LABEL[domain],
+        "fitted_on": f"{advisor.fitted_on} closed cases of {source}",
+        "step": {
+            "step": step.step,
+            "stepped_care_step": step.stepped_care_step,
+            "poor_prognosis": round(step.poor_prognosis, 4),
+            "reasons": list(step.reasons),
+        },
+        "modality": None
+        if modality is None
+        else {
+            "modality": modality.modality,
+            "label": MODALITY_LABEL[modality.modality],
+            "applies": "now" if step.step == 3 else "if they step up to high intensity",
+            "advantage_points": round(modality.advantage, 2),
+            "se": round(modality.se, 2),
+            "reasons": list(modality.reasons),
+        },
+        "therapists": listed,
+        "note": "caseload room, waits and preferences are checked on the allocation page",
+    }
+
+
 __all__ = [
     "FEATURE_NAMES",
     "Advisor",
     "ModalityAdvice",
     "StepAdvice",
+    "advise_for",
     "advise_modality",
     "advise_step",
     "features",

@@ -52,3 +52,18 @@ def test_bad_input_is_one_line_and_exit_2(dataset, capsys, argv):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "error" in err
+
+
+def test_advise_one_referral(dataset, capsys):
+    assert main(["advise", str(dataset), "--referral", "R0010", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["step"]["step"] >= data["step"]["stepped_care_step"]
+    assert data["step"]["reasons"]
+    assert "simulated data" in data["fitted_on"]
+    assert 1 <= len(data["therapists"]) <= 5
+    assert [t["rank"] for t in data["therapists"]] == list(range(1, len(data["therapists"]) + 1))
+
+
+def test_advise_unknown_referral_is_one_line_and_exit_2(dataset, capsys):
+    assert main(["advise", str(dataset), "--referral", "R9999"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
