@@ -189,3 +189,14 @@ def test_bad_tokens_from_one_address_are_limited(cast: Cast, settings: object) -
     api = Api(Browser(), "otk_guess")
     assert [api.get("/api/clients").status_code for _ in range(3)] == [401, 401, 429]
     assert api.get("/fhir/Observation").status_code == 429
+
+
+def test_me_says_who_the_request_acts_as(cast: Cast) -> None:
+    api = token_api(cast.mo, acting_as=cast.alice, scopes=["read"], resources=["clients"])
+    me = api.get("/api/me").json()
+    assert (me["username"], me["kind"], me["via"], me["scopes"]) == (
+        "alice", "therapist", "token", ["read"],
+    )  # fmt: skip
+    session = browser_as(cast, "cara").get("/api/me").json()
+    assert (session["username"], session["kind"], session["via"]) == ("cara", "client", "session")
+    assert Browser().get("/api/me").status_code == 401

@@ -87,7 +87,9 @@ class TokenAuth(HttpBearer):
 class SessionAuth(APIKeyCookie):
     """The signed-in session (the web app's own use); writes need the CSRF token."""
 
-    param_name = "sessionid"
+    def __init__(self) -> None:
+        self.param_name = settings.SESSION_COOKIE_NAME
+        super().__init__()
 
     def __call__(self, request: HttpRequest) -> Any:
         if "Authorization" in request.headers:

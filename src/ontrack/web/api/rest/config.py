@@ -10,6 +10,7 @@ from ninja import Query, Router
 from ontrack.measures import all_measures
 from ontrack.measures.response import slug
 from ontrack.web.accounts.models import Staff, Team
+from ontrack.web.api import tokens
 from ontrack.web.api.auth import SessionAuth, TokenAuth, auth_for
 from ontrack.web.api.models import ApiToken
 from ontrack.web.api.rest.common import PageParams, page_of, paginate, responses
@@ -79,6 +80,8 @@ class _AnyResource(TokenAuth):
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         found: ApiToken | None = getattr(request, "api_token", None)
+        if found is not None:
+            tokens.record_use(found, str(request.method), request.path)
         return found
 
 
