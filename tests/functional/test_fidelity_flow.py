@@ -38,7 +38,7 @@ def test_supervisor_opens_a_course_audit_and_a_therapists_rates(
 
     sign_in(page, base, "sue")
     page.goto(f"{base}/clients/{ben.client_id}/")
-    page.get_by_role("link", name="Audit", exact=True).click()
+    page.get_by_role("link", name="Care audit", exact=True).click()
     expect(page.get_by_role("heading", name="Was the treatment delivered?")).to_be_visible()
     row = page.locator("#criterion-homework_set")
     expect(row).to_be_visible()

@@ -7,8 +7,8 @@ from django.urls import path
 from ontrack.web.fidelity import views
 
 urlpatterns = [
-    path("clients/<int:client_id>/audit/", views.course_audit, name="course_audit"),
-    path("clients/<int:client_id>/audit.pdf", views.course_audit_pdf, name="course_audit_pdf"),
+    path("clients/<int:client_id>/fidelity/", views.course_audit, name="course_audit"),
+    path("clients/<int:client_id>/fidelity.pdf", views.course_audit_pdf, name="course_audit_pdf"),
     path("fidelity/", views.development, name="fidelity_development"),
     path(
         "fidelity/therapists/<int:staff_id>/",

@@ -79,7 +79,7 @@ def course_audit(request: AuthenticatedHttpRequest, client_id: int) -> HttpRespo
         .first(),
         "report": report,
         "staff_view": True,
-        "tab": "audit",
+        "tab": "fidelity",
     }
     return render(request, "fidelity/course_audit.html", context)
 
