@@ -132,6 +132,8 @@ CLIENT_REACTION = re.compile(
     r"\b(?:she|he|they|client|patient|pt|(?!i\b)[a-z]) (?:(?:was|is|were|are|seemed|seems|felt|feels|looked) )?(?:very |quite |really |a bit |fairly )?"
     r"(?:keen|happy|motivated|willing|agreeable|enthusiastic|reluctant|hesitant|nervous|apprehensive|unsure|confident|daunted|sceptical|skeptical|ambivalent)\b|"
     r"\b(?:felt|feels|feeling|seemed|seems) (?:able|ready|confident|comfortable|capable|up to)\b|"
+    r"\b(?:ok|okay|fine|happy|comfortable|content) (?:w/|with) (?:this|that|it|the (?:plan|task|idea|homework))\b|"
+    r"^\W*(?:client'?s? |pt'?s? )?(?:reaction|response|feedback)\s*[:\-–]\s*\w|"
     r"\b(?:dreading|daunted by|not looking forward to)\b|"
     r"\b(?:worried|worries|worry|thinks?|thought|fears?|feared|concerned) (?:that )?(?:she|he|they|it|this|the \w+(?: \w+)?) (?:wont|won't|will|would|might|may|can't|cant|couldn't|could) \w+|"
     r"\bwhat (?:she|he|they) (?:might|could|would|will) do if\b|\bwhat if\b|"

@@ -364,7 +364,7 @@ WRITTEN = _any(
     r"\bgiven (?:a |the |her |him |them )?(?:form|template|card|booklet|workbook|pack|diary|record|blank)",
     r"\bgave (?:her |him |them |pt |the client )?(?:a |the |an )?(?:copy|(?:\w+ )?(?:form|template|card|booklet|workbook|worksheet|pack|blank))\b",
     r"\bvia (?:the )?(?:portal|app|email|e-mail|post)\b",
-    r"\b(?:on|in|via|using|through) (?:the |her |his |their )?(?:\w+ )?app\b",
+    r"\b(?:on|in|into|via|using|through) (?:the |her |his |their )?(?:\w+ )?app\b",
     r"\b(?:typed|took (?:the |a |it |them )?(?:\w+ )?(?:home|away))\b",
     r"\bsecure email\b|\bshared on (?:the )?screen\b",
     r"\bnoted (?:it |this |the task |them )?(?:in|on|down)\b",

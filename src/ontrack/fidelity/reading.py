@@ -187,7 +187,8 @@ def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str
         return None
     if lx.IN_SESSION.search(clause) and not _sets_for_later(clause):
         return None
-    same = cues.SAME_TASK.search(clause)  # "same hw as last time" sets last time's task again
+    # "same hw as last time", "Continue BA plan as agreed last time": last time's task set again
+    same = cues.SAME_TASK.search(clause) or (task and _CONTINUE_HEAD.match(clause))
     if (_is_review_clause(clause) or cues.REPORTED_PRACTICE.search(clause)) and not (
         same or _sets_for_later(clause)
     ):
@@ -196,6 +197,11 @@ def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str
         # A vague exhortation counts only when framed as homework ("Homework: keep trying").
         return "vague" if lx.HOMEWORK_FRAME.search(clause) else None
     return "task" if (task or action) else "vague"
+
+
+_CONTINUE_HEAD = re.compile(
+    r"^\W*(?:cont|continue|carry on|keep (?:up|going with|on with|doing|using))\b"
+)
 
 
 def _heading_with_plan(clause: str) -> bool:

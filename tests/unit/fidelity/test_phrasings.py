@@ -517,6 +517,33 @@ CASES = [
     ("Continue with sleep restriction - bed 12-6.", "homework_set", True),
     ("She will practise the relaxation recording each evening.", "homework_set", True),
     ("Homework set: module 3 on SilverCloud.", "homework_set", True),
+    (
+        "Agreed she will walk for 20 minutes on Mon, Wed and Fri. pt ok w/ this.",
+        "obstacles_and_coping",
+        True,
+    ),
+    (
+        "Agreed she will walk for 20 minutes on Mon, Wed and Fri. She was fine with that.",
+        "obstacles_and_coping",
+        True,
+    ),
+    (
+        "Agreed she will walk for 20 minutes on Mon, Wed and Fri. Reaction: nervous but I'll do it.",
+        "obstacles_and_coping",
+        True,
+    ),
+    (
+        "Agreed she will walk for 20 minutes on Mon, Wed and Fri. She typed the plan into her notes app.",
+        "written",
+        True,
+    ),
+    ("Continue BA plan as agreed last time.", "homework_set", True),
+    ("continued the diary as agreed last week and found it useful.", "homework_set", False),
+    (
+        "continued the diary as agreed last week and found it useful.",
+        "previous_homework_reviewed",
+        True,
+    ),
 ]
 
 

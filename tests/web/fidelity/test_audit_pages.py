@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -154,3 +155,25 @@ def test_therapist_sees_own_rates_supervisor_theirs_others_refused(
     listed = AuditEvent.objects.filter(action="therapist_development").last()
     assert listed is not None
     assert f",{cast.client.pk}," in listed.clients_shown
+
+
+def test_audit_page_queries_do_not_grow_with_the_course(
+    cast: Cast, sessions: list[Contact], today: dt.date, django_assert_max_num_queries: Any
+) -> None:
+    url = reverse("course_audit", args=[cast.client.pk])
+    browser = browser_as(cast, "alice")
+    browser.get(url)
+    with django_assert_max_num_queries(30):
+        browser.get(url)
+    for n in range(3, 12):
+        contact = f.ContactFactory(
+            referral=cast.referral,
+            episode=cast.episode,
+            therapist=cast.alice_staff,
+            session_number=n,
+            contact_date=today - dt.timedelta(days=40 - n),
+            notes=SET,
+        )
+        f.QuestionnaireResponseFactory(contact=contact, items=phq9(12), total=12)
+    with django_assert_max_num_queries(30):
+        assert browser.get(url).status_code == 200
