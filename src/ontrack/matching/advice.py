@@ -34,6 +34,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ontrack.matching.cases import load_cases, measure_column
 from ontrack.matching.domains import DOMAIN_LABEL, DOMAIN_MEASURE, DOMAINS, FUNCTIONING_CASENESS
+from ontrack.matching.reportcards import least_squares
 from ontrack.measures import get_measure
 
 STEPPED_CARE_HI: Final = frozenset({"ptsd", "social_anxiety"})  # NICE: start at step 3
@@ -195,7 +196,7 @@ def fit_advisor(
         if rows.sum() < x.shape[1] + 5:
             continue
         design = np.column_stack([np.ones(int(rows.sum())), x[rows]])
-        coef, *_ = np.linalg.lstsq(design, change[rows], rcond=None)
+        coef = least_squares(design, change[rows])
         resid = change[rows] - design @ coef
         sigma2 = float(resid @ resid) / max(len(resid) - design.shape[1], 1)
         model.coef[name] = coef
