@@ -153,7 +153,7 @@ def _read(path: str) -> dict[str, Any]:
 
 def _report_cards(args: argparse.Namespace) -> int:
     from ontrack.matching.cases import DatasetError
-    from ontrack.matching.reportcards import report_cards_for
+    from ontrack.matching.reportcards import cards_document, report_cards_for
 
     tables = _read(args.dataset)
     try:
@@ -166,15 +166,7 @@ def _report_cards(args: argparse.Namespace) -> int:
             raise UsageError(f"no therapist {args.therapist!r} in {args.dataset}")
         cards = [c for c in cards if c.therapist_id == args.therapist]
     if args.json:
-        json.dump(
-            {
-                "min_cases": 15,
-                "audience": "the therapist and their supervisor; not for clients",
-                "cards": [c.to_dict() for c in cards],
-            },
-            sys.stdout,
-            indent=2,
-        )
+        json.dump(cards_document(cards), sys.stdout, indent=2)
         print()
         return 0
     current = None

@@ -53,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--label", default=None, help="provenance text stored in the file and shown with signals"
     )
     calibrate.add_argument("--seed", type=int, default=0, help="random seed for sampling (0)")
+    calibrate.add_argument(
+        "--report-cards",
+        metavar="FILE",
+        help="also write the therapist report cards (JSON) for the allocation page's "
+        "matching (ONTRACK_REPORT_CARDS); see docs/matching.md",
+    )
     calibrate.add_argument("--json", action="store_true", help="print a JSON summary")
     calibrate.set_defaults(handler=_calibrate)
 
@@ -123,6 +129,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.parent.exists():
         raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
+    cards_out = Path(args.report_cards) if args.report_cards else None
+    if cards_out is not None and not cards_out.parent.exists():
+        raise UsageError(f"cannot write {cards_out}: folder {cards_out.parent} does not exist")
     history = _history(args.dataset)
     settings = CalibrationSettings(
         target_false_alarm=target,
@@ -138,7 +147,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"cannot calibrate on {args.dataset}: {exc}") from None
     save_bundle(bundle, out)
-    summary = {
+    summary: dict[str, Any] = {
         "out": str(out),
         "label": bundle.label,
         "measures": sorted(bundle.curves),
@@ -147,6 +156,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         "failure_threshold": bundle.failure_threshold,
         "calibration": bundle.calibration,
     }
+    if cards_out is not None:
+        summary["report_cards"] = _write_cards(history.tables, cards_out)
     if args.json:
         print(json.dumps(summary, indent=2, default=_plain))
     else:
@@ -158,6 +169,19 @@ def _calibrate(args: argparse.Namespace) -> int:
                 f"false alarms {failure['false_alarm_rate']:.3f} (target {target})"
             )
     return 0
+
+
+def _write_cards(tables: Any, path: Path) -> dict[str, Any]:
+    """Fit the matching's report cards on the same history and write them as JSON."""
+    from ontrack.matching.cases import DatasetError
+    from ontrack.matching.reportcards import cards_document, report_cards_for
+
+    try:
+        cards = report_cards_for(tables)
+    except DatasetError as exc:
+        raise UsageError(f"cannot fit report cards: {exc}") from None
+    path.write_text(json.dumps(cards_document(cards), indent=2), encoding="utf-8")
+    return {"file": str(path), "cards": len(cards)}
 
 
 def _plain(value: object) -> object:

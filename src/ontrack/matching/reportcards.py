@@ -236,6 +236,16 @@ def report_cards_for(tables: Mapping[str, pa.Table]) -> list[Card]:
     return report_cards(cases, ids)
 
 
+def cards_document(cards: list[Card]) -> dict[str, Any]:
+    """The report cards as one JSON-ready object (what ``ontrack report-cards --json``
+    prints and ``ONTRACK_REPORT_CARDS`` names)."""
+    return {
+        "min_cases": MIN_CASES,
+        "audience": "the therapist and their supervisor; not for clients",
+        "cards": [c.to_dict() for c in cards],
+    }
+
+
 def effect_matrix(
     cards: list[Card], therapist_ids: npt.NDArray[np.object_]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
