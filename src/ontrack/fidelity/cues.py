@@ -19,7 +19,9 @@ _SUBJECT = r"(?:she|he|they|client|patient|both|each|the couple|mr \w+|mrs \w+|m
 _OBJECT = r"(?:her|him|them|client|patient|both|each|the couple|mr \w+|mrs \w+|ms \w+)"
 # Verbs after "she will ..." that arrange contact or decide later, not a task.
 _NOT_TASK_VERB = (
-    r"(?:be|been|being|have|has|see|meet|come|attend|return|think|consider|decide|let|contact|"
+    r"(?:be|been|being|have|has|see|meet|come|attend|return|"
+    # "think about it" decides later; "think about what they want ... before next time" is a task
+    r"think(?![^.;]*\bbefore (?:the |our )?next\b)|consider|decide|let|contact|"
     r"need|needs|feel|get back|continue (?:with )?(?:sessions|therapy|treatment|counselling)|"
     r"rebook|book|ring (?:us|the service|back)|call (?:us|the service|back)|phone (?:us|back)|"
     r"hold|remain|stay on|wait|go on the waiting|take with|manage|cope|discuss|talk|bring it up|focus|"

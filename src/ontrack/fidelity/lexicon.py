@@ -391,6 +391,8 @@ LEAFLET_TASK = re.compile(
 
 # When and how often: what makes a task specific.
 WHEN = _any(
+    # a defined piece of reading with a deadline: "read ch.3 before nxt call"
+    r"\b(?:ch(?:apter)?\.? ?\d+|pages? \d+|pg \d+|module \d+|section \d+)\b[^.;]*\bbefore (?:the |our )?next\b",
     r"\bdaily\b|\bnightly\b|\bweekly\b|\bfortnightly\b|\bhourly\b|\beveryday\b|\bev(?:ery?|ry|y)? (?:day|morning|evening|night)",
     r"\b(?:every|each|per|a|on) (?:day|morning|afternoon|evening|night|other day|time|week|wk|weekday|weekend|lunchtime|hour)s?\b",
     r"\bonce\b|\btwice\b|\bthrice\b|\b(?:three|four|five|six|" + _NUM + r") times\b",
@@ -419,6 +421,12 @@ WHEN = _any(
 FIELD = re.compile(
     r"^\s*(?P<label>[a-z][a-z /'?&()-]{1,40}?)\s*[:=\-–?]\s*(?P<value>.*?)\s*[.;]?\s*$"
 )
+# "Between-session tasks: ...": a label up to a colon may itself hold a hyphen.
+FIELD_COLON = re.compile(
+    r"^\s*(?P<label>[a-z][a-z /'?&()-]{1,40}?)\s*:\s*(?P<value>.*?)\s*[.;]?\s*$"
+)
+# A field that points elsewhere states nothing itself.
+SEE_ELSEWHERE = re.compile(r"^(?:see|as) (?:above|below|plan|notes?|session content|content)$")
 YES = re.compile(
     r"^(?:y|yes|yep|done|given|\u2713|\u2714|ok|discussed|agreed|completed|set|true|x)$"
 )

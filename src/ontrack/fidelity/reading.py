@@ -127,6 +127,8 @@ def _read(sentence: Sentence, *, under_heading: bool = False) -> _Read:
     if read.field is not None and read.field[0] in _OTHER_TOPICS:
         outcomes = []  # "Goals: go to one social event a month" is a goal, not a task
     read.sets = any(o is not None for o in outcomes)
+    if read.field is not None and lx.SEE_ELSEWHERE.match(read.field[1]):
+        read.sets = False  # "Between-session tasks: see above": said, if at all, above
     read.vague_only = read.sets and all(o in (None, "vague") for o in outcomes)
     if read.field is not None and read.field[0] == "homework_set":
         field_finding = _field_finding(read, "homework_set")
@@ -239,7 +241,7 @@ def _is_review_clause(clause: str) -> bool:
 
 
 def _field(lower: str) -> tuple[str, str] | None:
-    match = lx.FIELD.match(lower)
+    match = lx.FIELD_COLON.match(lower) or lx.FIELD.match(lower)
     if match is None:
         return None
     label = match.group("label").strip()
@@ -267,6 +269,8 @@ def _field_finding(read: _Read | None, criterion: str) -> Finding | None:
     if read is None or read.field is None or read.field[0] != criterion:
         return None
     value = read.field[1]
+    if lx.SEE_ELSEWHERE.match(value):
+        return None
     if criterion == "risk_discussed" and _NO_RISK_FOUND.match(value):
         return Finding(True, read.sentence.text)  # "Risk: none" records an assessment
     if lx.NO.match(value) or (

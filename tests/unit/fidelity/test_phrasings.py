@@ -544,6 +544,63 @@ CASES = [
         "previous_homework_reviewed",
         True,
     ),
+    ("Session content: BA.\nBetween-session tasks: -\nRisk: none", "homework_set", False),
+    ("Session content: BA.\nBetween-session tasks: N/A\nRisk: none", "homework_set", False),
+    ("Session content: BA.\nBetween-session tasks: see above\nRisk: none", "homework_set", False),
+    (
+        "Session content: agreed to schedule 3 activities.\nBetween-session tasks: see above\nRisk: none",
+        "homework_set",
+        True,
+    ),
+    (
+        "Between-session tasks: activity diary daily, 3 pleasant activities Mon/Wed/Fri\nRisk: denies SI",
+        "homework_set",
+        True,
+    ),
+    (
+        "Between-session tasks: activity diary daily, 3 pleasant activities Mon/Wed/Fri\nRisk: denies SI",
+        "specific",
+        True,
+    ),
+    ("Plan: next session 12/4. HW: WT 20 mins daily 6pm", "homework_set", True),
+    (
+        "Homework set: Yes\nHomework details: thought record x3\nRisk: no change",
+        "homework_set",
+        True,
+    ),
+    ("Homework set: No\nRisk: no change", "homework_set", False),
+    ("Tasks agreed: none this week", "homework_set", False),
+    (
+        "TC S3. Reviewed WT - used 4/7 days. HW: cont WT + start PS worksheet, sent by email. FU 1/52.",
+        "homework_set",
+        True,
+    ),
+    (
+        "TC S3. Reviewed WT - used 4/7 days. HW: cont WT + start PS worksheet, sent by email. FU 1/52.",
+        "written",
+        True,
+    ),
+    (
+        "TC S3. Reviewed WT - used 4/7 days. HW: cont WT + start PS worksheet, sent by email. FU 1/52.",
+        "previous_homework_reviewed",
+        True,
+    ),
+    (
+        "S2 TC. BA psychoed. HW: activity monitoring diary for 1 wk (sent via email).",
+        "written",
+        True,
+    ),
+    ("S2 TC. BA psychoed. HW: activity monitoring diary for 1 wk.", "monitoring", True),
+    ("Record the prediction on the BE record.", "written", False),
+    (
+        "Student discussed her assignment deadlines and the practice of her music.",
+        "homework_set",
+        False,
+    ),
+    ("Tasks at work feel overwhelming; we explored this.", "homework_set", False),
+    ("Read BA booklet pg 1-6.", "homework_set", True),
+    ("Read BA booklet pg 1-6.", "specific", False),
+    ("Read ch.3 before nxt call.", "specific", True),
 ]
 
 
