@@ -35,7 +35,7 @@ def _close_referrals(client: Client, ended: dt.date | None = None) -> None:
 def test_audit_review_shows_who_saw_the_client_in_a_list_and_in_the_record(cast: Cast) -> None:
     assert browser_as(cast, "alice").get("/caseload/").status_code == 200
     record_view(by=cast.sue, page="client_record", target=cast.client, client_id=cast.client.pk)
-    response = browser_as(cast, "mo").get(f"/clients/{cast.client.pk}/audit/")
+    response = browser_as(cast, "mo").get(f"/clients/{cast.client.pk}/access/")
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
     page = response.content.decode()
@@ -52,7 +52,7 @@ def test_only_the_clients_service_manager_reviews_and_exports(
     cast: Cast, role: str, status: int
 ) -> None:
     browser = browser_as(cast, role)
-    for url in ("audit/", "subject-access.json", "subject-access.pdf", "erase/"):
+    for url in ("access/", "subject-access.json", "subject-access.pdf", "erase/"):
         assert browser.get(f"/clients/{cast.client.pk}/{url}").status_code == status
 
 
@@ -171,3 +171,20 @@ def test_subject_access_of_a_client_with_unicode_and_no_font(cast: Cast, setting
         client = Client.objects.get(pk=cast.client.pk)
     data = subject_access(client)
     assert subject_access_pdf(data).startswith(b"%PDF")
+
+
+def test_purge_command_lists_then_erases_what_is_due(cast: Cast, capsys) -> None:
+    from ontrack.cli import main
+
+    _close_referrals(cast.client, dt.date(2000, 1, 1))
+    assert main(["purge", "--dry-run"]) == 0
+    assert "North Talking Therapies: 1 records past 20 years" in capsys.readouterr().out
+    with scopes_disabled():
+        assert Client.objects.filter(pk=cast.client.pk).exists()
+    assert main(["purge"]) == 0
+    assert "erased 1 records" in capsys.readouterr().out
+    with scopes_disabled():
+        assert not Client.objects.filter(pk=cast.client.pk).exists()
+    erasure = AuditEvent.objects.get(action=chain.ERASURE_ACTION)
+    assert erasure.actor == "system"
+    assert erasure.new["reason"] == "retention period of 20 years passed"

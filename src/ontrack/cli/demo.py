@@ -104,16 +104,26 @@ def _runserver(host: str, port: int) -> int:
     return 0
 
 
-def _demo_audit_key(var: Path) -> None:
-    """Keep the demo's audit key in its data folder, apart from the database file."""
-    if os.environ.get("ONTRACK_AUDIT_KEY") or os.environ.get("ONTRACK_AUDIT_KEY_FILE"):
-        return
-    key_file = var / "audit.key"
-    if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-    os.environ["ONTRACK_AUDIT_KEY_FILE"] = str(key_file)
+def _demo_keys(var: Path) -> None:
+    """Keep the demo's audit and field keys in its data folder, apart from the database."""
+    from cryptography.fernet import Fernet
+
+    fresh = {
+        "audit.key": secrets.token_hex(32),
+        "field.keys": Fernet.generate_key().decode("ascii"),
+    }
+    for variable, name in (
+        ("ONTRACK_AUDIT_KEY", "audit.key"),
+        ("ONTRACK_FIELD_KEYS", "field.keys"),
+    ):
+        if os.environ.get(variable) or os.environ.get(f"{variable}_FILE"):
+            continue
+        key_file = var / name
+        if not key_file.exists():
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(fresh[name] + "\n")
+        os.environ[f"{variable}_FILE"] = str(key_file)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -131,7 +141,7 @@ def run_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["HTTPS_ONLY"] = "0"
     os.environ["DEBUG"] = "0"
-    _demo_audit_key(var)
+    _demo_keys(var)
     hosts = ["localhost", "127.0.0.1", "[::1]"]
     os.environ["ALLOWED_HOSTS"] = ",".join(
         ["*"] if args.host in ("0.0.0.0", "::") else [*hosts, args.host]

@@ -155,6 +155,20 @@ def register_backup(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     p.add_argument("--dry-run", action="store_true", help="list who is due; erase nothing")
     p.set_defaults(handler=_purge)
 
+    k = subparsers.add_parser(
+        "rotate-keys",
+        help="re-encrypt every encrypted text field under the newest field key",
+        description=(
+            "Re-encrypt every encrypted field (notes, risk details, addresses ...; "
+            "docs/security.md) under the first key of ONTRACK_FIELD_KEYS. To rotate: put a "
+            "new key first and keep the old ones after it, run this, check the service, then "
+            "remove the old keys. Values written before encryption are encrypted too."
+        ),
+        epilog="example:  ONTRACK_FIELD_KEYS=NEW,OLD ontrack rotate-keys",
+    )
+    k.add_argument("--database", metavar="URL", help="the database (default: the configured)")
+    k.set_defaults(handler=_rotate_keys)
+
 
 def _database(url: str | None) -> Database:
     setup_django(url)
@@ -238,4 +252,33 @@ def _purge(args: argparse.Namespace) -> int:
                 erased += 1
     if not args.dry_run:
         print(f"erased {erased} records")
+    return 0
+
+
+def _rotate_keys(args: argparse.Namespace) -> int:
+    setup_django(args.database)
+    from django.apps import apps
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ontrack.web.audit.models import AuditEvent, AuditKind
+    from ontrack.web.common.crypto import DecryptionError, encrypted_fields, reencrypt
+
+    counts: dict[str, int] = {}
+    try:
+        for model in apps.get_models():
+            fields = encrypted_fields(model)
+            if fields:
+                counts[model._meta.label_lower] = reencrypt(model, fields)
+    except (DecryptionError, ImproperlyConfigured) as exc:
+        raise UsageError(f"{exc} (values before it were re-encrypted; nothing was lost)") from None
+    AuditEvent.objects.create(
+        kind=AuditKind.CHANGE,
+        actor="system",
+        action="rotate_keys",
+        target_type="keys",
+        target_id="field",
+        new={"values": counts},
+    )
+    total = sum(counts.values())
+    print(f"re-encrypted {total:,} values in {len(counts)} kinds of record under the newest key")
     return 0

@@ -12,6 +12,8 @@ os.environ.setdefault("SECRET_KEY", "test-only-" + "k" * 50)
 os.environ.setdefault("HTTPS_ONLY", "0")
 # The audit chain's key (docs/security.md): fixed for tests, never a file in var/.
 os.environ.setdefault("ONTRACK_AUDIT_KEY", "test-only-audit-key-" + "a" * 40)
+# The field encryption key (a Fernet key): fixed for tests, never a file in var/.
+os.environ.setdefault("ONTRACK_FIELD_KEYS", "dGVzdC1vbmx5LWZpZWxkLWtleS0zMi1ieXRlcy0hISE=")
 
 from ontrack.web.settings import *  # noqa: F403
 

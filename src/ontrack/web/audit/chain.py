@@ -22,6 +22,7 @@ them), so an erasure (docs/security.md) can blank them while the chain still ver
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -36,6 +37,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
@@ -109,6 +111,7 @@ def _key() -> bytes:
 def reset_key_cache() -> None:
     """Forget the cached key (tests that change ``ONTRACK_AUDIT_KEY``)."""
     _key.cache_clear()
+    _payload_cipher.cache_clear()
 
 
 def _number(value: float) -> Any:
@@ -148,6 +151,29 @@ def _mac(key: bytes, *parts: bytes) -> str:
     for part in parts:
         digest.update(part)
     return digest.hexdigest()
+
+
+@cache
+def _payload_cipher() -> Fernet:
+    # Derived from the audit key, so that verify-audit needs that key and nothing else.
+    derived = hmac.new(_key(), b"audit payload encryption", hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def seal_payload(value: Any) -> str:
+    """Encrypt an event's old or new values (they can hold copies of clinical notes)."""
+    text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return _payload_cipher().encrypt(text.encode("utf-8")).decode("ascii")
+
+
+def open_payload(token: str) -> Any:
+    try:
+        return json.loads(_payload_cipher().decrypt(token.encode("ascii")))
+    except InvalidToken:
+        raise ImproperlyConfigured(
+            "an audit event's values cannot be decrypted: the audit key is not the one they "
+            "were written with"
+        ) from None
 
 
 def payload_mac(old: Any, new: Any, key: bytes | None = None) -> str:

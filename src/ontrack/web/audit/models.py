@@ -40,6 +40,28 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
         raise AppendOnlyError("audit events are append-only: they cannot be deleted")
 
 
+class SealedJSONField(models.JSONField):
+    """Old and new values, stored encrypted (``{"sealed": token}``) and read back plain.
+
+    They can hold copies of clinical notes, so they are encrypted at rest like the notes
+    themselves, with a key derived from the audit key (ADR 0108). An erasure's marker is
+    stored plain, as the trigger that allows erasures compares it.
+    """
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is not None and value != chain.ERASED and not _is_sealed(value):
+            value = {"sealed": chain.seal_payload(value)}
+        return super().get_prep_value(value)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        value = super().from_db_value(value, expression, connection)
+        return chain.open_payload(value["sealed"]) if _is_sealed(value) else value
+
+
+def _is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("sealed"), str)
+
+
 class AuditEvent(models.Model):
     """One append-only entry in the audit trail."""
 
@@ -56,8 +78,8 @@ class AuditEvent(models.Model):
     )
     # A list page's view: the clients it showed, as ",12,40," (found by a plain text match).
     clients_shown = models.TextField(blank=True)
-    old = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-    new = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    old = SealedJSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    new = SealedJSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     # The chain (ontrack.web.audit.chain): the position, set when the event is sealed after
     # its transaction commits; the MAC (pending until sealed, then the link to the event
     # before); and the keyed digest of old and new.

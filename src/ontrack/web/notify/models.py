@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.records.scoping import ScopedModel
 
 
@@ -45,7 +46,7 @@ class Message(ScopedModel):
         max_length=40, help_text="What the message is for, e.g. questionnaire_invitation."
     )
     subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
+    body = EncryptedTextField()
     dedupe_key = models.CharField(
         max_length=120, unique=True, help_text="The same key is never queued twice."
     )

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from ontrack.web.common.codes import ConcernRoute
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.records.scoping import ScopedModel
 
 DEFAULT_CRISIS_TEXT = (
@@ -142,7 +143,7 @@ class AppointmentRequest(ScopedModel):
     episode = models.ForeignKey("records.Episode", on_delete=models.PROTECT, related_name="+")
     session_on = models.DateField()
     kind = models.CharField(max_length=8, choices=RequestKind.choices)
-    reason = models.TextField(blank=True)
+    reason = EncryptedTextField(blank=True)
     requested_at = models.DateTimeField()
     via_link = models.BooleanField(default=False)
     handled_at = models.DateTimeField(null=True, blank=True)
@@ -163,9 +164,9 @@ class EndingReview(ScopedModel):
     client_path: ClassVar[str] = "referral__client"
 
     referral = models.OneToOneField("records.Referral", on_delete=models.PROTECT, related_name="+")
-    helped = models.TextField(blank=True)
-    did_not_help = models.TextField(blank=True)
-    next_steps = models.TextField(blank=True)
+    helped = EncryptedTextField(blank=True)
+    did_not_help = EncryptedTextField(blank=True)
+    next_steps = EncryptedTextField(blank=True)
     submitted_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ from django.urls import path
 from ontrack.web.privacy import views
 
 urlpatterns = [
-    path("clients/<int:client_id>/audit/", views.client_audit_page, name="client_audit"),
+    path("clients/<int:client_id>/access/", views.client_audit_page, name="client_audit"),
     path(
         "clients/<int:client_id>/subject-access.json",
         views.subject_access_json,

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from ontrack.web.common.codes import Step, Therapy
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.pathway.codes import (
     CircumstanceKind,
     Decision,
@@ -47,12 +48,12 @@ class RiskAssessment(ScopedModel):
         default=False, help_text="Suicidal thoughts and intent were asked about directly."
     )
     risk_to_self = models.CharField(max_length=10, choices=RiskLevel.choices)
-    risk_to_self_detail = models.TextField(blank=True)
+    risk_to_self_detail = EncryptedTextField(blank=True)
     risk_to_others = models.CharField(max_length=10, choices=RiskLevel.choices)
-    risk_to_others_detail = models.TextField(blank=True)
-    protective_factors = models.TextField(blank=True)
-    safety_plan = models.TextField(blank=True)
-    crisis_contacts = models.TextField(blank=True)
+    risk_to_others_detail = EncryptedTextField(blank=True)
+    protective_factors = EncryptedTextField(blank=True)
+    safety_plan = EncryptedTextField(blank=True)
+    crisis_contacts = EncryptedTextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -102,7 +103,7 @@ class Circumstance(ScopedModel):
     )
     contact = models.ForeignKey("records.Contact", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=CircumstanceKind.choices)
-    detail = models.TextField(blank=True)
+    detail = EncryptedTextField(blank=True)
     signposted_to = models.ForeignKey(
         SignpostService, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -159,9 +160,9 @@ class TriageDecision(ScopedModel):
     decision = models.CharField(max_length=16, choices=Decision.choices)
     step = models.PositiveSmallIntegerField(choices=Step.choices, null=True, blank=True)
     therapy = models.CharField(max_length=20, choices=Therapy.choices, blank=True)
-    reason = models.TextField()
+    reason = EncryptedTextField()
     readiness = models.CharField(max_length=10, choices=Readiness.choices)
-    readiness_note = models.TextField(blank=True)
+    readiness_note = EncryptedTextField(blank=True)
     advice = models.TextField(blank=True, help_text="The stepped-care advice shown at the time.")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from ontrack.web.common.codes import Step, Therapy
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.pathway.codes import (
     AttemptMethod,
     AttemptOutcome,
@@ -69,7 +70,7 @@ class WaitingCheckIn(ScopedModel):
     scores = models.JSONField(
         default=dict, help_text="Measure → {items, total, band, risk}, scored as at a session."
     )
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     still_wants_therapy = models.BooleanField(default=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -97,7 +98,7 @@ class ContactAttempt(ScopedModel):
     opt_in_by = models.DateField(
         null=True, blank=True, help_text="For an opt-in letter: the date to reply by."
     )
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -127,7 +128,7 @@ class CourseChange(ScopedModel):
     to_episode = models.ForeignKey(
         "records.Episode", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    reason = models.TextField()
+    reason = EncryptedTextField()
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -159,15 +160,15 @@ class EndingReview(ScopedModel):
     referral = models.OneToOneField(
         "records.Referral", on_delete=models.PROTECT, related_name="ending_review"
     )
-    what_helped = models.TextField(blank=True)
-    what_did_not = models.TextField(blank=True)
-    what_next = models.TextField(blank=True)
+    what_helped = EncryptedTextField(blank=True)
+    what_did_not = EncryptedTextField(blank=True)
+    what_next = EncryptedTextField(blank=True)
     whose_choice = models.CharField(max_length=8, choices=ClientsChoice.choices, blank=True)
     considered = models.CharField(max_length=16, choices=Considered.choices, blank=True)
     # The client's part, given from their own pages (issue 15); empty until they do.
-    client_what_helped = models.TextField(blank=True)
-    client_what_did_not = models.TextField(blank=True)
-    client_what_next = models.TextField(blank=True)
+    client_what_helped = EncryptedTextField(blank=True)
+    client_what_did_not = EncryptedTextField(blank=True)
+    client_what_next = EncryptedTextField(blank=True)
     client_gave_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.pathway.codes import SelfReferralStatus
 
 
@@ -27,12 +28,12 @@ class SelfReferral(models.Model):
     date_of_birth = models.DateField()
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
-    address = models.TextField(blank=True)
+    address = EncryptedTextField(blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     contact_preference = models.CharField(max_length=8, blank=True)
     ok_to_leave_message = models.BooleanField(default=False)
     gp_practice = models.CharField(max_length=200, blank=True)
-    what_is_happening = models.TextField()
+    what_is_happening = EncryptedTextField()
     consent = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(
@@ -42,7 +43,7 @@ class SelfReferral(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     handled_at = models.DateTimeField(null=True, blank=True)
-    handled_note = models.TextField(blank=True)
+    handled_note = EncryptedTextField(blank=True)
     referral = models.OneToOneField(
         "records.Referral",
         on_delete=models.PROTECT,

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from ontrack.web.common.codes import AlertActionKind, AlertKind, AlertSeverity, AlertStatus
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.records.scoping import ScopedModel
 
 
@@ -67,7 +68,7 @@ class Alert(ScopedModel):
         blank=True,
         related_name="+",
     )
-    close_note = models.TextField(blank=True)
+    close_note = EncryptedTextField(blank=True)
     risk_level = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -134,7 +135,7 @@ class AlertAction(ScopedModel):
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="actions")
     kind = models.CharField(max_length=32, choices=AlertActionKind.choices)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     at = models.DateTimeField()
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

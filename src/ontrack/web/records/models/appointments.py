@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from ontrack.web.common.codes import AppType, ConsMechanism
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.records.scoping import ScopedModel
 
 
@@ -82,7 +83,7 @@ class Appointment(ScopedModel):
         blank=True,
         related_name="rebooked_from",
     )
-    reason = models.TextField(blank=True, help_text="Why it was cancelled or moved.")
+    reason = EncryptedTextField(blank=True, help_text="Why it was cancelled or moved.")
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -21,6 +21,7 @@ from ontrack.web.common.codes import (
     Step,
     Therapy,
 )
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.records.scoping import ScopedModel
 
 
@@ -88,8 +89,8 @@ class Assessment(ScopedModel):
         max_length=8, choices=ProblemDescriptor.choices, blank=True
     )
     recommended_step = models.PositiveSmallIntegerField(choices=Step.choices, null=True, blank=True)
-    risk_summary = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
+    risk_summary = EncryptedTextField(blank=True)
+    notes = EncryptedTextField(blank=True)
 
     class Meta:
         ordering: ClassVar = ["assessed_on", "pk"]
@@ -197,7 +198,7 @@ class Contact(ScopedModel):
         blank=True,
         help_text="Ordinal of this attended treatment session in the referral (1 = first).",
     )
-    notes = models.TextField(blank=True)
+    notes = EncryptedTextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -216,7 +217,7 @@ class Contact(ScopedModel):
         blank=True,
         related_name="+",
     )
-    entered_in_error_reason = models.TextField(blank=True)
+    entered_in_error_reason = EncryptedTextField(blank=True)
 
     version = models.PositiveIntegerField(default=1)
 

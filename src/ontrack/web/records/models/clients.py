@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from ontrack.web.common.codes import ContactPreference, Ethnicity, Gender, ImdDecile
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.records.scoping import ScopedModel
 
 # Fields an editor may change through ``update_client``; each is audited old → new.
@@ -74,7 +75,7 @@ class Client(ScopedModel):
     # How to reach them.
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
-    address = models.TextField(blank=True)
+    address = EncryptedTextField(blank=True)
     postcode = models.CharField(max_length=10, blank=True)
     contact_preference = models.CharField(
         max_length=8, choices=ContactPreference.choices, blank=True
@@ -99,7 +100,7 @@ class Client(ScopedModel):
     )
     preferred_language = models.CharField(max_length=64, blank=True)
     needs_interpreter = models.BooleanField(default=False)
-    therapist_preferences = models.TextField(
+    therapist_preferences = EncryptedTextField(
         blank=True, help_text="Anything else they asked for (culture, age, experience)."
     )
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from ontrack.web.common.codes import ConcernAddressee, ConcernKind, ConcernRoute, ConcernStage
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.records.scoping import ScopedModel
 
 
@@ -22,7 +23,7 @@ class Concern(ScopedModel):
         "records.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=16, choices=ConcernKind.choices)
-    summary = models.TextField()
+    summary = EncryptedTextField()
     stage = models.CharField(
         max_length=20, choices=ConcernStage.choices, default=ConcernStage.RAISED
     )
@@ -48,7 +49,7 @@ class Concern(ScopedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.TextField(blank=True)
+    outcome = EncryptedTextField(blank=True)
 
     version = models.PositiveIntegerField(default=1)
 
@@ -82,7 +83,7 @@ class ConcernStep(ScopedModel):
 
     concern = models.ForeignKey(Concern, on_delete=models.PROTECT, related_name="steps")
     stage = models.CharField(max_length=20, choices=ConcernStage.choices)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     at = models.DateTimeField()
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from ontrack.web.common.codes import GoalStatus, HomeworkOutcome
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.records.scoping import ScopedModel
 
 
@@ -78,7 +79,7 @@ class Goal(ScopedModel):
 
     referral = models.ForeignKey("records.Referral", on_delete=models.PROTECT, related_name="goals")
     number = models.PositiveSmallIntegerField()
-    description = models.TextField(blank=True)
+    description = EncryptedTextField(blank=True)
     agreed_on = models.DateField()
     status = models.CharField(max_length=8, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
 
@@ -144,12 +145,12 @@ class Homework(ScopedModel):
     set_contact = models.ForeignKey(
         "records.Contact", on_delete=models.PROTECT, related_name="homework_set"
     )
-    behaviour = models.TextField(blank=True)
-    rationale = models.TextField(blank=True)
-    coping_strategy = models.TextField(blank=True)
-    monitoring_method = models.TextField(blank=True)
-    client_reaction = models.TextField(blank=True)
-    obstacles = models.TextField(blank=True)
+    behaviour = EncryptedTextField(blank=True)
+    rationale = EncryptedTextField(blank=True)
+    coping_strategy = EncryptedTextField(blank=True)
+    monitoring_method = EncryptedTextField(blank=True)
+    client_reaction = EncryptedTextField(blank=True)
+    obstacles = EncryptedTextField(blank=True)
     criteria_met = models.PositiveSmallIntegerField(
         default=0,
         help_text="How many of Beck's six criteria the plan recorded (kept for imports "
@@ -163,10 +164,10 @@ class Homework(ScopedModel):
         related_name="homework_reviewed",
     )
     outcome = models.CharField(max_length=8, choices=HomeworkOutcome.choices, blank=True)
-    progress_summary = models.TextField(blank=True)
+    progress_summary = EncryptedTextField(blank=True)
     # What the client said before the review, from their own pages.
     client_outcome = models.CharField(max_length=8, choices=HomeworkOutcome.choices, blank=True)
-    client_obstacles = models.TextField(
+    client_obstacles = EncryptedTextField(
         blank=True, help_text="What got in the way, in their words."
     )
     client_reported_at = models.DateTimeField(null=True, blank=True)

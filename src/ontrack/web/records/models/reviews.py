@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 
+from ontrack.web.common.crypto import EncryptedTextField
 from ontrack.web.records.scoping import ScopedModel
 
 
@@ -46,7 +47,7 @@ class ReviewDecision(ScopedModel):
     reasons_agreed = models.JSONField(
         default=list, blank=True, help_text="The reasons therapist and client agreed on."
     )
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -81,8 +82,8 @@ class SupervisionNote(ScopedModel):
     episode = models.ForeignKey(
         "records.Episode", on_delete=models.PROTECT, related_name="supervision_notes"
     )
-    note = models.TextField()
-    agreed_actions = models.TextField(blank=True)
+    note = EncryptedTextField()
+    agreed_actions = EncryptedTextField(blank=True)
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
