@@ -177,3 +177,24 @@ def test_audit_page_queries_do_not_grow_with_the_course(
         f.QuestionnaireResponseFactory(contact=contact, items=phq9(12), total=12)
     with django_assert_max_num_queries(30):
         assert browser.get(url).status_code == 200
+
+
+def test_service_rates_by_imd_decile_for_managers_and_supervisors(
+    cast: Cast, sessions: list[Contact]
+) -> None:
+    url = reverse("service_fidelity")
+    page = browser_as(cast, "mo").get(url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Is care delivered equally?" in html
+    decile = cast.client.imd_decile
+    column = "Decile not known" if decile is None else f"Decile {decile}"
+    assert column in html
+    # Cara's course met the measures at both sessions: 1 of 1 judged, overall and in her decile
+    row = html.split('id="service-measures_every_contact"')[1].split("</tr>")[0]
+    assert row.count("100%") == 2
+    assert "Cara" not in html  # aggregates only
+    assert browser_as(cast, "sue").get(url).status_code == 200
+    for role in ("alice", "adam", "cara"):
+        assert browser_as(cast, role).get(url).status_code == 403, role
+    assert url in browser_as(cast, "mo").get(reverse("fidelity_development")).content.decode()

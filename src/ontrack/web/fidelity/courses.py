@@ -155,6 +155,7 @@ def audit_referral(
 def audit_referrals(
     referrals: Iterable[Referral], *, now: dt.datetime | None = None
 ) -> DatasetAudit:
-    """Audit many courses at once: rates overall, by therapist and by IMD decile."""
-    chosen = list(referrals)
-    return fidelity.audit_courses(courses_for(chosen), as_of=now or timezone.now())
+    """Audit many courses at once: rates overall, by therapist and by IMD decile. As with
+    ``ontrack audit``, a referral with no attended treatment contact is no course yet."""
+    courses = [c for c in courses_for(list(referrals)) if any(x.is_treatment for x in c.contacts)]
+    return fidelity.audit_courses(courses, as_of=now or timezone.now())

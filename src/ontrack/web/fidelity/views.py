@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -25,7 +26,7 @@ from ontrack.web.audit.events import record_list_view
 from ontrack.web.fidelity.courses import audit_referral, audit_referrals
 from ontrack.web.fidelity.report import AuditReport, audit_pdf, build_report
 from ontrack.web.records.models import Client, Episode, Referral
-from ontrack.web.records.scoping import Viewer, ViewerKind
+from ontrack.web.records.scoping import Viewer, ViewerKind, scopes_disabled
 from ontrack.web.records.views._common import (
     current_referral,
     require_staff,
@@ -213,3 +214,64 @@ def therapist_development(request: AuthenticatedHttpRequest, staff_id: int) -> H
             "others": [t for t in allowed.values() if t.pk != staff_id],
         },
     )
+
+
+SERVICE_CACHE_SECONDS = 600
+DECILES = tuple(str(d) for d in range(1, 11))
+
+
+def _service_rates(service_id: int) -> dict[str, Any]:
+    """Every course of the service audited: rates overall and by IMD decile (plain data, to
+    cache). Trusted code: only aggregate figures leave it, as on the service dashboard."""
+    with scopes_disabled():
+        referrals = list(
+            Referral.objects.filter(client__service_id=service_id)
+            .select_related("client")
+            .order_by("pk")
+        )
+        result = audit_referrals(referrals)
+    groups = {"all": result.overall, **result.by_imd_decile}
+    return {
+        "courses": result.overall.courses,
+        "columns": [
+            {"key": k, "courses": groups[k].courses}
+            for k in ("all", *DECILES, "unknown")
+            if k in groups
+        ],
+        "rows": [
+            {
+                "criterion": c,
+                "label": CRITERION_LABELS[c],
+                "cells": [
+                    {
+                        "met": groups[k].met.get(c, 0),
+                        "judged": groups[k].judged.get(c, 0),
+                        "percent": (
+                            round(100 * groups[k].met.get(c, 0) / groups[k].judged[c])
+                            if groups[k].judged.get(c)
+                            else None
+                        ),
+                    }
+                    for k in ("all", *DECILES, "unknown")
+                    if k in groups
+                ],
+            }
+            for c in CRITERIA
+        ],
+    }
+
+
+@require_GET
+@login_required
+def service_fidelity(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The service's rates of each criterion, overall and by IMD decile: is care delivered
+    equally? For managers and supervisors (aggregates only, no client named)."""
+    viewer = require_staff(request, "Service fidelity rates")
+    if viewer.kind not in (ViewerKind.MANAGER, ViewerKind.SUPERVISOR) or viewer.staff is None:
+        raise PermissionDenied("Service rates are for managers and supervisors.")
+    key = f"ontrack:service-fidelity:{viewer.staff.service_id}"
+    data = None if request.GET.get("refresh") == "1" else cache.get(key)
+    if data is None:
+        data = _service_rates(viewer.staff.service_id)
+        cache.set(key, data, SERVICE_CACHE_SECONDS)
+    return render(request, "fidelity/service.html", {"data": data, "viewer": viewer})
