@@ -29,6 +29,7 @@ from ontrack.analytics.measures import (
     WAITING_BANDS,
 )
 from ontrack.analytics.thresholds import Thresholds
+from ontrack.dataset import code_lists
 
 ATTENDED = ["5", "6"]
 TREATMENT = ["02", "03", "05"]
@@ -290,6 +291,7 @@ def indicators(d: pl.DataFrame, day: dt.date) -> pl.DataFrame:
         entered_treatment=flag(pl.col("first_treatment_date").is_not_null()),
         ended_referrals=flag(ended),
         finished_course=flag(finished),
+        finished_at_caseness=flag(finished & pl.col("caseness")),
         finished_not_at_caseness=flag(finished & pl.col("not_caseness")),
         recovery_denominator=flag(finished & ~pl.col("not_caseness")),
         recovered=flag(finished & pl.col("recovered")),
@@ -299,15 +301,28 @@ def indicators(d: pl.DataFrame, day: dt.date) -> pl.DataFrame:
         reliable_recovery=flag(finished & pl.col("reliably_recovered")),
         waited_6_weeks=flag(finished & (wait <= 42)),
         waited_18_weeks=flag(finished & (wait <= 126)),
+        waited_up_to_28_days=flag(finished & (wait <= 28)),
+        waited_29_to_56_days=flag(finished & (wait > 28) & (wait <= 56)),
+        waited_57_to_90_days=flag(finished & (wait > 56) & (wait <= 90)),
+        waited_over_90_days=flag(finished & (wait > 90)),
+        wait_days_finished=amount("wait_days"),
         ended_before_treatment=flag(ended & (pl.col("n_treatment") == 0)),
         ended_after_one_treatment=flag(ended & (pl.col("n_treatment") == 1)),
         treatment_sessions_finished=amount("n_treatment"),
         appointments=pl.col("appointments").cast(pl.Int64),
         dna=pl.col("dna").cast(pl.Int64),
+        cohort_assessed=flag(pl.col("n_attended") > 0),
+        cohort_entered=flag(pl.col("n_treatment") > 0),
+        cohort_second=flag(pl.col("n_treatment") >= 2),
+        cohort_finished=flag(finished),
         cohort_recovered=flag(finished & pl.col("recovered")),
+        cohort_reliably_recovered=flag(finished & pl.col("reliably_recovered")),
+        cohort_open=flag(~ended),
         finished_with_early_goals=flag(finished & pl.col("early_goals")),
+        finished_with_homework=flag(finished & (pl.col("homework_set") > 0)),
         homework_set=amount("homework_set"),
         homework_reviewed=amount("homework_reviewed"),
+        homework_done=amount("homework_done"),
         self_referrals=flag(pl.col("source_of_referral") == "B1"),
         entered_treatment_waited_6_weeks=flag(accessed & (wait <= 42)),
         entered_treatment_waited_18_weeks=flag(accessed & (wait <= 126)),
@@ -394,6 +409,7 @@ def run(path: Path) -> dict[str, Any]:
     for column, wanted in (
         ("referral_date", ["referrals"]),
         ("first_treatment_date", ["entered_treatment"]),
+        ("second_treatment_date", ["second_treatment", "first_to_second_over_28_days"]),
         ("end_date", ["finished_course", "recovered", "recovery_denominator"]),
     ):
         month = pl.col(column).dt.strftime("%Y-%m").alias("month")
@@ -414,7 +430,48 @@ def run(path: Path) -> dict[str, Any]:
         months.setdefault(key, {}).update(row)
     out["months"] = months
     out["therapists"] = _case_mix_therapists(d)
+    out["published"] = published(path, d)
     return out
+
+
+def published(path: Path, d: pl.DataFrame) -> dict[str, Any]:
+    """The median wait of finished courses, end codes, and appointments by intensity and
+    consultation mechanism (every care contact)."""
+    finished = d.filter(pl.col("end_date").is_not_null() & (pl.col("n_treatment") >= 2))
+    median = finished.select(pl.col("wait_days").median()).item()
+    ends = d.filter(pl.col("end_date").is_not_null()).group_by("end_code").len()
+    by_code = dict(ends.iter_rows())
+    end_codes = {c: int(by_code.get(c, 0)) for c in code_lists()["end_code"]}
+    end_codes[NOT_KNOWN] = int(by_code.get(None, 0))
+    steps = pl.DataFrame(
+        {
+            "therapy": list(code_lists()["therapy_step"]),
+            "step": list(code_lists()["therapy_step"].values()),
+        }
+    ).lazy()
+    mix = (
+        scan(path, "contact", ["cons_mechanism", "therapy"])
+        .join(steps, on="therapy", how="left")
+        .collect(engine="streaming")
+    )
+    intensity = mix.group_by(
+        pl.col("step").replace_strict(
+            {"2": "low_intensity", "3": "high_intensity"}, default="no_therapy_recorded"
+        )
+    ).len()
+    mechanisms = dict.fromkeys(code_lists()["cons_mechanism"], 0)
+    mechanisms |= {k: int(v) for k, v in mix.group_by("cons_mechanism").len().iter_rows()}
+    return {
+        "median_wait_days": None if median is None else float(median),
+        "ended_by_end_code": end_codes,
+        "appointments_by_intensity": {
+            "low_intensity": 0,
+            "high_intensity": 0,
+            "no_therapy_recorded": 0,
+        }
+        | {k: int(v) for k, v in intensity.iter_rows()},
+        "appointments_by_consultation_mechanism": mechanisms,
+    }
 
 
 def _case_mix_therapists(d: pl.DataFrame) -> int:
