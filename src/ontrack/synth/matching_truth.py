@@ -49,7 +49,7 @@ MODALITY_PREDICTABLE: Final = 0.6  # share of that difference's variance known a
 # Where a full course settles: the client's healthy level moves by this many of its SDs per
 # unit of planted shift (therapist effect plus modality response, log-odds units), so a
 # therapist's effect reaches every finished course, not only through its trajectory class.
-# Set as high as the national calibration allows: therapists then explain about 2-5% of
+# Set as high as the national calibration allows: therapists then explain about 3-5% of
 # the variance of case-mix-adjusted change by domain (5.8% in Saxon, Firth & Barkham 2016;
 # more spread lowered recovery or end scores beyond tolerance). Measured: docs/matching.md.
 HEALTHY_PER_LOGIT: Final = 3.5
