@@ -142,6 +142,8 @@ def run_demo(args: argparse.Namespace) -> int:
     os.environ["HTTPS_ONLY"] = "0"
     os.environ["DEBUG"] = "0"
     _demo_keys(var)
+    # Its fictional accounts sign in with the password alone (the sign-in page says so).
+    os.environ["ONTRACK_DEMO"] = "1"
     hosts = ["localhost", "127.0.0.1", "[::1]"]
     os.environ["ALLOWED_HOSTS"] = ",".join(
         ["*"] if args.host in ("0.0.0.0", "::") else [*hosts, args.host]

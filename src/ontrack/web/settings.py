@@ -7,10 +7,12 @@ SQLite in ``var/`` is the default database; set ``DATABASE_URL`` for PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from ontrack.extras import installed, message
@@ -22,6 +24,8 @@ BASE_DIR = WEB_DIR.parents[2]
 VAR_DIR = Path(envstr("ONTRACK_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = envbool("DEBUG", False)
+# The demo (`ontrack demo`): fictional accounts that sign in with the password alone.
+ONTRACK_DEMO = envbool("ONTRACK_DEMO", False)
 
 _secret = envsecret("SECRET_KEY")
 if _secret is None:
@@ -59,6 +63,11 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -67,11 +76,20 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # An API token (Authorization: Bearer, on /api/ and /fhir/ only) stands in for the
     # session: the request then runs as the member of staff the token acts as.
     "ontrack.web.api.auth.ApiTokenMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ontrack.web.common.headers.NoStoreMiddleware",
+    # Staff who have given their password but not yet their second factor reach only the
+    # two-factor pages; sessions end after ONTRACK_SESSION_MAX_AGE whatever the activity.
+    "ontrack.web.accounts.signin.SessionLimitMiddleware",
+    "ontrack.web.accounts.signin.TwoFactorRequiredMiddleware",
+    # Sign-in lockout (django-axes): answers a locked-out sign-in with OnTrack's page.
+    "axes.middleware.AxesMiddleware",
     # Last, so that every view runs inside the signed-in user's record scope.
     "ontrack.web.records.scoping.ScopeMiddleware",
 ]
@@ -132,6 +150,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 60 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -148,8 +167,15 @@ STATIC_URL = "/static/"
 NODE_MODULES = Path(envstr("ONTRACK_NODE_MODULES", str(BASE_DIR / "node_modules")))
 NHSUK_FRONTEND_DIR = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"
 STATICFILES_DIRS: list[Any] = [WEB_DIR / "static"]
-if NHSUK_FRONTEND_DIR.is_dir():
-    STATICFILES_DIRS.append(("nhsuk", NHSUK_FRONTEND_DIR))
+# The package's files are served by a finder of OnTrack's own that rewrites its CSS so that
+# no page fetches a font or an icon from another host (docs/adr/0100); the rewritten copies
+# live in ONTRACK_BUILT_ASSETS_DIR.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "ontrack.web.common.assets.NhsukFrontendFinder",
+]
+ONTRACK_BUILT_ASSETS_DIR = Path(envstr("ONTRACK_BUILT_ASSETS_DIR", str(VAR_DIR / "assets")))
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
 # The NHS logo appears only where a service is entitled to it and says so.
 SHOW_NHS_LOGO = envbool("SHOW_NHS_LOGO", False)
@@ -166,9 +192,41 @@ ONTRACK_THERAPIST_SUGGESTER = envstr(
     "ONTRACK_THERAPIST_SUGGESTER", "ontrack.matching.suggest.suggest"
 )
 
-# Sessions end when the browser closes and after SESSION_COOKIE_AGE seconds (default 8 h).
+# Sessions end when the browser closes, after SESSION_COOKIE_AGE seconds without a request
+# (the idle timeout, default 30 min: requests renew it, at most once a minute) and, whatever
+# the activity, ONTRACK_SESSION_MAX_AGE seconds after signing in (default 4 h). docs/adr/0101.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60)
+ONTRACK_SESSION_MAX_AGE = envint("ONTRACK_SESSION_MAX_AGE", 4 * 60 * 60)
+
+# Staff sign in with a password and a code from an authenticator app (TOTP) or a backup
+# code (django-otp, docs/adr/0101). Required unless ONTRACK_REQUIRE_2FA=0; the demo turns
+# it off for its fictional accounts, and `check --deploy` warns when it is off otherwise.
+ONTRACK_REQUIRE_2FA = envbool("ONTRACK_REQUIRE_2FA", not ONTRACK_DEMO)
+ONTRACK_BACKUP_CODES = 10
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "OnTrack")
+
+# Sign-in lockout (django-axes, docs/adr/0102): after ONTRACK_SIGN_IN_FAILURES_ALLOWED
+# wrong passwords for one username, from any address, that username cannot sign in for
+# ONTRACK_SIGN_IN_LOCKOUT_MINUTES (each failure during the lockout restarts it); a
+# successful sign-in clears the count. By username, not address: behind a proxy every
+# address is the proxy's, and a guesser spreading over many addresses is still stopped.
+AUTHENTICATION_BACKENDS = [
+    "ontrack.web.accounts.signin.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("ONTRACK_SIGN_IN_FAILURES_ALLOWED", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("ONTRACK_SIGN_IN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns that a lockout without the address can be bypassed by rotating cookies or
+# browsers; that is true only of lockouts by cookie or browser, not by username.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_CALLABLE = "ontrack.web.accounts.signin.locked_out"
+AXES_VERBOSE = False
+# OnTrack's own audit records sign-ins; axes keeps only its failure counts.
+AXES_DISABLE_ACCESS_LOG = True
 
 # Security. HTTPS_ONLY defaults to on whenever DEBUG is off; the local demo turns it off.
 HTTPS_ONLY = envbool("HTTPS_ONLY", not DEBUG)
@@ -184,6 +242,24 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp, docs/adr/0100): everything from OnTrack itself, no
+# inline script or style, no plug-ins, no framing, forms post only back to OnTrack.
+# SVG charts and icons may be data: images. Every page is also Cache-Control: no-store
+# (ontrack.web.common.headers).
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Background work: django-tasks with its database backend (docs/adr/0110); run the worker
 # with `python manage.py db_worker`.

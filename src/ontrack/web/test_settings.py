@@ -14,6 +14,9 @@ os.environ.setdefault("HTTPS_ONLY", "0")
 os.environ.setdefault("ONTRACK_AUDIT_KEY", "test-only-audit-key-" + "a" * 40)
 # The field encryption key (a Fernet key): fixed for tests, never a file in var/.
 os.environ.setdefault("ONTRACK_FIELD_KEYS", "dGVzdC1vbmx5LWZpZWxkLWtleS0zMi1ieXRlcy0hISE=")
+# Tests sign staff in with the password alone, as the demo does; the two-factor tests turn
+# ONTRACK_REQUIRE_2FA on for themselves.
+os.environ.setdefault("ONTRACK_REQUIRE_2FA", "0")
 
 from ontrack.web.settings import *  # noqa: F403
 

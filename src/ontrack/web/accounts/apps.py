@@ -7,3 +7,8 @@ class AccountsConfig(AppConfig):
     name = "ontrack.web.accounts"
     label = "accounts"
     verbose_name = "Services and staff"
+
+    def ready(self) -> None:
+        from ontrack.web.accounts import audit
+
+        audit.connect()
