@@ -20,6 +20,7 @@ from tests.web.conftest import (
     session_post,
 )
 
+from ontrack.web.accounts.admin import grant_service_administration
 from ontrack.web.audit.models import AuditEvent, AuditKind
 from ontrack.web.common.codes import AlertKind, AlertSeverity, AlertStatus
 from ontrack.web.records.models import Alert, Contact, Episode, QuestionnaireResponse
@@ -453,7 +454,6 @@ def test_client_record_query_count_does_not_grow_with_history(
 ADMIN_PAGES = [
     "/admin/",
     "/admin/accounts/service/",
-    "/admin/accounts/service/add/",
     "/admin/accounts/team/",
     "/admin/accounts/staff/",
     "/admin/accounts/staff/add/",
@@ -464,9 +464,13 @@ ADMIN_PAGES = [
 
 @pytest.mark.parametrize("page", ADMIN_PAGES)
 def test_admin_pages_open_for_an_administrator(cast: Cast, page: str) -> None:
-    cast.adam.is_superuser = True
-    cast.adam.save()
+    grant_service_administration(cast.adam)
     assert browser_as(cast, "adam").get(page).status_code == 200
+
+
+def test_a_service_administrator_adds_no_service(cast: Cast) -> None:
+    grant_service_administration(cast.adam)
+    assert browser_as(cast, "adam").get("/admin/accounts/service/add/").status_code == 403
 
 
 @pytest.mark.parametrize("role", ["anonymous", "alice", "mo", "cara"])

@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Services and staff"
 
     def ready(self) -> None:
-        from ontrack.web.accounts import audit
+        from ontrack.web.accounts import admin, audit
 
         audit.connect()
+        admin.hide_secrets()

@@ -22,6 +22,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from ontrack.dataset.schema import TABLES
+from ontrack.web.accounts.admin import grant_service_administration
 from ontrack.web.accounts.models import Service, Staff, StaffRole, Supervision, User
 from ontrack.web.canonical.demo_pathway import PathwayCounts, add_pathway_stages
 from ontrack.web.canonical.load import LoadSummary, load_tables, refresh_planner_statistics
@@ -301,12 +302,12 @@ def _add_people(service: Service, rng: random.Random, password: str) -> tuple[Si
         role=StaffRole.MANAGER,
         practitioner_id="MGR1",
     )
+    administrator = _person("admin", rng, password)
     Staff.objects.create(
-        user=_person("admin", rng, password, is_staff=True, is_superuser=True),
-        service=service,
-        role=StaffRole.ADMIN,
-        practitioner_id="ADM1",
+        user=administrator, service=service, role=StaffRole.ADMIN, practitioner_id="ADM1"
     )
+    # Service configuration only: not a superuser (administration is not clinical access).
+    grant_service_administration(administrator)
     client_user = _add_client_sign_in(password)
     load = dict(
         Episode.objects.filter(status=EpisodeStatus.OPEN)
