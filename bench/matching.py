@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -88,6 +89,7 @@ def bench_validate(referrals: int, repeats: int) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         write_dataset(simulate(referrals, 7), tmp, overwrite=True)
         for _ in range(repeats):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "ontrack", "match-validate", tmp, "--json"],
@@ -95,7 +97,11 @@ def bench_validate(referrals: int, repeats: int) -> list[float]:
                 stdout=subprocess.DEVNULL,
             )
             times.append(time.perf_counter() - started)
-            print(f"  match-validate {times[-1]:.1f} s (load {_load()})", flush=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            print(
+                f"  match-validate {times[-1]:.1f} s, CPU {cpu:.1f} s (load {_load()})", flush=True
+            )
     return times
 
 

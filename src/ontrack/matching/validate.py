@@ -29,6 +29,7 @@ shift is the report card's shrunk effect (a model-based estimate, labelled so).
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -164,28 +165,34 @@ def _replay(
     n = len(ready)
     therapist = np.full(n, -1, dtype=np.int64)
     start = np.full(n, np.nan)
-    ends: dict[int, list[float]] = {}
+    load = np.zeros(len(caps), dtype=np.int64)
+    ending: list[tuple[float, int]] = []  # (end day, therapist) of every allocated case
+    ends: dict[int, list[float]] = {}  # per therapist, sorted; pruned only when waiting
     for i in np.argsort(ready, kind="stable"):
         cands = staff_by.get(keys[i])
         if cands is None or not len(cands):
             continue
         day = float(ready[i])
-        loads = np.empty(len(cands), dtype=np.int64)
-        for j, t in enumerate(cands):
-            own = ends.setdefault(int(t), [])
-            del own[: bisect.bisect_right(own, day)]
-            loads[j] = len(own)
+        while ending and ending[0][0] <= day:  # ``ready`` only grows: these have ended
+            load[heapq.heappop(ending)[1]] -= 1
+        loads = load[cands]
         free = loads < caps[cands]
         if not free.any():
-            day = min(ends[int(t)][len(ends[int(t)]) - int(caps[t])] for t in cands)
+            for t in cands.tolist():
+                own = ends[t]
+                del own[: bisect.bisect_right(own, day)]
+            day = min(ends[t][len(ends[t]) - int(caps[t])] for t in cands.tolist())
             loads = np.asarray(
-                [len(ends[int(t)]) - bisect.bisect_right(ends[int(t)], day) for t in cands],
+                [len(ends[t]) - bisect.bisect_right(ends[t], day) for t in cands.tolist()],
                 dtype=np.int64,
             )
             free = loads < caps[cands]
         k = choose(int(i), cands, free, loads)
         chosen = int(cands[k])
-        bisect.insort(ends[chosen], day + float(duration[i]))
+        end = day + float(duration[i])
+        load[chosen] += 1
+        heapq.heappush(ending, (end, chosen))
+        bisect.insort(ends.setdefault(chosen, []), end)
         therapist[i], start[i] = chosen, day
     return therapist, start
 
