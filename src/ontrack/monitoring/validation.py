@@ -100,6 +100,9 @@ class _Pooled:
     evaluated_any: list[BoolArray] = field(default_factory=list)
     unevaluable: list[BoolArray] = field(default_factory=list)
     shift: list[float] = field(default_factory=list)
+    # By session 3: the largest margin and any deterioration, for the trade-off curve.
+    margin_by_three: list[FloatArray] = field(default_factory=list)
+    det_by_three: list[BoolArray] = field(default_factory=list)
 
     def add(self, points: PointMatrices, groups: Cohorts, shift: float) -> None:
         """Add one fold replayed with raw margins, flagged at that fold's ``shift``."""
@@ -123,6 +126,11 @@ class _Pooled:
         self.evaluated_any.append(np.asarray(points.evaluated.any(axis=1), dtype=bool))
         self.unevaluable.append(points.unevaluable)
         self.shift.append(shift)
+        first3 = points.evaluated[:, :3]
+        self.margin_by_three.append(
+            np.where(first3, points.margin[:, :3], -np.inf).max(axis=1, initial=-np.inf)
+        )
+        self.det_by_three.append(np.asarray((points.d[:, :3] & first3).any(axis=1), dtype=bool))
 
     def cat(self, name: str) -> NDArray[Any]:
         return np.concatenate(getattr(self, name))
@@ -258,13 +266,22 @@ def _boundary_figures(
         [np.full(r.size, x) for r, x in zip(pool.rows, pool.shift, strict=True)]
     )
     curve = []
+    margin3, det3 = pool.cat("margin_by_three"), pool.cat("det_by_three")
     for delta in SHIFTS:
         moved = calibrated + delta
         if boundary is BoundaryKind.FAILURE:
             where = {"failure_threshold": float(np.mean(1.0 / (1.0 + np.exp(-moved))))}
         else:
             where = {"z": float(np.mean(moved))}
-        curve.append({"shift": delta, **where, **rates_at(summary, groups, moved)})
+        by_three = det3 | (margin3 > moved)
+        curve.append(
+            {
+                "shift": delta,
+                **where,
+                **rates_at(summary, groups, moved),
+                "deterioration_flagged_by_session_3": _share(by_three, groups.deteriorated),
+            }
+        )
     if boundary is BoundaryKind.FAILURE:
         thresholds = [float(1.0 / (1.0 + np.exp(-x))) for x in pool.shift]
         return {

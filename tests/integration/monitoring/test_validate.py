@@ -41,6 +41,18 @@ def test_report_breaks_figures_down_by_every_imd_decile(report: dict[str, Any]) 
     assert all({"sensitivity", "false_alarm_rate"} <= set(v) for v in deciles.values())
 
 
+def test_trade_off_gives_flags_by_session_3_matching_the_headline(
+    report: dict[str, Any],
+) -> None:
+    calibrated = next(p for p in report["trade_off"] if p["shift"] == 0.0)
+    by_three = [p["deterioration_flagged_by_session_3"] for p in report["trade_off"]]
+
+    assert calibrated["deterioration_flagged_by_session_3"] == pytest.approx(
+        report["deterioration_flagged_by_session_3"]
+    )
+    assert by_three == sorted(by_three, reverse=True)
+
+
 def test_report_has_issue_16_figures(report: dict[str, Any]) -> None:
     for key in ("deterioration_flagged_by_session_3", "flagged_by_session_3", "dropout_auc"):
         assert 0.0 <= report[key] <= 1.0
