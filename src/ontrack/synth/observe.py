@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from ontrack.dataset.measure_checks import bulk_total
@@ -71,8 +72,33 @@ def draw_answers(rng: np.random.Generator, measure: Measure, share: FloatArray) 
     weights = item_weights(measure).astype(np.float32)
     noise = params.ITEM_NOISE.get(measure.code, 0.6)
     expected = low + share.astype(np.float32)[:, None] * (high - low) * weights[None, :]
-    answers = expected + noise * rng.standard_normal(expected.shape, dtype=np.float32)
-    return np.clip(np.rint(answers), low, high).astype(np.uint8)
+    deviates = rng.standard_normal(expected.shape, dtype=np.float32)
+    answers = np.clip(np.rint(expected + noise * deviates), low, high).astype(np.uint8)
+    risk = params.RISK_ITEM.get(measure.code)
+    if risk is not None:
+        column = risk.item - 1
+        answers[:, column] = _risk_answers(
+            expected[:, column] - low, deviates[:, column], risk, low, high
+        )
+    return answers
+
+
+def _risk_answers(
+    expected: npt.NDArray[np.float32],
+    deviates: npt.NDArray[np.float32],
+    shape: params.RiskItemShape,
+    low: float,
+    high: float,
+) -> UInt8Array:
+    """A risk item's answers from its expected value and its own normal deviates: positive
+    past a threshold that falls as the expected value rises, a level more per step past it
+    (``params.RISK_ITEM``)."""
+    threshold = (0.5 - expected) / shape.spread
+    level = (deviates >= threshold).astype(np.int16)
+    for step in shape.steps:
+        level += deviates >= threshold + step
+    answers: UInt8Array = np.clip(low + level, low, high).astype(np.uint8)
+    return answers
 
 
 def _score_rows(

@@ -9,6 +9,7 @@ plausible choices without a published anchor.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 # ---------------------------------------------------------------------------------------
@@ -351,4 +352,23 @@ ITEM_WEIGHTS: Final = {
     "PHQ-9": (1.09, 1.16, 1.29, 1.42, 1.03, 1.16, 1.03, 0.62, 0.20),
     "GAD-7": (1.10, 1.05, 1.05, 1.10, 0.80, 1.00, 0.90),
 }
+
+
+# How a risk item is answered (PHQ-9 item 9, thoughts of self-harm): far more rarely than
+# the shared item noise implies when mood is good, and, when answered, sometimes at "more
+# than half the days" or "nearly every day". The answer is read from the item's own draw
+# (no extra random numbers): positive when its normal deviate passes a threshold that falls
+# as severity rises, one level more for each further step past it. On 3,000 referrals: 1%
+# positive with PHQ-9 under 5, 4% at 5-9, 10% at 10-14, 24% at 15-19, 62% at 20 or more;
+# 45% of positive answers above "several days" (ASSUMED, shaped on Kroenke et al. 2001
+# and Simon et al. 2013, where item 9 is positive in about a fifth of depressed
+# outpatients and "nearly every day" is about a fifth of positive answers). ADR 0121.
+@dataclass(frozen=True)
+class RiskItemShape:
+    item: int  # the risk item's number
+    spread: float  # the deviate's scale against the item's expected value
+    steps: tuple[float, ...]  # further deviate past the threshold for each higher level
+
+
+RISK_ITEM: Final = {"PHQ-9": RiskItemShape(item=9, spread=0.195, steps=(0.6, 1.1))}
 COMPLETION: Final = {"assessment": 0.99, "session": 0.97, "adsm": 0.85, "wsas": 0.75}
