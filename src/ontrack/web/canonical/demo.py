@@ -211,7 +211,7 @@ def build_demo(
         today,
     )
     rng = random.Random(seed)
-    tables = with_past_risk_reviews(tables)
+    tables = with_past_risk_reviews(tables, today)
     summary = load_tables(tables, name_for=lambda _: _fictional_name(rng))
     with scopes_disabled(), transaction.atomic():
         service = Service.objects.get()
@@ -417,12 +417,13 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 _REVIEWED = "RA-"  # the demo's simulated past risk alerts, each closed by a risk review
 
 
-def with_past_risk_reviews(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+def with_past_risk_reviews(tables: dict[str, pa.Table], today: dt.date) -> dict[str, pa.Table]:
     """Add the risk alerts a working service would have had and closed, as canonical alert
-    rows: each positive risk answer opened one, and the therapist reviewed risk at the next
-    attended contact (or at discharge) and closed it. The load's risk rule then raises the
-    answers nobody has reviewed yet (a client's latest session): one open alert per client,
-    graded by the answer (ADR 0120). This is simulated data, like the rest."""
+    rows: each positive risk answer opened one, and risk was reviewed in time — at the next
+    attended contact, at discharge, or by phone within the grade's window (the next day for
+    urgent, two days for high) — which closed it. The load's risk rule then raises the
+    answers whose review is not yet due (given in the last day or two): one open alert per
+    client, graded by the answer (ADR 0120). This is simulated data, like the rest."""
     contacts = (
         tables["contact"]
         .select(["contact_id", "referral_id", "contact_date", "attendance", "therapist_id"])
@@ -448,18 +449,22 @@ def with_past_risk_reviews(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
         if not grades:
             continue
         opened = dates[score["contact_id"]]
+        severity = severity_of(max(g.level for g in grades))
+        due = opened + dt.timedelta(days=1 if severity == "urgent" else 2)
         later = [c for c in attended.get(score["referral_id"], []) if c["contact_date"] > opened]
-        reviewed = later[0]["contact_date"] if later else ends.get(score["referral_id"])
-        if reviewed is None:
+        reviewed = min(later[0]["contact_date"] if later else due, due)
+        ended = ends.get(score["referral_id"])
+        if ended is not None:
+            reviewed = min(reviewed, max(ended, opened + dt.timedelta(days=1)))
+        if reviewed >= today:
             continue  # not reviewed yet: the load raises it
-        reviewed = max(reviewed, opened + dt.timedelta(days=1))
         rows.append(
             {
                 "alert_id": f"{_REVIEWED}{score['contact_id']}",
                 "referral_id": score["referral_id"],
                 "contact_id": score["contact_id"],
                 "kind": AlertKind.RISK.value,
-                "severity": severity_of(max(g.level for g in grades)),
+                "severity": severity,
                 "opened_at": _at(opened, 17),
                 "acknowledged_at": _at(min(reviewed, opened + dt.timedelta(days=1)), 9),
                 "acted_at": _at(reviewed, 12),
