@@ -126,8 +126,10 @@ def run_user(
 
     today = time.strftime("%Y-%m-%d")
     try:
+        me = user.call("GET", "/api/me")[1]
+        own = f"/api/episodes?status=open&therapist_id={me['staff_id']}&limit=50"
         while time.monotonic() < stop:
-            page, _ = timed("read", "GET", "/api/episodes?status=open&limit=50")
+            page, _ = timed("read", "GET", own)
             if not page["items"]:
                 raise RuntimeError("the therapist has no open episodes")
             episode = user.rng.choice(page["items"])

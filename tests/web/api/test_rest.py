@@ -12,6 +12,7 @@ from django.test import Client as Browser
 from tests.web.api.conftest import Records, session_api, today, token_api
 from tests.web.conftest import Cast, phq9
 
+from ontrack.web.api.models import ApiToken
 from ontrack.web.audit.models import AuditEvent
 from ontrack.web.records.models import Alert, Contact, Episode
 from ontrack.web.records.scoping import scopes_disabled
@@ -338,15 +339,21 @@ def test_reads_of_client_records_are_in_the_audit_trail(cast: Cast, records: Rec
     api.get("/api/alerts?status=open")
     api.get(f"/fhir/Patient/{cast.client.person_id}")
     api.get(f"/fhir/Observation?patient={cast.client.person_id}")
-    views = AuditEvent.objects.filter(kind="view", actor="alice").exclude(
-        target_type="api.apitoken"
-    )
+    token = ApiToken.objects.get().pk
+    views = AuditEvent.objects.filter(kind="view", actor="alice")
     assert [(e.action, e.client_id) for e in views if e.target_type != "list"] == [
-        ("api", cast.client.pk),
-        ("fhir", cast.client.pk),
+        (f"api token {token}", cast.client.pk),
+        (f"fhir token {token}", cast.client.pk),
     ]
     lists = [e for e in views if e.target_type == "list"]
     assert [(e.action, e.target_id, e.clients_shown) for e in lists] == [
-        ("api", "/api/alerts?status=open", f",{cast.client.pk},"),
-        ("fhir", f"/fhir/Observation?patient={cast.client.person_id}", f",{cast.client.pk},"),
+        (f"api token {token}", "/api/alerts?status=open", f",{cast.client.pk},"),
+        (
+            f"fhir token {token}",
+            f"/fhir/Observation?patient={cast.client.person_id}",
+            f",{cast.client.pk},",
+        ),
     ]
+    # The same reads in a signed-in session are logged under the plain names.
+    session_api(cast, "alice").get(f"/api/clients/{cast.client.pk}")
+    assert AuditEvent.objects.filter(action="api", client_id=cast.client.pk).count() == 1

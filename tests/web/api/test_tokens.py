@@ -84,16 +84,24 @@ def test_a_bad_token_never_falls_back_to_the_session(cast: Cast) -> None:
 
 
 def test_each_use_of_a_token_is_audited(cast: Cast) -> None:
+    """One audit event per request names the token: the read it made (with the client it
+    showed), or else its use with the status it got."""
     api = token_api(cast.mo, acting_as=cast.alice, resources=["clients"])
     token = ApiToken.objects.get()
+    named = f"api token {token.pk}"
     api.get("/api/clients")
     api.get(f"/api/clients/{cast.client.pk}")
-    uses = AuditEvent.objects.filter(target_type="api.apitoken", target_id=str(token.pk))
-    assert [e.action for e in uses.filter(kind="view")] == [
-        "api GET /api/clients",
-        f"api GET /api/clients/{cast.client.pk}",
+    api.get("/api/alerts")  # refused: not one of its resources
+    api.post("/api/clients", {"given_name": "Eve", "family_name": "New"})
+    events = list(AuditEvent.objects.filter(actor="alice").order_by("pk"))
+    assert [(e.action, e.target_type, e.client_id) for e in events if e.kind == "view"] == [
+        (named, "list", None),
+        (named, "records.client", cast.client.pk),
+        ("api GET /api/alerts 403", "api.apitoken", None),
+        ("api POST /api/clients 201", "api.apitoken", None),
     ]
-    assert {e.actor for e in uses.filter(kind="view")} == {"alice"}
+    assert events[0].clients_shown == f",{cast.client.pk},"
+    assert [e.action for e in events if e.kind == "change"] == ["register_client"]
     token.refresh_from_db()
     assert token.last_used_at is not None
 

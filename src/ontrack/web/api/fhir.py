@@ -37,8 +37,7 @@ from ontrack.measures.fhir import (
     validate,
 )
 from ontrack.measures.response import TOTAL_LINK_ID, slug
-from ontrack.web.api import tokens
-from ontrack.web.api.auth import SAFE_METHODS
+from ontrack.web.api.auth import SAFE_METHODS, audit_page
 from ontrack.web.api.models import ApiToken
 from ontrack.web.audit.events import record_list_view, record_view
 from ontrack.web.common.actions import ActionError
@@ -119,7 +118,6 @@ def _admit(request: HttpRequest, resource: str) -> None:
         if not token.allows(resource, write=write):
             verb = "change" if write else "read"
             raise FhirError(403, f"This token may not {verb} {resource}.", "forbidden")
-        tokens.record_use(token, str(request.method), request.path)
         return
     if not request.user.is_authenticated:
         raise FhirError(401, "Sign in, or send 'Authorization: Bearer <token>'.", "login")
@@ -328,7 +326,9 @@ def _client_id(item: QuestionnaireResponse | OnlineSubmission) -> int:
 def _read(request: HttpRequest, rid: str) -> QuestionnaireResponse | OnlineSubmission:
     """The stored questionnaire ``rid`` names, its reading logged as a view of the record."""
     item = _find(rid)
-    record_view(by=request.user, page="fhir", target=item, client_id=_client_id(item))
+    record_view(
+        by=request.user, page=audit_page(request, "fhir"), target=item, client_id=_client_id(item)
+    )
     return item
 
 
@@ -371,7 +371,7 @@ def _search(request: HttpRequest, date_param: str) -> list[Any]:
     found = newest[:count]
     record_list_view(
         by=request.user,
-        page="fhir",
+        page=audit_page(request, "fhir"),
         path=request.get_full_path(),
         client_ids=[_client_id(item) for item in found],
     )
@@ -481,7 +481,9 @@ def patient_read(request: HttpRequest, patient_id: str) -> dict[str, Any]:
     client = Client.objects.filter(person_id=patient_id[:64]).first()
     if client is None:
         raise FhirError(404, f"No Patient {patient_id[:64]!r} that you may see.", "not-found")
-    record_view(by=request.user, page="fhir", target=client, client_id=client.pk)
+    record_view(
+        by=request.user, page=audit_page(request, "fhir"), target=client, client_id=client.pk
+    )
     return {
         "resourceType": "Patient",
         "id": client.person_id,

@@ -30,7 +30,7 @@ from ontrack.web.api.models import (
 from ontrack.web.audit.events import record_change, record_view, snapshot
 from ontrack.web.common.actions import ActionError, check_text
 from ontrack.web.records import permissions
-from ontrack.web.records.scoping import ViewerKind
+from ontrack.web.records.scoping import ViewerKind, viewer_for
 
 PREFIX = "otk_"  # so a leaked token is recognisable by secret scanners
 _FIELDS = ("service", "name", "acting_as", "scopes", "resources", "prefix", "created_by")
@@ -154,15 +154,16 @@ def resolve(secret: str) -> tuple[ApiToken | None, str]:
         return None, "Unknown API token."
     if token.revoked_at is not None:
         return None, "This API token has been revoked."
-    staff = _staff_of(token.acting_as)
+    # The scoping's own resolution (one query, cached on the user for the whole request).
+    staff = viewer_for(token.acting_as).staff
     if not token.acting_as.is_active or staff is None or staff.service_id != token.service_id:
         return None, "The member of staff this token acts as no longer works for its service."
     return token, ""
 
 
 def record_use(token: ApiToken, method: str, path: str, status: int | None = None) -> None:
-    """Audit one use of a token (who, which token, what request)."""
-    what = f"api {method} {path}"[:64]
+    """Audit one use of a token (who, which token, what request, how it was answered)."""
+    what = f"api {method} {path}"[: 64 - 6] + (f" {status}" if status is not None else "")
     record_view(by=token.acting_as, page=what, target=token, client_id=None)
     # The audit trail has every use; the token's own "last used" needs only the minute.
     now = timezone.now()

@@ -16,6 +16,7 @@ from ninja import Field, Query, Schema
 from ninja.errors import HttpError
 from pydantic import AfterValidator, BeforeValidator, create_model
 
+from ontrack.web.api.auth import audit_page
 from ontrack.web.audit.events import record_list_view, record_view
 from ontrack.web.common.actions import ActionError, ConcurrencyError
 
@@ -120,7 +121,7 @@ def paginate(
         shown = queryset.model.unscoped.filter(pk__in=[i.pk for i in items])
         record_list_view(
             by=request.user,
-            page="api",
+            page=audit_page(request, "api"),
             path=request.get_full_path(),
             client_ids=shown.values_list(path or "pk", flat=True),
         )
@@ -145,7 +146,12 @@ def get_visible(request: HttpRequest, queryset: models.QuerySet[M], pk: int) -> 
     if path is not None and request.method == "GET":
         model: Any = queryset.model
         client_id = model.unscoped.filter(pk=pk).values_list(path or "pk", flat=True)
-        record_view(by=request.user, page="api", target=found, client_id=client_id.first())
+        record_view(
+            by=request.user,
+            page=audit_page(request, "api"),
+            target=found,
+            client_id=client_id.first(),
+        )
     return found
 
 

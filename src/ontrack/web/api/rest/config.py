@@ -10,7 +10,6 @@ from ninja import Query, Router
 from ontrack.measures import all_measures
 from ontrack.measures.response import slug
 from ontrack.web.accounts.models import Staff, Team
-from ontrack.web.api import tokens
 from ontrack.web.api.auth import SessionAuth, TokenAuth, auth_for
 from ontrack.web.api.models import ApiToken
 from ontrack.web.api.rest.common import PageParams, page_of, paginate, responses
@@ -80,8 +79,6 @@ class _AnyResource(TokenAuth):
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         found: ApiToken | None = getattr(request, "api_token", None)
-        if found is not None:
-            tokens.record_use(found, str(request.method), request.path)
         return found
 
 
@@ -96,6 +93,7 @@ def who_am_i(request: HttpRequest) -> dict[str, Any]:
         "username": request.user.get_username(),
         "kind": viewer.kind.value,
         "service_id": viewer.service_id,
+        "staff_id": viewer.staff.pk if viewer.staff is not None else None,
         "via": "token" if token else "session",
         "token_name": token.name if token else None,
         "scopes": list(token.scopes) if token else [],

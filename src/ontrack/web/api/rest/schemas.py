@@ -363,6 +363,7 @@ class MeOut(Schema):
     username: str
     kind: str
     service_id: int | None
+    staff_id: int | None = Field(description="Their staff record (e.g. ?therapist_id=).")
     via: Literal["token", "session"]
     token_name: str | None
     scopes: list[str]
