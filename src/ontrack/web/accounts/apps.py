@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Services and staff"
 
     def ready(self) -> None:
-        from ontrack.web.accounts import admin, audit
+        from ontrack.web.accounts import admin, audit, checks  # noqa: F401 - checks register
 
         audit.connect()
         admin.hide_secrets()
