@@ -188,3 +188,18 @@ def test_purge_command_lists_then_erases_what_is_due(cast: Cast, capsys) -> None
     erasure = AuditEvent.objects.get(action=chain.ERASURE_ACTION)
     assert erasure.actor == "system"
     assert erasure.new["reason"] == "retention period of 20 years passed"
+
+
+def test_the_administrator_sets_only_their_own_services_retention(cast: Cast) -> None:
+    from django.urls import reverse
+
+    from ontrack.web.accounts.admin import grant_service_administration
+
+    RetentionPolicy.objects.create(service=cast.service, keep_years=25)
+    RetentionPolicy.objects.create(service=cast.other_service, keep_years=30)
+    grant_service_administration(cast.adam)
+    page = browser_as(cast, "adam").get(reverse("admin:privacy_retentionpolicy_changelist"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "keep 25 years" in text or ">25<" in text
+    assert cast.other_service.name not in text
