@@ -173,3 +173,21 @@ def test_admin_sign_in_goes_through_ontrack_sign_in(db: None) -> None:
     response = Browser().get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/sign-in/?next=/admin/"
+
+
+def test_other_apps_configuration_is_scoped_to_the_service_too(cast: Cast, adam: Browser) -> None:
+    from ontrack.web.pathway.models import SignpostService
+    from ontrack.web.privacy.models import RetentionPolicy
+
+    ours = RetentionPolicy.objects.create(service=cast.service, keep_years=8)
+    theirs = RetentionPolicy.objects.create(service=cast.other_service, keep_years=20)
+    listed = adam.get(reverse("admin:privacy_retentionpolicy_changelist")).content.decode()
+    assert f"/retentionpolicy/{ours.pk}/change/" in listed
+    assert f"/retentionpolicy/{theirs.pk}/change/" not in listed
+    url = reverse("admin:privacy_retentionpolicy_change", args=[theirs.pk])
+    assert adam.get(url).status_code == 302  # "does not exist"
+    signpost = SignpostService.objects.create(
+        service=cast.other_service, name="Elsewhere", helps_with="housing", how_to_reach="-"
+    )
+    url = reverse("admin:pathway_signpostservice_change", args=[signpost.pk])
+    assert adam.get(url).status_code == 302
