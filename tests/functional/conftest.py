@@ -128,7 +128,7 @@ def clinic(transactional_db: None) -> Clinic:
     manager = _person(service, "mo", "Mo", "Khan", StaffRole.MANAGER, therapist_role="")
     f.SupervisionFactory(supervisor=sue, supervisee=alice)
     courses = [
-        ("Cara", "Davies", [(18, 14, 0), (16, 12, 0), (24, 13, 0)], 36),  # reliably worse
+        ("Cara", "Davies", [(18, 14, 0), (24, 13, 0), (24, 13, 0)], 36),  # reliably worse, twice
         ("Ben", "Walker", [(16, 12, 0), (14, 10, 0), (10, 8, 0), (7, 6, 0)], 36),
         ("Priya", "Patel", [(20, 15, 0), (19, 15, 0), (18, 15, 0)], 30),
         ("Sam", "Jones", [(14, 11, 0)], 0),
