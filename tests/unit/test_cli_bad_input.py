@@ -99,8 +99,12 @@ def test_check_still_reads_doubled_quotes_inside_a_value(capsys, csv_dataset, tm
     copy.mkdir()
     for file in csv_dataset.iterdir():
         (copy / file.name).write_bytes(file.read_bytes())
-    with (copy / "therapist.csv").open("a", encoding="utf-8") as handle:
-        handle.write('"T""99","S1","pwp","10","1","41"\n')
+    path = copy / "therapist.csv"
+    # A copy of the last therapist whose id holds a quote, written as CSV doubles it: T""99.
+    row = path.read_text(encoding="utf-8").splitlines()[-1].split(",")
+    row[0] = '"T""99"'
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(",".join(row) + "\n")
     assert main(["check", str(copy)]) == 0
     assert "valid" in capsys.readouterr().out
 
