@@ -165,8 +165,12 @@ def test_a_lost_phone_is_reset_by_the_administrator_and_audited(cast: Cast, adam
     assert event.target_id == str(cast.alice.pk)
 
 
-def test_authenticator_keys_are_not_in_the_admin(cast: Cast, adam: Browser) -> None:
+def test_authenticator_keys_and_lockout_records_are_not_for_the_administrator(
+    cast: Cast, adam: Browser
+) -> None:
     assert adam.get("/admin/otp_totp/totpdevice/").status_code == 404
+    # Lockout records name every service's sign-ins and addresses.
+    assert adam.get("/admin/axes/accessattempt/").status_code == 403
 
 
 def test_admin_sign_in_goes_through_ontrack_sign_in(db: None) -> None:

@@ -115,7 +115,8 @@ class StaffSignInAdmin(UserAdminBase):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            fields += ["is_superuser", "user_permissions"]
+            # Groups carry permissions: only a superuser hands them out.
+            fields += ["is_superuser", "groups", "user_permissions"]
         if obj is not None and obj.pk == request.user.pk:
             fields += ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]
         return sorted(set(fields), key=fields.index)
@@ -281,6 +282,7 @@ class SupervisionAdmin(ServiceScopedAdmin):
 
 
 SERVICE_ADMINISTRATORS = "Service administrators"
+SERVICE_CONFIGURATION_APPS = frozenset({"accounts", "pathway", "privacy"})
 
 
 def grant_service_administration(user: User) -> None:
@@ -291,7 +293,10 @@ def grant_service_administration(user: User) -> None:
     from django.contrib.contenttypes.models import ContentType
 
     group, _ = Group.objects.get_or_create(name=SERVICE_ADMINISTRATORS)
-    types = ContentType.objects.get_for_models(*admin.site._registry).values()
+    # OnTrack's own configuration only: not django-axes' lockout records, which name
+    # every service's sign-ins and addresses (those stay with the installation superuser).
+    ours = [m for m in admin.site._registry if m._meta.app_label in SERVICE_CONFIGURATION_APPS]
+    types = ContentType.objects.get_for_models(*ours).values()
     group.permissions.set(Permission.objects.filter(content_type__in=list(types)))
     user.is_staff = True
     user.save(update_fields=["is_staff"])
