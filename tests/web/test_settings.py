@@ -35,6 +35,10 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
             # Set in-process by the browser tests (Playwright beside the live server);
             # a real deployment never has it.
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            # Set in-process by the test settings and by `ontrack demo`'s own test: a
+            # production process starts without them (two factors on, not the demo).
+            "ONTRACK_REQUIRE_2FA",
+            "ONTRACK_DEMO",
         }
     }
     return subprocess.run(
