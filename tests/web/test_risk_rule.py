@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from tests.conftest import examples
 
 from ontrack.web.records.risk_rule import (
-    TODO_HIGH,
-    TODO_URGENT,
+    ACTION_HIGH,
+    ACTION_URGENT,
     Finding,
     Review,
     RiskAlertState,
@@ -56,7 +56,7 @@ def test_first_finding_opens_an_alert_headed_by_it() -> None:
     assert decision is not None
     assert decision.opens
     assert (decision.severity, decision.level) == ("high", 1)
-    assert decision.reasons == (SEVERAL.sentence, TODO_HIGH)
+    assert decision.reasons == (SEVERAL.sentence, ACTION_HIGH)
 
 
 def test_a_worse_answer_updates_the_same_alert_and_heads_it() -> None:
@@ -66,7 +66,7 @@ def test_a_worse_answer_updates_the_same_alert_and_heads_it() -> None:
     assert decision is not None
     assert decision.alert_id == 1
     assert (decision.severity, decision.level) == ("urgent", 3)
-    assert decision.reasons == (EVERY.sentence, SEVERAL.sentence, TODO_URGENT)
+    assert decision.reasons == (EVERY.sentence, SEVERAL.sentence, ACTION_URGENT)
 
 
 def test_a_milder_answer_never_lowers_the_grade_or_the_headline() -> None:
@@ -75,7 +75,7 @@ def test_a_milder_answer_never_lowers_the_grade_or_the_headline() -> None:
     decision = decide_risk_alert([SEVERAL], [_state(1, opened)])
     assert decision is not None
     assert (decision.severity, decision.level) == ("urgent", 3)
-    assert decision.reasons == (EVERY.sentence, SEVERAL.sentence, TODO_URGENT)
+    assert decision.reasons == (EVERY.sentence, SEVERAL.sentence, ACTION_URGENT)
 
 
 def test_the_same_finding_twice_changes_nothing_even_after_closing() -> None:
@@ -151,5 +151,5 @@ def test_a_clients_history_keeps_one_open_alert_whose_grade_and_headline_agree(
         assert current.level == seen[current.reasons[0]]
         findings_on_it = [r for r in current.reasons if r in seen]
         assert current.level == max(seen[r] for r in findings_on_it)
-        assert current.reasons[-1] == (TODO_URGENT if current.level >= 2 else TODO_HIGH)
+        assert current.reasons[-1] == (ACTION_URGENT if current.level >= 2 else ACTION_HIGH)
         assert len(current.reasons) == len(set(current.reasons))

@@ -37,15 +37,15 @@ URGENT = "urgent"
 UNANSWERED = 0  # a risk item left blank: "ask about it directly"
 HIGH_RISK_FOUND = 3  # a risk assessment that found high risk counts as the worst answer
 
-TODO_URGENT = (
+ACTION_URGENT = (
     "Review risk with the client today, whatever the total score: ask about it directly, "
     "agree a safety plan and crisis contacts."
 )
-TODO_HIGH = (
+ACTION_HIGH = (
     "Review risk with the client by the next working day (at the session if it was given "
     "there): ask about it directly, agree a safety plan and crisis contacts."
 )
-_TODOS = frozenset({TODO_URGENT, TODO_HIGH})
+_ACTIONS = frozenset({ACTION_URGENT, ACTION_HIGH})
 _FOLLOWS = "Follows risk alert "
 
 
@@ -157,7 +157,7 @@ def _open(new: Sequence[Finding], closed: RiskAlertState | None) -> RiskDecision
 
 
 def _update(current: RiskAlertState, new: Sequence[Finding]) -> RiskDecision:
-    old = [r for r in current.reasons if r not in _TODOS]
+    old = [r for r in current.reasons if r not in _ACTIONS]
     old_level = current.level if current.level is not None else 0
     headline = _worst_newest(new)
     newest_first = [f.sentence for f in reversed(new)]
@@ -172,7 +172,7 @@ def _update(current: RiskAlertState, new: Sequence[Finding]) -> RiskDecision:
 
 
 def _todo(level: int) -> str:
-    return TODO_URGENT if severity_of(level) == URGENT else TODO_HIGH
+    return ACTION_URGENT if severity_of(level) == URGENT else ACTION_HIGH
 
 
 def review_problems(review: Review) -> dict[str, str]:
