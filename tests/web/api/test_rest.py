@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client as Browser
 from tests.web.api.conftest import Records, session_api, today, token_api
-from tests.web.conftest import Cast, phq9
+from tests.web.conftest import Cast, browser_as, phq9
 
 from ontrack.web.api.models import ApiToken
 from ontrack.web.audit.models import AuditEvent
@@ -357,3 +357,23 @@ def test_reads_of_client_records_are_in_the_audit_trail(cast: Cast, records: Rec
     # The same reads in a signed-in session are logged under the plain names.
     session_api(cast, "alice").get(f"/api/clients/{cast.client.pk}")
     assert AuditEvent.objects.filter(action="api", client_id=cast.client.pk).count() == 1
+
+
+def test_the_clients_access_review_names_the_token_behind_each_api_read(
+    cast: Cast, records: Records
+) -> None:
+    api = token_api(cast.mo, acting_as=cast.alice, resources=["clients", "alerts"])
+    assert api.get(f"/api/clients/{cast.client.pk}").status_code == 200
+    assert api.get("/api/alerts?status=open").status_code == 200
+    assert api.get(f"/api/clients/{cast.other_client.pk}").status_code == 404
+    token = ApiToken.objects.get()
+    page = browser_as(cast, "mo").get(f"/clients/{cast.client.pk}/access/").content.decode()
+    named = f"through API token {token.pk} “test integration”"
+    # The record read and the list that showed her, each with the token's name.
+    assert page.count(named) == 2
+    assert "/api/alerts?status=open" in page
+    # A read in a signed-in session names no token.
+    session_api(cast, "sue").get(f"/api/clients/{cast.client.pk}")
+    page = browser_as(cast, "mo").get(f"/clients/{cast.client.pk}/access/").content.decode()
+    assert page.count("through API token") == 2
+    assert ">sue<" in page

@@ -9,8 +9,9 @@ model added later is included without editing a list here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,3 +142,27 @@ def client_audit(client_id: int) -> QuerySet[AuditEvent]:
     that showed them."""
     shown = Q(target_type="list", clients_shown__contains=f",{client_id},")
     return AuditEvent.objects.filter(Q(client_id=client_id) | shown).order_by("-at", "-id")
+
+
+# A read made with an integration token is logged as "api token <id>" or "fhir token <id>"
+# (ontrack.web.api.auth.audit_page).
+_TOKEN_READ = re.compile(r"^(api|fhir) token (\d+)$")
+
+
+def token_names(events: Iterable[AuditEvent]) -> dict[str, str]:
+    """The integration token behind each API read among ``events``: token id -> its name.
+
+    The names come from the audit trail itself (each token's ``create_api_token`` event), so
+    a token revoked or deleted since still has its name, as it was when it was made.
+    """
+    ids = {m.group(2) for e in events if (m := _TOKEN_READ.match(e.action))}
+    made = AuditEvent.objects.filter(
+        action="create_api_token", target_type="api.apitoken", target_id__in=ids
+    )
+    return {e.target_id: str((e.new or {}).get("name", "")) for e in made}
+
+
+def api_token_read(event: AuditEvent) -> str | None:
+    """The id of the token an API read was made with, or None for any other event."""
+    found = _TOKEN_READ.match(event.action)
+    return found.group(2) if found else None

@@ -19,7 +19,12 @@ from ontrack.web.audit.events import record_change, record_view
 from ontrack.web.common.actions import ActionError
 from ontrack.web.privacy.erasure import erase_client
 from ontrack.web.privacy.pdf import subject_access_pdf
-from ontrack.web.privacy.subject import client_audit, subject_access
+from ontrack.web.privacy.subject import (
+    api_token_read,
+    client_audit,
+    subject_access,
+    token_names,
+)
 from ontrack.web.records.models import Client
 from ontrack.web.records.scoping import ViewerKind, viewer_for
 
@@ -46,7 +51,15 @@ def client_audit_page(request: AuthenticatedHttpRequest, client_id: int) -> Http
     """Who saw or changed this client's record, and when, newest first."""
     client = _manager_client(request, client_id, "client_audit")
     page = Paginator(client_audit(client.pk), PAGE_SIZE).get_page(request.GET.get("page"))
-    return _no_store(render(request, "privacy/client_audit.html", {"client": client, "page": page}))
+    events = list(page.object_list)
+    names = token_names(events)
+    # Each API read with the integration that made it, named as when its token was made.
+    rows = [
+        (e, None if (t := api_token_read(e)) is None else f"API token {t} “{names.get(t, '')}”")
+        for e in events
+    ]
+    context = {"client": client, "page": page, "rows": rows}
+    return _no_store(render(request, "privacy/client_audit.html", context))
 
 
 def _export_event(request: AuthenticatedHttpRequest, client: Client, form: str) -> None:
