@@ -178,8 +178,9 @@ def cut_at(tables: dict[str, pa.Table], today: dt.date) -> dict[str, pa.Table]:
     contact = contact.filter(pc.is_in(contact["referral_id"], referral["referral_id"]))
     kept = contact["contact_id"]
     out = dict(tables, referral=referral, contact=contact)
-    for name in ("score", "alliance", "goal_rating"):
-        out[name] = tables[name].filter(pc.is_in(tables[name]["contact_id"], kept))
+    for name in ("score", "alliance", "goal_rating", "circumstance"):
+        if name in tables:
+            out[name] = tables[name].filter(pc.is_in(tables[name]["contact_id"], kept))
     homework = tables["homework"].filter(pc.is_in(tables["homework"]["set_contact_id"], kept))
     reviewed_later = pc.invert(pc.fill_null(pc.is_in(homework["reviewed_contact_id"], kept), False))
     for column in ("reviewed_contact_id", "outcome"):

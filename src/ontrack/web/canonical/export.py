@@ -14,8 +14,8 @@ from ontrack.web.accounts.models import Service, Staff, User
 from ontrack.web.audit.models import AuditEvent, AuditKind
 from ontrack.web.canonical._items import format_items
 from ontrack.web.common.codes import AlertActionKind, Qualification, TherapistRole
-from ontrack.web.pathway.codes import CANONICAL_CIRCUMSTANCE
-from ontrack.web.pathway.models import Circumstance
+from ontrack.web.pathway.codes import CANONICAL_CIRCUMSTANCE, PreferenceKind
+from ontrack.web.pathway.models import Circumstance, TherapyPreference
 from ontrack.web.records.models import (
     Alert,
     AllianceResponse,
@@ -217,6 +217,12 @@ def _homework_row(h: Homework) -> dict[str, Any]:
 def _referral_rows(referrals: models.QuerySet[Referral]) -> Iterable[dict[str, Any]]:
     unknown_age: list[str] = []
     rows = []
+    # The gender of therapist asked for at this referral's assessment, else the client's.
+    asked = dict(
+        TherapyPreference.objects.filter(
+            referral__in=referrals, kind=PreferenceKind.GENDER
+        ).values_list("referral_id", "value")
+    )
     for r in referrals.select_related("client__service").iterator(chunk_size=5000):
         age = (
             r.age_at_referral if r.age_at_referral is not None else r.client.age_on(r.referral_date)
@@ -239,6 +245,9 @@ def _referral_rows(referrals: models.QuerySet[Referral]) -> Iterable[dict[str, A
                 "employed": r.employed,
                 "end_date": r.end_date,
                 "end_code": r.end_code or None,
+                "therapist_gender_preference": (
+                    asked.get(r.pk) or r.client.preferred_therapist_gender or None
+                ),
             }
         )
     if unknown_age:

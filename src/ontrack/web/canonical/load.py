@@ -36,6 +36,8 @@ from ontrack.web.common.codes import (
     EpisodeStatus,
     Gender,
 )
+from ontrack.web.pathway.codes import FROM_CANONICAL_CIRCUMSTANCE, PreferenceKind
+from ontrack.web.pathway.models import Circumstance, TherapyPreference
 from ontrack.web.records.actions.risk import findings_from_answers, risk_grades
 from ontrack.web.records.models import (
     Alert,
@@ -75,6 +77,8 @@ class LoadSummary:
     homework: int
     alerts: int
     risk_alerts_opened: int
+    circumstances: int = 0
+    preferences: int = 0
 
 
 def pseudonymous_name(person_id: str) -> tuple[str, str]:
@@ -192,6 +196,8 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
     Goal.unscoped.bulk_create(goals.values())
     GoalRating.unscoped.bulk_create(ratings, batch_size=2000)
     homework = _write_homework(rows["homework"], referrals, contacts)
+    circumstances = _write_circumstances(rows.get("circumstance", []), referrals, contacts)
+    preferences = _write_gender_preferences(rows["referral"], referrals)
     alerts, actions = _alerts(rows.get("alert", []), referrals, contacts)
     Alert.unscoped.bulk_create(alerts, batch_size=2000)
     AlertAction.unscoped.bulk_create(actions)
@@ -210,6 +216,8 @@ def _write(rows: Mapping[str, list[Row]], *, by: User | None, name_for: NameFor)
         homework=homework,
         alerts=len(alerts),
         risk_alerts_opened=len(risk_alerts),
+        circumstances=circumstances,
+        preferences=preferences,
     )
     for service in services.values():
         record_load(by=by, action="load_tables", target=service, summary=asdict(summary))
@@ -340,6 +348,39 @@ def _write_homework(
     ]
     Homework.unscoped.bulk_create(homework, batch_size=2000)
     return len(homework)
+
+
+def _write_circumstances(
+    circumstance_rows: list[Row], referrals: Mapping[str, Referral], contacts: Mapping[str, Contact]
+) -> int:
+    """The circumstances recorded at contacts (domestic abuse comes in as ``safety``); who
+    recorded them is not in the dataset, so ``recorded_by`` stays empty."""
+    circumstances = [
+        Circumstance(
+            referral=referrals[r["referral_id"]],
+            contact=contacts[r["contact_id"]],
+            kind=FROM_CANONICAL_CIRCUMSTANCE[r["kind"]],
+        )
+        for r in circumstance_rows
+    ]
+    Circumstance.unscoped.bulk_create(circumstances, batch_size=2000)
+    return len(circumstances)
+
+
+def _write_gender_preferences(referral_rows: list[Row], referrals: Mapping[str, Referral]) -> int:
+    """Each referral's therapist-gender preference, as the assessment records it (nice to
+    have: the dataset does not say whether it was essential)."""
+    preferences = [
+        TherapyPreference(
+            referral=referrals[r["referral_id"]],
+            kind=PreferenceKind.GENDER,
+            value=r["therapist_gender_preference"],
+        )
+        for r in referral_rows
+        if r["therapist_gender_preference"]
+    ]
+    TherapyPreference.unscoped.bulk_create(preferences, batch_size=2000)
+    return len(preferences)
 
 
 def _unique_person_ids(clients: Mapping[tuple[str, str], Client]) -> None:

@@ -21,7 +21,7 @@ from ontrack.dataset.schema import TABLES
 from ontrack.web.accounts.models import Service, Staff, User
 from ontrack.web.common.codes import AlertKind, AlertSeverity
 
-# The canonical tables a load needs ("alert" is optional).
+# The canonical tables a load needs ("alert" and "circumstance" are optional).
 REQUIRED = (
     "service",
     "therapist",
@@ -32,6 +32,7 @@ REQUIRED = (
     "goal_rating",
     "homework",
 )
+OPTIONAL = ("alert", "circumstance")
 Row = dict[str, Any]
 _SHOWN = 10  # problems named in a LoadError's message
 
@@ -59,7 +60,7 @@ def check_for_load(tables: Mapping[str, pa.Table]) -> dict[str, list[Row]]:
     absent = [name for name in REQUIRED if name not in tables]
     if absent:
         raise LoadError(f"missing table(s): {', '.join(absent)}")
-    given = {name: tables[name] for name in (*REQUIRED, "alert") if name in tables}
+    given = {name: tables[name] for name in (*REQUIRED, *OPTIONAL) if name in tables}
     problems = check_tables(given)
     if problems:
         raise LoadError.from_problems(problems)
@@ -68,6 +69,7 @@ def check_for_load(tables: Mapping[str, pa.Table]) -> dict[str, list[Row]]:
     _check_alerts(rows.get("alert", []))
     _check_goal_ratings(rows["goal_rating"])
     _check_homework_reviews(rows["homework"])
+    _check_circumstances(rows.get("circumstance", []))
     _check_not_loaded_yet(rows)
     return rows
 
@@ -123,6 +125,15 @@ def _check_homework_reviews(homework: list[Row]) -> None:
             raise LoadError(
                 f"table 'homework': {r['homework_id']!r} needs both a review contact and an "
                 "outcome, or neither"
+            )
+
+
+def _check_circumstances(circumstances: list[Row]) -> None:
+    seen = Counter((r["contact_id"], r["kind"]) for r in circumstances)
+    for (contact, kind), times in seen.items():
+        if times > 1:
+            raise LoadError(
+                f"table 'circumstance': kind {kind!r} recorded twice at contact {contact!r}"
             )
 
 

@@ -20,6 +20,9 @@ class CircumstanceKind(models.TextChoices):
     CARING = "caring", "Caring responsibilities"
     LEGAL = "legal", "Legal problems (court, immigration, police)"
     SUBSTANCE = "substance", "Alcohol or drug use"
+    BEREAVEMENT = "bereavement", "Bereavement"
+    RELATIONSHIP = "relationship", "Relationship breakdown or family conflict"
+    HEALTH = "health", "Physical illness or injury"
 
 
 # The canonical circumstance code each is exported as (dataset codes.toml [circumstance]).
@@ -31,7 +34,12 @@ CANONICAL_CIRCUMSTANCE: dict[str, str] = {
     CircumstanceKind.CARING: "caring",
     CircumstanceKind.LEGAL: "legal",
     CircumstanceKind.SUBSTANCE: "substance",
+    CircumstanceKind.BEREAVEMENT: "bereavement",
+    CircumstanceKind.RELATIONSHIP: "relationship",
+    CircumstanceKind.HEALTH: "health",
 }
+# And back: the loader reads every canonical circumstance code into one of these.
+FROM_CANONICAL_CIRCUMSTANCE: dict[str, str] = {v: k for k, v in CANONICAL_CIRCUMSTANCE.items()}
 
 
 class RiskLevel(models.TextChoices):

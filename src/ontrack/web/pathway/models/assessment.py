@@ -107,8 +107,10 @@ class Circumstance(ScopedModel):
     signposted_to = models.ForeignKey(
         SignpostService, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Empty for a circumstance brought in by a load of canonical tables (the load's audit
+    # event says who brought it in; the dataset does not say who recorded it).
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     class Meta:
