@@ -265,7 +265,7 @@ def test_record_session_on_closed_referral_is_refused(cast: Cast, today: dt.date
 
 @pytest.mark.parametrize(
     ("answer", "severity"),
-    [(1, AlertSeverity.HIGH), (2, AlertSeverity.URGENT), (3, AlertSeverity.URGENT)],
+    [(1, AlertSeverity.URGENT), (2, AlertSeverity.URGENT), (3, AlertSeverity.URGENT)],
 )
 def test_record_session_risk_answer_opens_graded_alert(
     cast: Cast, today: dt.date, answer: int, severity: str

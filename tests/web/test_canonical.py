@@ -88,7 +88,7 @@ def test_load_tables_opens_risk_alert_unless_an_imported_one_covers_it(db: None)
     # C2's risk answer is covered by the imported, acted-on alert AL1; C6's is not. It goes
     # through the risk rule: "several days" is a high risk alert (ADR 0120).
     assert summary.risk_alerts_opened == 1
-    assert (opened.severity, opened.status, opened.risk_level) == ("high", "open", 1)
+    assert (opened.severity, opened.status, opened.risk_level) == ("urgent", "open", 1)
     assert "PHQ-9 item 9 answered 1 (Several days)" in opened.reasons[0]
 
 

@@ -401,7 +401,7 @@ def test_each_row_says_why_in_one_line(cast: Cast, episodes: list[Episode]) -> N
 @pytest.mark.parametrize(
     ("answer", "badge", "words"),
     [
-        (1, "High: risk", "(Several days)"),
+        (1, "Urgent: risk", "(Several days)"),
         (2, "Urgent: risk", "(More than half the days)"),
         (3, "Urgent: risk", "(Nearly every day)"),
     ],

@@ -72,7 +72,7 @@ def test_build_demo_gives_every_role_a_working_sign_in() -> None:
         clients = [a.referral.client_id for a in open_risk.select_related("referral")]
         assert len(clients) == len(set(clients))
         for alert in open_risk:
-            assert alert.severity == ("urgent" if (alert.risk_level or 0) >= 2 else "high")
+            assert alert.severity == ("urgent" if (alert.risk_level or 0) >= 1 else "high")
         closed_risk = Alert.objects.filter(kind=AlertKind.RISK, status="closed")
         assert all(a.close_note.startswith("Closed by the risk review") for a in closed_risk)
     assert check_tables(export_tables()) == []

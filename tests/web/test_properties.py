@@ -81,4 +81,4 @@ def test_record_session_is_all_or_nothing_and_never_loses_a_risk_answer(
         said = f"PHQ-9 item 9 answered {phq9[8]} "
         assert any(said in reason for reason in alert.reasons)
         assert (alert.risk_level or 0) >= (phq9[8] or 0)
-        assert alert.severity == ("urgent" if (alert.risk_level or 0) >= 2 else "high")
+        assert alert.severity == ("urgent" if (alert.risk_level or 0) >= 1 else "high")

@@ -202,10 +202,10 @@ def _audit(alert: Alert) -> list[str]:
 
 def test_alert_life_open_update_review_closes_then_reopen(cast: Cast) -> None:
     today = timezone.localdate()
-    # Session 1: "several days" opens a high alert.
+    # Session 1: "several days" opens an urgent alert at level 1 (ADR 0150).
     _session(cast, today - dt.timedelta(days=14), 1)
     first = _open_alert(cast)
-    assert (first.severity, first.risk_level) == ("high", 1)
+    assert (first.severity, first.risk_level) == ("urgent", 1)
     # The client answers "nearly every day" online: the same alert, now urgent.
     portal.submit_online_questionnaire(
         referral=cast.referral, measure="PHQ-9", answers=[1] * 8 + [3], by=cast.cara
@@ -371,5 +371,5 @@ def test_import_is_all_or_nothing_and_a_risk_answer_is_never_lost(
         elif item9:
             alert = Alert.unscoped.get(contact__external_id="C6", kind=AlertKind.RISK)
             assert f"item 9 answered {item9}" in alert.reasons[0]
-            assert alert.severity == ("urgent" if item9 >= 2 else "high")
+            assert alert.severity == ("urgent" if item9 >= 1 else "high")
         transaction.set_rollback(True)

@@ -45,7 +45,7 @@ def _state(alert_id: int, decision: object, closed: bool = False) -> RiskAlertSt
 def test_grades_follow_the_answer() -> None:
     assert [severity_of(f.level) for f in (BLANK, SEVERAL, HALF, EVERY)] == [
         "high",
-        "high",
+        "urgent",
         "urgent",
         "urgent",
     ]
@@ -55,8 +55,8 @@ def test_first_finding_opens_an_alert_headed_by_it() -> None:
     decision = decide_risk_alert([SEVERAL], [])
     assert decision is not None
     assert decision.opens
-    assert (decision.severity, decision.level) == ("high", 1)
-    assert decision.reasons == (SEVERAL.sentence, ACTION_HIGH)
+    assert (decision.severity, decision.level) == ("urgent", 1)
+    assert decision.reasons == (SEVERAL.sentence, ACTION_URGENT)
 
 
 def test_a_worse_answer_updates_the_same_alert_and_heads_it() -> None:
@@ -94,7 +94,7 @@ def test_a_new_finding_after_a_review_opens_a_new_alert_that_names_the_old_one()
     assert decision.follows == 7
     assert decision.reasons[0] == SEVERAL.sentence
     assert "Follows risk alert A7, closed on 20 Mar 2026" in decision.reasons[1]
-    assert decision.severity == "high"
+    assert decision.severity == "urgent"
 
 
 def test_review_closes_only_when_complete_and_not_high() -> None:
@@ -151,5 +151,5 @@ def test_a_clients_history_keeps_one_open_alert_whose_grade_and_headline_agree(
         assert current.level == seen[current.reasons[0]]
         findings_on_it = [r for r in current.reasons if r in seen]
         assert current.level == max(seen[r] for r in findings_on_it)
-        assert current.reasons[-1] == (ACTION_URGENT if current.level >= 2 else ACTION_HIGH)
+        assert current.reasons[-1] == (ACTION_URGENT if current.level >= 1 else ACTION_HIGH)
         assert len(current.reasons) == len(set(current.reasons))

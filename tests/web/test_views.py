@@ -344,16 +344,16 @@ def test_record_session_form_risk_opens_urgent_alert(cast: Cast, today: dt.date)
     assert (alert.kind, alert.severity, alert.status) == ("risk", "urgent", AlertStatus.OPEN)
 
 
-def test_record_session_form_several_days_opens_a_high_risk_alert(
+def test_record_session_form_several_days_opens_an_urgent_risk_alert(
     cast: Cast, today: dt.date
 ) -> None:
     url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
     response = browser_as(cast, "alice").post(
         url, _session_post(cast, today, phq9_9="1"), follow=True
     )
-    assert b"A high risk alert was opened" in response.content
+    assert b"An urgent risk alert was opened" in response.content
     alert = Alert.unscoped.get()
-    assert (alert.kind, alert.severity, alert.risk_level) == ("risk", "high", 1)
+    assert (alert.kind, alert.severity, alert.risk_level) == ("risk", "urgent", 1)
 
 
 def test_record_session_form_conflict_saves_nothing_and_says_so(cast: Cast, today: dt.date) -> None:

@@ -522,5 +522,5 @@ def test_check_in_form_refused_still_raises_a_typed_risk_answer(pathway: Pathway
     )
     assert response.status_code == 400
     alert = Alert.unscoped.get(kind=AlertKind.RISK)
-    assert (alert.severity, alert.risk_level) == ("high", 1)
+    assert (alert.severity, alert.risk_level) == ("urgent", 1)
     assert "waiting-well check-in" in alert.reasons[0]

@@ -13,10 +13,11 @@ The rules (ADR 0120):
 - A client has at most one open risk alert. A new finding updates it (never a second
   alert); the same finding seen again (the same answer read twice, or by the engine after
   the form) changes nothing, even after the alert was closed.
-- Its grade is the worst finding since it opened: a risk item answered "several days"
-  (level 1) or left unanswered (level 0) is high; "more than half the days" (2), "nearly
-  every day" (3) or a risk assessment finding high risk (3) is urgent. A grade never goes
-  down while the alert is open: only a review ends it.
+- Every positive answer makes it urgent (the charter: a positive risk answer always opens
+  or updates *the urgent alert*); its level grades it within urgent: "several days" (1),
+  "more than half the days" (2), "nearly every day" or a risk assessment finding high risk
+  (3). Only a risk item left unanswered (level 0: "ask about it directly") is high. A
+  level never goes down while the alert is open: only a review ends it (ADR 0150).
 - The first reason is the headline: a finding at the alert's level, the newest such. The
   caseload shows it beside the badge, so badge and words always agree. The other findings
   follow, newest first; the last reason says what to do.
@@ -103,12 +104,14 @@ class Review:
 
 
 def severity_of(level: int) -> str:
-    """The alert's severity for a finding's level: 2 and 3 urgent, 0 and 1 high.
+    """The alert's severity for a finding's level: any positive answer (1-3) is urgent.
+
+    A risk item left unanswered (0) is high: nothing positive was said, but nobody knows.
 
     >>> [severity_of(n) for n in range(4)]
-    ['high', 'high', 'urgent', 'urgent']
+    ['high', 'urgent', 'urgent', 'urgent']
     """
-    return URGENT if level >= 2 else HIGH
+    return URGENT if level >= 1 else HIGH
 
 
 def decide_risk_alert(

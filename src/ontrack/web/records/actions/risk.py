@@ -370,6 +370,6 @@ def risk_alert_message(alert: Alert) -> str:
             "positively. Review risk with the client today."
         )
     return (
-        "A high risk alert was opened (or updated): a risk question was answered "
-        "positively. Review risk with the client by the next working day."
+        "A high risk alert was opened (or updated): a risk question was left unanswered. "
+        "Ask about risk directly by the next working day."
     )

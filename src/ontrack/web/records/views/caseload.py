@@ -113,6 +113,7 @@ class CaseloadRow:
     homework_due: int = 0
     homework_set: int = 0
     risk_severity: str | None = None  # the client's open risk alert on this referral
+    risk_level: int | None = None  # its grade within the severity (ADR 0150)
     risk_reasons: list[str] | None = None
     reason: str = ""
 
@@ -215,6 +216,7 @@ SORTS: dict[str, tuple[str, Callable[[CaseloadRow], tuple[Any, ...]]]] = {
         lambda r: (
             -r.urgent_alerts,
             r.risk_severity is None,
+            -(r.risk_level or 0),  # "nearly every day" before "several days", both urgent
             r.signal_rank,
             -r.open_alerts,
             *_name(r),
@@ -312,6 +314,7 @@ def column_expressions() -> dict[str, Subquery]:
         ),
         "urgent_alerts": _count(open_alerts.filter(severity=AlertSeverity.URGENT)),
         "risk_severity": Subquery(risk.values("severity")[:1], output_field=CharField()),
+        "risk_level": Subquery(risk.values("risk_level")[:1], output_field=IntegerField()),
         "risk_reasons": Subquery(risk.values("reasons")[:1], output_field=JSONField()),
         "open_alerts": _count(open_alerts),
         "unacknowledged": _count(open_alerts.filter(status=AlertStatus.OPEN)),
@@ -332,6 +335,7 @@ COLUMNS = (
     "last_contact",
     "urgent_alerts",
     "risk_severity",
+    "risk_level",
     "risk_reasons",
     "open_alerts",
     "unacknowledged",
@@ -443,7 +447,13 @@ def _page(
     queries at any length, and a manager's hundreds of open episodes cost a few
     subqueries each instead of fourteen.
     """
-    needed = ("urgent_alerts", "open_alerts", "risk_severity", *SORT_COLUMNS.get(filters.sort, ()))
+    needed = (
+        "urgent_alerts",
+        "open_alerts",
+        "risk_severity",
+        "risk_level",
+        *SORT_COLUMNS.get(filters.sort, ()),
+    )
     rows = _episode_rows(viewer, needed)
     page = Paginator(filters.apply(rows), PAGE_SIZE).get_page(number)
     _add_columns(list(page.object_list), tuple(n for n in COLUMNS if n not in needed))
