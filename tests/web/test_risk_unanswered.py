@@ -36,7 +36,7 @@ def test_unanswered_item_9_opens_a_high_alert_to_ask_about_it(cast: Cast) -> Non
 
 def test_a_risk_answer_alerts_however_the_rest_is_answered(cast: Cast) -> None:
     alerts = _record(cast, [None, 0, 0, 0, 0, 0, 0, 0, 1])
-    assert [a.severity for a in alerts] == ["high"]  # "several days" (ADR 0120)
+    assert [a.severity for a in alerts] == ["urgent"]  # "several days" (ADR 0150)
     alerts = _record(cast, [None, 0, 0, 0, 0, 0, 0, 0, 3])
     assert [a.severity for a in alerts] == ["urgent"]  # the same alert, now urgent
 
