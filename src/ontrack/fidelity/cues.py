@@ -70,7 +70,21 @@ SAME_TASK = re.compile(
 PLAN_HEADING = re.compile(
     r"^\W*(?:(?:plan|tasks?|homework|actions?|goals? for the week|to do|agreed)(?: (?:for|until|over))? (?:the )?(?:(?:next|coming|this) )?(?:week|fortnight)|"
     r"next (?:week|fortnight)|plan next|next|next steps?(?: (?:of|on|up) (?:the )?(?:hierarchy|ladder|plan))?|"
-    r"chosen solution|agreed plan|action plan|between[- ]session(?:s)?(?: tasks?| work| plan)?|to do|homework|tasks?|plan|p)\s*[:\-–]"
+    r"chosen solution|agreed plan|action plan|between[- ]session(?:s)?(?: tasks?| work| plan| practice)?(?: for (?:everyone|all|both|the group|each \w+))?|"
+    r"to do|homework|home work|tasks?|plan|p|set|task set|homework set)\s*[:\-–]"
+)
+
+# A heading that can only introduce a task for the client, followed by one: "Set: 1 x panic
+# diary entry ...", "Next step: bus 2 stops alone", "Home work one thought record a day",
+# "Committed action agreed: take the kids to the park". ("Plan:" and "Next:" also head
+# appointments, so they are not here.)
+TASK_HEADING = re.compile(
+    r"^\W*(?:(?:set|task(?:s)?(?: set| agreed)?|home ?-?work(?: set| agreed)?|hw|hwk|h/w|next (?:step|stage)s?|"
+    r"between[- ]session (?:tasks?|work|practice)(?: for (?:everyone|all|both|the group|each \w+))?|"
+    r"committed actions?(?: agreed)?|home practice)(?:\s*\([^)]*\))?\s*[:\-–]\s*|"
+    r"next (?:step|stage)\s+|(?:home ?work|hw|hwk)\s+(?=(?:\d|one|two|three|four|five|same|cont|continue)\b))"
+    r"(?=[a-z0-9(\"'])"
+    r"(?!(?:none|nil|n/?a|no|not|reviewed|review|was|were|is|are|from|done|completed|discussed|set last|to be)\b)"
 )
 
 # The note says outright that no homework was set at this contact.
@@ -103,7 +117,9 @@ TREATMENT_PLAN = re.compile(
 )
 CONTACT_ARRANGEMENT = re.compile(
     r"\b(?:appointment|appt|tel appt|phone appt|video appt|contract|contracting|sessions? (?:weekly|fortnightly|booked|spaced))\b|"
-    r"\b(?:arranged|agreed|booked|offered) to (?:meet|speak|talk|see|call|phone|ring)\b|\bmeet in person\b|"
+    # "agreed to ring her on Friday" arranges contact; "agreed to ring the bank" is a task
+    r"\b(?:arranged|agreed|booked|offered) to (?:meet|speak|talk|see|call|phone|ring)\b"
+    r"(?! (?:the|a|an) (?!service|team|clinic|surgery|office|practice|gp\b)\w+)|\bmeet in person\b|"
     r"\b(?:opt(?:ed|s)? for|waiting list|wait list|treatment options|first (?:treatment )?session|step (?:up|down))\b|"
     r"\b(?:i|we|i'll|we'll|therapist)(?: will)? (?:call|ring|phone|check in|contact|write to|email|send)\b|"
     r"^(?:will )?(?:call|ring|phone|check in|contact|write to|email|send)\b|"
@@ -139,7 +155,20 @@ CLIENT_REACTION = re.compile(
     r"\b(?:dreading|daunted by|not looking forward to)\b|"
     r"\b(?:worried|worries|worry|thinks?|thought|fears?|feared|concerned) (?:that )?(?:she|he|they|it|this|the \w+(?: \w+)?) (?:wont|won't|will|would|might|may|can't|cant|couldn't|could) \w+|"
     r"\bwhat (?:she|he|they) (?:might|could|would|will) do if\b|\bwhat if\b|"
-    r"\b(?:rather than|instead of) (?:skip|skipping|giving up|avoiding|leaving|answering|washing|checking)"
+    r"\b(?:rather than|instead of) (?:skip|skipping|giving up|avoiding|leaving|answering|washing|checking)|"
+    # more ways of telling the reaction: "He was pleased", "she was open to it", "thought that
+    # was a good idea", "will give it a go", "makes sense", "pt replied 'ok'", "might be tricky"
+    r"\b(?:was|were|is|are|seemed|seems|felt|feels|looked|sounded) (?:much |very |quite |really |a bit |more |visibly )?"
+    r"(?:pleased|relieved|happier|keener|open to (?:it|this|that|the idea|trying)|fine with|matter[- ]of[- ]fact|up for (?:it|this)|positive about)\b|"
+    r"\b(?:liked|likes|like) (?:that|the idea|the plan|this|having)\b|\b(?:a )?good idea\b|"
+    r"\b(?:give|giving|have) (?:it|this|that) a (?:go|try|shot|whirl)\b|\bmakes? (?:sense|total sense)\b|"
+    r"\b(?:replied|responded|texted back)\b|\b(?:might|may|could|would) be (?:a bit |quite |very )?(?:tricky|hard|difficult|awkward|a struggle)\b|"
+    r"\b(?:said|says|found|thought) (?:\w+ ){0,4}(?:was|is|were|are|would be) (?:a bit |quite |very |really )?(?:hard|difficult|tricky|awkward|scary|daunting)\b|"
+    r"\b(?:thinks?|thought|said|says|predicted|expects?|feels?) (?:that )?(?:\w+ ){1,4}(?:will|would|might|may|could) be (?:a |the )?(?:problem|hard|harder|hardest|difficult|tricky|easier|easiest|best|danger)|"
+    r"\b(?:concerned|anxious|nervous|hesitant) (?:about|that) (?:doing|being|driving|going|it|this|the|her|his|how)\b|"
+    # a short reaction on its own: "Pt happy.", "She agree.", "Pt: 'I can do that'", "Scary but I can do it."
+    r"^\W*(?:pt|client|patient|she|he|they|both|both partners)\s+(?:(?:is|was|were|seemed|sounded) )?(?:happy|relieved|agreed|agree|agrees|ok|okay|fine|excited|keen)\W*$|"
+    r"^\W*(?:pt|client|patient)\s*:\s*['\"“‘]|\bi can do (?:that|it|this)\b|\b(?:said|says|say) (?:ok|okay|yes|fine)\b|\b(?:said|replied) ['\"“‘]?ok\b"
 )
 
 # Psychoeducation and the reason for the task, told as explanation.
@@ -153,7 +182,12 @@ EXPLANATION = re.compile(
     r"\b(?:helps?|can help|will help|should help|can lift|lifts?|reduces?|reducing|builds?|strengthens?|weakens?|breaks?) (?:\w+ ){0,3}(?:mood|anxiety|worry|fear|confidence|the (?:cycle|pattern|habit|link)|it|her|him|them|to)\b|"
     r"\b(?:is|are|was) (?:the first step|what breaks|how we|a way of|a way to)\b|\bas a way (?:of|to)\b|"
     r"\b(?:mood follows|act first|action before motivation|outside-in)\b|"
-    r"\bgives? (?:us |her |him |them )?(?:information|data|evidence)\b"
+    r"\bgives? (?:us |her |him |them )?(?:information|data|evidence)\b|"
+    # an explanation opening the sentence: "Explained staying is what lets her learn ...",
+    # "Explained: every time she doesn't check ...", "We noted that rebuilding pleasure matters"
+    r"^\W*(?:i |we |therapist )?(?:(?:explained|re-?explained|reiterated)(?::| (?!the \w+ (?:technique|exercise|model)\b)\S+ \S+)|reasoning|(?:discussed|noted|agreed|said|talked about) (?:that|how))|"
+    r"\bas (?:it|this|that) (?:helps|will help|should help|may help|can help)\b|\b(?:and|to) see (?:if|whether|what happens)\b|"
+    r"\bto (?:maintain|consolidate|keep up|hold on to) (?:the |her |his |their )?(?:gains|progress|improvement)\b"
 )
 
 # Last time's task reported on: done, part done or not done ("Pt hadn't done hw", "has been

@@ -184,6 +184,24 @@ NEGATED_SETTING = _any(
     r"\b(?:decided|chose|opted|agreed) (?:not|against)\b",
     r"\b(?:deferred|postponed|held off|on hold|paused|parked)\b",
     r"\bno (?:expectation|pressure|requirement)\b",
+    # intentions and doubts about setting are not setting: "I had intended to set worry time",
+    # "unsure whether to set homework in IPT", "not my role to set tasks in this modality"
+    r"\b(?:had )?(?:intended|meant|wanted|hoped) to (?:set|give|agree)\b|\b(?:unsure|not sure|uncertain) (?:whether|if) (?:to set|i should set)\b",
+    r"\bnot (?:my|our|the therapist's) role\b|\bnot a (?:homework|task)[- ]based\b|\bnothing to do\b",
+    r"\b(?:didn'?t|did not|no) (?:have )?time to (?:go through|review|look at|set|agree)\b|\b(?:didn'?t|did not) (?:suggest|set|agree|give) (?:anything|any)\b",
+    r"\bno (?:home |between[- ]session )?practi[cs]e (?:was )?(?:agreed|set|given)\b",
+    r"\bhold(?:ing)? off\b|\bput (?:\w+ ){0,2}on hold\b|\bleave (?:the \w+|it|them|that) for now\b",
+)
+# Not a task set for the client, without saying that none was: a supervisee's or a team's
+# action, a request for homework, generic advice to keep going, an offer for those who
+# want it, a record-keeping line, means restriction (risk, not homework).
+NOT_SETTING = _any(
+    r"\bsupervisee\b|\bas a team\b|\bin supervision\b",
+    r"\basked (?:if|whether|for) (?:there|some|any|a|homework|something|tasks?|exercises?)\b",
+    r"\bencouraged (?:\w+ ){0,2}to keep (?:using|doing|going|up)\b|\bkeep (?:doing|using) (?:what|anything|whatever)\b|\bcontinues? to use\b",
+    r"\bfor those who\b|\bwho (?:would like|wish|want) to\b|\bif (?:helpful|useful)\b",
+    r"^\W*(?:added|saved|scanned|uploaded|filed) to (?:the )?(?:record|notes|file)\b",
+    r"\b(?:give|hand|gave|handed|remove|lock)\b(?: \w+){0,2} (?:tablets|medication|pills|meds|knives)\b",
 )
 
 # Review of earlier homework (progress or non-completion summarised).
@@ -281,10 +299,14 @@ RATIONALE = _any(
     r"\breasons? (?:for|behind|why)\b",
     r"\bthe (?:aim|idea|point|purpose|goal|hope|thinking) (?:is|was|being|of this|here|behind)",
     r"\baim(?:ed|ing|s)? (?:is |was )?to\b",
-    r"\bso (?:that|she|he|they|as to|it|her|his|their|we|pt|client)\b",
+    r"\bso (?:that|as to)\b",
+    # purpose, not consequence: "so she can", "so the bed becomes linked with sleep"; not
+    # "so she'll set an alarm"
+    r"\bso (?:she|he|they|we|it|pt|client|(?:the|her|his|their|this) \w+)(?:'s| is)? (?:can|could|is able|are able|gets? (?:used|better)|learns?|becomes?|feels?|comes?|goes|stays?|sticks?|starts?|stops?|not|less|more|easier|doesn't|does not|won't|isn't|will (?:learn|be able|see|notice|get|feel|find|start|stop|become|know|be less|be more))\b",
+    r"\b(?:builds?|build up|increases?|strengthens?) (?:\w+ ){0,2}(?:pressure|drive|confidence|habit|momentum|tolerance|resilience)\b|\bthe importance of\b|\bwhy (?:it|this|that) (?:matters|is important|helps)\b",
     r"\bin order to\b",
     r"\bto break (?:the |this |that |her |his |their )?(?:\w+ )?(?:cycle|habit|link|pattern|avoidance|association)\b",
-    r"\bto (?:help|test|see (?:if|whether|how|what)|check (?:if|whether|out)|find out|gather|collect evidence|build|reduce|increase|improve|challenge|learn|discover|understand|boost|lift|regain|get back|weaken|disconfirm|examine|re-?establish|establish|show|demonstrate|counter|tackle|interrupt|target|lower|ease|strengthen|widen|approach|overcome|habituate|compare|evaluate)\b",
+    r"\bto (?:help|test|see (?:if|whether|how|what)|check (?:if|whether|out)|find out|gather|collect evidence|build(?! on)|reduce|increase|improve|challenge|learn|discover|understand|boost|lift|regain|get back|weaken|disconfirm|examine|re-?establish|establish|show|demonstrate|counter|tackle|interrupt|target|lower|ease|strengthen|widen|approach|overcome|habituate|compare|evaluate)\b",
     r"\bbecause\b|\bsince (?:she|he|they|this|it|avoidance|low)",
     r"\b(?:as|which|that) (?:this |it )?(?:should|will|may|might|can|could|would) (?:help|improve|reduce|lift|increase|show|test|give|allow|break|build)",
     r"\b(?:should|will|may|might|could|can|would) help\b",
@@ -294,8 +316,10 @@ RATIONALE = _any(
     r"\b(?:understood|understands|agreed with) (?:why|the (?:reason|rationale|purpose|point))",
     r"\b(?:vicious|maintaining|avoidance|worry|panic|inactivity) (?:cycle|circle)",
     r"\b(?:test|testing|check|checking) (?:out )?(?:the |her |his |their |a )?(?:belief|prediction|thought|fear|assumption|worry)",
-    r"\bpredict(?:ion|s|ed)\b",
-    r"\bevidence (?:for|against)\b",
+    # what the task will teach or show ("teaches him that he can cope", "to find out whether")
+    r"\b(?:teach(?:es)?|show(?:s)?|prove(?:s)?) (?:her|him|them|the client|pt) (?:that|how|the|she|he|they|it)\b",
+    r"\b(?:learns?|learning|discovers?|realises?|realizes?) (?:that|whether|if)\b",
+    r"\bthe idea being\b|\bthe thinking (?:is|being)\b|\bwhich (?:should|will|would) (?:mean|let|allow)\b",
     r"\bhabituat",
     r"\b(?:mood|motivation) follows (?:action|activity)|\baction (?:before|precedes|comes before) motivation",
     r"\blink between\b",
@@ -355,23 +379,38 @@ WRITTEN = _any(
     r"\bwr(?:ote|ite|iting|itten) (?:(?:down|up|out) )?(?:it|this|the (?:plan|task|homework|steps|goal|instructions|details)|a plan|on (?:a|the|her|his|their))\b",
     r"\b(?:plan|task|homework|steps|instructions|details) (?:was |were )?(?:written|wrote)",
     r"\bin writing\b|\bon paper\b|\bpaper copy\b|\bhard copy\b",
-    r"\b(?:work|homework|record|diary|monitoring|task|hand|info|information) ?-?sheets?\b|\bsheets?\b",
+    r"\b(?:work|homework|task|hand|info|information|instruction) ?-?sheets?\b|\bsheets?\b",
+    r"\bon (?:the |a |her |his |their |same )?(?:same )?(?:\w+ )?(?:form|card|calendar|paper|post-?it)\b|\b(?:spare )?ones given\b|\bgiven with (?:instructions|a copy|the)\b",
+    r"\btyp(?:e|ed|ing) (?:it |this |them |the \w+ )?up\b|\bphotograph|\b(?:-|by|in the) post\b|\bto (?:her|his|their) (?:e-?mail|inbox)\b",
+    r"\bin (?:the |her |his |their )?(?:\w+ )?(?:workbook|booklet|handbook)\b",
+    r"\b(?:given|gave|sent|posted|emailed|handed) (?:her |him |them )?(?:the |a |an )?(?:\w+ ){0,2}(?:leaflet|booklet|workbook|pack|guide)",
+    r"\b(?:sheets?|forms?|templates?|paper|copy) (?:was |were )?(?:given|sent|emailed|e-mailed|handed|provided|posted|printed|texted|shared)\b",
+    r"\b(?:sheets?|forms?|templates?|copy|copies) (?:(?:that |which )?(?:i|we) (?:gave|sent|emailed|printed|posted|handed)|to (?:fill|complete))\b",
+    r"\b(?:record|recording|monitoring) sheets?\b|\bcop(?:y|ies) of (?:the |her |his |their |a )?[^.;]{0,40}?(?:given|sent|emailed|handed|posted)\b",
+    r"\b(?:booklet|workbook|handbook|manual) (?:p|pg|page|pages)\.? ?\d",
+    r"\b(?:give|gives|gave|given|giving|hand|handed|send|sent|post|posted|email|emailed) (?:her |him |them |pt |the client )?(?:a |the |an |some )?(?:\w+ ){0,2}(?:sheets?|paper|worksheets?)\b",
+    # the task is itself written material: a booklet, workbook, chapter, handout or module
+    r"\b(?:read|reading|re-?read|complete|completing|finish|work through|working through|do|go through|look at)\b[^.;]{0,40}?\b(?:booklet|workbook|handbook|handout|chapter|ch\.? ?\d|module|section \d|pages? \d|pg \d)",
+    r"\bmodules? \d|\b(?:online|cCBT|silvercloud|space from) (?:programme|program|course|module)|\bcontinue (?:with )?(?:the )?(?:programme|program|modules?)\b",
+    # sent by email, text or post
+    r"\b(?:by|via|over) (?:e-?mail|text|txt|post|message)\b|\b(?:emailed|e-mailed|re-?sent|texted)\b",
+    r"\b(?:cue|flash|coping|prompt|index|reminder) ?cards?\b|\bon (?:a|the) (?:card|post-?it)\b|\bjotted\b|\bcards? (?:written|made)\b|\bpost-?its?\b",
     r"\bhand-?outs?\b|\bprint(?:ed|out|-out)\b|\bprinted\b",
     r"\b(?:copy|copies) (?:given|provided|emailed|sent|posted|handed|of (?:the|her|his|their) (?:plan|task|homework|sheet|worksheet|record))",
     r"\bgiven (?:a |her |him |them )?(?:copy|copies)\b",
     r"\b(?:emailed|e-mailed|sent|posted|uploaded|shared|texted|handed)\b(?:\s+\w+){0,3}\s+(?:sheet|worksheet|form|template|copy|plan|record|diary|task|homework|handout|it|them|over|via|link|instructions|summary)",
     r"\b(?:forms?|templates?|cards?|booklets?|workbooks?|pamphlet) (?:given|provided|emailed|sent|handed)",
-    r"\bgiven (?:a |the |her |him |them )?(?:form|template|card|booklet|workbook|pack|diary|record|blank)",
+    r"\bgiven (?:a |the |her |him |them )?(?:\w+ )?(?:form|template|card|booklet|workbook|pack|diary|record|blank)",
     r"\bgave (?:her |him |them |pt |the client )?(?:a |the |an )?(?:copy|(?:\w+ )?(?:form|template|card|booklet|workbook|worksheet|pack|blank))\b",
     r"\bvia (?:the )?(?:portal|app|email|e-mail|post)\b",
     r"\b(?:on|in|into|via|using|through) (?:the |her |his |their )?(?:\w+ )?app\b",
-    r"\b(?:typed|took (?:the |a |it |them )?(?:\w+ )?(?:home|away))\b",
+    r"\b(?:typed|took (?:the |a |it |them |some |a few )?(?:\w+ ){0,2}(?:home|away|copies|copy|sheets?))\b",
     r"\bsecure email\b|\bshared on (?:the )?screen\b",
     r"\bnoted (?:it |this |the task |them )?(?:in|on|down)\b",
     r"\bwritten (?:plan|summary|instructions|copy)",
     # kept where she will see it: a workbook page, her calendar or planner (a diary or phone
     # notes kept to record outcomes are monitoring, not a written plan)
-    r"\b(?:recorded|written|noted|put|added|entered|saved|stuck) (?:it |this |them |the (?:plan|task|steps|times?) )?(?:in|on|into) (?:the |her |his |their |a )?(?:\w+ )?(?:workbook|booklet|calendar|planner|fridge)\b",
+    r"\b(?:recorded|written|wrote|write|writing|noted|put|putting|added|entered|saved|stuck|stick|sticking) (?:it |this |them |these |the (?:plan|task|steps|times?|activities) )?(?:in|on|into) (?:the |her |his |their |a )?(?:\w+ )?(?:workbook|booklet|calendar|planner|fridge)\b",
     r"\bphoto(?:graph)?(?:ed)? (?:of )?(?:the )?(?:\w+ )?(?:plan|sheet|whiteboard|task|steps)\b",
 )
 NEGATED_CRITERION = re.compile(
@@ -504,7 +543,10 @@ CRITERION_NEGATED = re.compile(
     r"sheet|handout|copy|plan for|way of|method)|\bnothing (?:was )?(?:written|given|handed|sent|recorded)\b|\bno (?:rationale|reason|obstacles? discussed|"
     r"barriers? discussed|troubleshooting|monitoring|written|sheet|handout|copy|way of|method|plan for)\b|"
     r"(?:rationale|reason|obstacles?|barriers?|monitoring|written|sheet|copy|handout)\s*"
-    r"(?:given|discussed|provided|agreed)?\s*[:=\-–]\s*(?:none|nil|n/?a|no|not)\b"
+    r"(?:given|discussed|provided|agreed)?\s*[:=\-–]\s*(?:none|nil|n/?a|no|not)\b|"
+    # an auditor's or trainee's verdict: "Rationale missing", "I could have explained more clearly why"
+    r"\b(?:rationale|reason|obstacles?|barriers?|monitoring|written (?:plan|copy)|sheet|copy) (?:was |is )?(?:missing|absent|lacking|omitted|unclear)\b|"
+    r"\b(?:i|we|therapist) (?:think i |think we )?(?:could|should|would|might|may) have (?:\w+ )?(?:explained|given|written|discussed|asked|checked|sent|set)\b"
 )
 
 CONSIDERED = re.compile(

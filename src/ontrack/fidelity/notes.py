@@ -262,7 +262,11 @@ def _other_topic(read: _Read) -> bool:
 
 _REASON_FOR_REACTION = re.compile(
     r"\b(?:sceptical|skeptical|worried|reluctant|unsure|nervous|anxious|avoided|avoids|avoiding|"
-    r"didn't|hadn't|forgot|couldn't|wasn't|upset|cross|annoyed|embarrassed|stopped)\b[^.;]*?\bbecause\b[^.;]*"
+    r"didn't|hadn't|forgot|couldn't|wasn't|upset|cross|annoyed|embarrassed|stopped|"
+    # a preference, a timing or a difficulty: "wants to do it by message because it feels
+    # less exposing", "less so about Saturday because it is busier", "tricky because of his shift"
+    r"prefers?|preferred|wants?|wanted|likes?|liked|rather|tricky|harder|easier|busier|less so|"
+    r"found|finds|thinks|thought)\b[^.;]*?\bbecause\b[^.;]*|\bbecause of\b[^.;]*"
 )
 # Psychoeducation or a drawing of the model named alone ("Psychoed on panic cycle", "Drew
 # the vicious cycle"): what the session covered, not yet the reason for the task.

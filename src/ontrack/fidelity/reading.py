@@ -158,15 +158,28 @@ def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str
     the clause is an item under a plan heading."""
     # What the clause is about first (most clauses name no task and stop here), then
     # whether it is a negation, a plan for later or something that is not homework.
-    task = bool(lx.TASK.search(clause) or cues.SAME_TASK.search(clause)) or abbreviated or heading
-    planned = cues.ASSIGNED_PLAN.search(clause) or cues.INSTRUCTION.search(clause)
+    headed = cues.TASK_HEADING.match(clause) is not None
+    task = (
+        bool(lx.TASK.search(clause) or cues.SAME_TASK.search(clause))
+        or abbreviated
+        or heading
+        or headed
+    )
+    planned = cues.ASSIGNED_PLAN.search(clause) or cues.INSTRUCTION.search(clause) or headed
     action = bool(planned or lx.ACTION.search(clause))
     vague = bool(lx.VAGUE.search(clause))
     if not (task or action or vague):
         return None
     if not (task or planned) and cues.CLIENT_REACTION.search(clause):
         return None  # "nervous but willing to try": a reaction to a task, not a task
-    if lx.SAFETY_PLAN.search(clause) or lx.NEGATED_SETTING.search(clause):
+    # a negation inside the belief under test is not about setting: "to test the belief
+    # that he doesn't want to hear from her"
+    scope = _BELIEF_CONTENT.sub(" ", clause)
+    if (
+        lx.SAFETY_PLAN.search(clause)
+        or lx.NEGATED_SETTING.search(scope)
+        or lx.NOT_SETTING.search(clause)
+    ):
         return None
     if lx.FUTURE_SETTING.search(clause) or lx.NEXT_SESSION_PLAN.search(clause.strip()):
         return None
@@ -200,6 +213,10 @@ def _sets_homework(clause: str, abbreviated: bool, heading: bool = False) -> str
         return "vague" if lx.HOMEWORK_FRAME.search(clause) else None
     return "task" if (task or action) else "vague"
 
+
+_BELIEF_CONTENT = re.compile(
+    r"\b(?:belief|thought|prediction|fear|assumption|worry)s? (?:that|of) [^;]*$"
+)
 
 _CONTINUE_HEAD = re.compile(
     r"^\W*(?:cont|continue|carry on|keep (?:up|going with|on with|doing|using))\b"

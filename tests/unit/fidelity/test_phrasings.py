@@ -603,6 +603,86 @@ CASES = [
     ("Read ch.3 before nxt call.", "specific", True),
 ]
 
+# Round 3 (branch fidelity-gaps): shapes found in the errors on the dev sets, each phrased
+# afresh for this test (not copied from any labelled set).
+CASES += [
+    # rationale: what the task will teach, purpose clauses; not a prediction or a verdict
+    (
+        "Agreed: go to the cinema on Friday and sit through the film. Explained: staying put teaches him the panic passes.",
+        "rationale",
+        True,
+    ),
+    (
+        "HW: lights out at 11.30 every night, so the bed becomes a cue for sleep again.",
+        "rationale",
+        True,
+    ),
+    (
+        "She will phone her brother on Sunday to test the belief that he doesn't want to hear from her.",
+        "rationale",
+        True,
+    ),
+    (
+        "Agreed she will note the prediction on the BE sheet before the meeting on Tuesday.",
+        "rationale",
+        False,
+    ),
+    (
+        "HW: walk to the postbox daily. Rationale missing - I forgot to explain why.",
+        "rationale",
+        False,
+    ),
+    (
+        "Agreed a walk on Saturday; he'd rather go on Sunday because of his shifts.",
+        "rationale",
+        False,
+    ),
+    # obstacles and coping: short reactions and foreseen difficulties
+    ("HW: TR x2 before Thursday. Pt happy.", "obstacles_and_coping", True),
+    (
+        "Agreed to ring the bank on Monday. She thinks Monday will be a problem, so Tuesday if needed.",
+        "obstacles_and_coping",
+        True,
+    ),
+    (
+        "Set: 10 min of worry time at 7pm daily. He thought that was a good idea.",
+        "obstacles_and_coping",
+        True,
+    ),
+    (
+        "Agreed to go to the gym Mon and Thu. She was concerned about going alone, so her friend will come.",
+        "obstacles_and_coping",
+        True,
+    ),
+    # written: reading material, sent by email or text, a card
+    ("HW: read section 2 of the sleep booklet before next week.", "written", True),
+    ("Agreed 3 walks this week; the plan was re-sent by email after the call.", "written", True),
+    (
+        "He will use the coping card we made whenever the urge comes, every day this week.",
+        "written",
+        True,
+    ),
+    ("Agreed to practise the breathing twice a day, nothing written down.", "written", False),
+    # homework set: a task heading; intentions, supervision and advice are not setting
+    ("Set: one thought record each evening when mood dips.", "homework_set", True),
+    ("Next step stand at the bus stop for 10 minutes on Wednesday.", "homework_set", True),
+    ("Home work two walks and one phone call this week.", "homework_set", True),
+    ("I had intended to set a sleep diary but we ran short.", "homework_set", False),
+    ("Supervisee to agree clearer tasks with her clients.", "homework_set", False),
+    (
+        "Group members encouraged to keep using the workbook after the course.",
+        "homework_set",
+        False,
+    ),
+    (
+        "She asked whether there was homework; I said we would look at that later.",
+        "homework_set",
+        False,
+    ),
+    ("Agreed to hand her tablets to her mum tonight.", "homework_set", False),
+    ("Nothing to do between sessions this time.", "homework_set", False),
+]
+
 
 @pytest.mark.parametrize(("note", "criterion", "expected"), CASES)
 def test_phrasing_is_read(note: str, criterion: str, expected: bool) -> None:
