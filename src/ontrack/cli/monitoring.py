@@ -59,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also write the therapist report cards (JSON) for the allocation page's "
         "matching (ONTRACK_REPORT_CARDS); see docs/matching.md",
     )
+    calibrate.add_argument(
+        "--advice",
+        metavar="FILE",
+        help="also write the step and modality advice (JSON) for the assessment page "
+        "(ONTRACK_ADVICE); see docs/matching.md",
+    )
     calibrate.add_argument("--json", action="store_true", help="print a JSON summary")
     calibrate.set_defaults(handler=_calibrate)
 
@@ -132,6 +138,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     cards_out = Path(args.report_cards) if args.report_cards else None
     if cards_out is not None and not cards_out.parent.exists():
         raise UsageError(f"cannot write {cards_out}: folder {cards_out.parent} does not exist")
+    advice_out = Path(args.advice) if args.advice else None
+    if advice_out is not None and not advice_out.parent.exists():
+        raise UsageError(f"cannot write {advice_out}: folder {advice_out.parent} does not exist")
     history = _history(args.dataset)
     settings = CalibrationSettings(
         target_false_alarm=target,
@@ -158,6 +167,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     }
     if cards_out is not None:
         summary["report_cards"] = _write_cards(history.tables, cards_out)
+    if advice_out is not None:
+        summary["advice"] = _write_advice(history.tables, advice_out)
     if args.json:
         print(json.dumps(summary, indent=2, default=_plain))
     else:
@@ -182,6 +193,19 @@ def _write_cards(tables: Any, path: Path) -> dict[str, Any]:
         raise UsageError(f"cannot fit report cards: {exc}") from None
     path.write_text(json.dumps(cards_document(cards), indent=2), encoding="utf-8")
     return {"file": str(path), "cards": len(cards)}
+
+
+def _write_advice(tables: Any, path: Path) -> dict[str, Any]:
+    """Fit the step and modality advice on the same history and write it as JSON."""
+    from ontrack.matching.cases import DatasetError
+    from ontrack.matching.stored import fit_document
+
+    try:
+        document = fit_document(tables)
+    except (DatasetError, ValueError) as exc:
+        raise UsageError(f"cannot fit the step and modality advice: {exc}") from None
+    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    return {"file": str(path), "fitted_on": document["fitted_on"]}
 
 
 def _plain(value: object) -> object:

@@ -109,13 +109,18 @@ def _scale(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 class _Scaled:
-    """A fitted logistic regression that scales its input the same way as in fitting."""
+    """A fitted logistic regression (its coefficients on the scaled features and its
+    intercept) that scales its input the same way as in fitting; plain arrays, so it can be
+    stored as JSON (``advisor_document``) and read back without scikit-learn."""
 
-    def __init__(self, model: LogisticRegression) -> None:
-        self.model = model
+    def __init__(self, coef: npt.NDArray[np.float64], intercept: float) -> None:
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = float(intercept)
 
     def predict_proba(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return np.asarray(self.model.predict_proba(_scale(x)), dtype=np.float64)
+        logit = _scale(x) @ self.coef + self.intercept
+        p = 1.0 / (1.0 + np.exp(-logit))
+        return np.asarray(np.column_stack([1.0 - p, p]), dtype=np.float64)
 
 
 def reliable_improvement(cases: pd.DataFrame) -> npt.NDArray[np.bool_]:
@@ -202,7 +207,7 @@ def fit_advisor(
         model.coef[name] = coef
         model.cov[name] = sigma2 * np.linalg.pinv(design.T @ design)
     return Advisor(
-        index=_Scaled(index),
+        index=_Scaled(index.coef_[0], float(index.intercept_[0])),
         threshold=threshold,
         modality=model,
         share=share,

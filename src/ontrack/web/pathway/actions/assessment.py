@@ -18,8 +18,9 @@ from typing import Any
 
 from django.db import transaction
 
+from ontrack.measures.nhstt import anxiety_measure_for
 from ontrack.pathway import Preference, stepped_care_advice
-from ontrack.web.accounts.models import User
+from ontrack.web.accounts.models import Staff, User
 from ontrack.web.audit.events import record_change
 from ontrack.web.common.actions import ActionError, check_choice, check_text
 from ontrack.web.common.codes import (
@@ -225,6 +226,54 @@ def advice_for(referral: Referral, problem: str, scored: Sequence[Scored]) -> st
     return f"Step {advice.step}: {advice.reason}."
 
 
+def matching_advice_for(
+    referral: Referral,
+    problem: str,
+    scored: Sequence[Scored],
+    totalled: Sequence[tuple[Any, float]] = (),
+    on: dt.date | None = None,
+) -> str:
+    """The stratified step and personalised therapy advice (``ontrack.matching``) for these
+    scores, in words, beside the stepped-care rule's; "" when no advice file can be read.
+    It never starts anyone lower than the stepped-care rule (it takes the larger step)."""
+    # Deferred: the advice needs numpy and pandas, which the pathway's pages otherwise don't.
+    from ontrack.matching.stored import AssessmentInputs, advice_at_assessment, load_advisor
+
+    advisor = load_advisor()
+    if advisor is None:
+        return ""
+    totals: dict[str, float] = {s.code: float(s.result.total) for s in scored}
+    totals.update({str(m.code): float(t) for m, t in totalled})
+    descriptor = problem or referral.problem_descriptor or None
+    stepped = stepped_care_advice(descriptor, phq9=totals.get("PHQ-9"), gad7=totals.get("GAD-7"))
+    client = referral.client
+    age = referral.age_at_referral
+    if age is None:
+        age = client.age_on(on or referral.referral_date)
+    earlier = Referral.unscoped.filter(
+        client_id=referral.client_id, referral_date__lt=referral.referral_date
+    ).count()
+    inputs = AssessmentInputs(
+        problem_descriptor=descriptor,
+        phq9=totals.get("PHQ-9"),
+        gad7=totals.get("GAD-7"),
+        wsas=totals.get("WSAS"),
+        adsm=totals.get(anxiety_measure_for(descriptor)),
+        age=age,
+        employed=referral.employed,
+        earlier_referrals=earlier,
+    )
+    delivered: set[str] = set()
+    for modalities in Staff.objects.filter(
+        service_id=client.service_id, user__is_active=True
+    ).values_list("modalities", flat=True):
+        delivered.update(str(m) for m in modalities or [])
+    therapies = {"cbt": Therapy.CBT, "counselling": Therapy.COUNSELLING_FOR_DEPRESSION}
+    offered = [name for name, code in therapies.items() if code in delivered]
+    advice = advice_at_assessment(advisor, inputs, stepped_care_step=stepped.step, offered=offered)
+    return advice.in_words()
+
+
 def record_triage(
     *, referral: Referral, expected_version: int, triage: Triage, by: User
 ) -> TriageDecision:
@@ -286,6 +335,9 @@ def _record_triage(
         readiness=triage.readiness,
         readiness_note=triage.readiness_note.strip(),
         advice=advice_for(referral, triage.problem_descriptor, scored),
+        matching_advice=matching_advice_for(
+            referral, triage.problem_descriptor, scored, totalled, triage.assessed_on
+        ),
         decided_by=by,
     )
     record_change(

@@ -166,6 +166,11 @@ class TriageDecision(ScopedModel):
     readiness = models.CharField(max_length=10, choices=Readiness.choices)
     readiness_note = EncryptedTextField(blank=True)
     advice = models.TextField(blank=True, help_text="The stepped-care advice shown at the time.")
+    matching_advice = models.TextField(
+        blank=True,
+        help_text="The stratified step and therapy advice (ontrack.matching) shown at the "
+        "time, with its reasons; it never advises less care than stepped care.",
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
