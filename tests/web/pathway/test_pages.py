@@ -524,3 +524,42 @@ def test_check_in_form_refused_still_raises_a_typed_risk_answer(pathway: Pathway
     alert = Alert.unscoped.get(kind=AlertKind.RISK)
     assert (alert.severity, alert.risk_level) == ("urgent", 1)
     assert "waiting-well check-in" in alert.reasons[0]
+
+
+def test_follow_up_form_refused_still_raises_a_typed_risk_answer(pathway: Pathway) -> None:
+    cast = pathway.cast
+    Referral.unscoped.filter(pk=cast.referral.pk).update(
+        end_date=timezone.localdate() - dt.timedelta(days=1), end_code="46"
+    )
+    response = browser(pathway, "alice").post(
+        f"/referrals/{cast.referral.pk}/follow-up/",
+        {"contact_date": "31/02/2026", "attendance": "5", "phq9": "000000002"},
+    )
+    assert response.status_code == 400
+    assert not Contact.unscoped.filter(referral=cast.referral, app_type="06").exists()
+    alert = Alert.unscoped.get(kind=AlertKind.RISK)
+    assert (alert.severity, alert.risk_level) == ("urgent", 2)
+    assert "at the follow-up on" in alert.reasons[0]
+
+
+def test_correct_form_refused_still_raises_a_typed_risk_answer(pathway: Pathway) -> None:
+    contact = f.ContactFactory(
+        referral=pathway.cast.referral,
+        episode=pathway.cast.episode,
+        therapist=pathway.cast.alice_staff,
+        session_number=1,
+    )
+    from ontrack.web.audit.models import AuditEvent
+
+    version = contact.version
+    response = browser(pathway, "alice").post(
+        f"/contacts/{contact.pk}/correct/",
+        {"version": "not a number", "contact_date": "x", "phq9": "000000003", "reason": ""},
+    )
+    assert response.status_code == 400
+    contact.refresh_from_db()
+    assert contact.version == version
+    assert not AuditEvent.objects.filter(action="correct_session").exists()
+    alert = Alert.unscoped.get(kind=AlertKind.RISK)
+    assert (alert.severity, alert.risk_level) == ("urgent", 3)
+    assert "in the corrected answers of the session on" in alert.reasons[0]

@@ -23,6 +23,7 @@ from ontrack.web.pathway.forms import (
     EndForm,
     EnteredInErrorForm,
     FollowUpForm,
+    typed_questionnaires,
 )
 from ontrack.web.pathway.letters import LetterText, letter_pdf
 from ontrack.web.pathway.models import EndingReview
@@ -30,6 +31,8 @@ from ontrack.web.pathway.views._common import form_page, referral_for, save_form
 from ontrack.web.pathway.views.waiting import _editable, _therapist_choices
 from ontrack.web.records import actions as records
 from ontrack.web.records import permissions
+from ontrack.web.records.actions.corrections import corrected_where
+from ontrack.web.records.actions.followups import follow_up_where
 from ontrack.web.records.models import Contact, Episode, QuestionnaireResponse, Referral
 from ontrack.web.records.scoping import today
 from ontrack.web.records.views._common import viewer_of
@@ -214,6 +217,14 @@ def follow_up(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespon
         )
         if saved is not None:
             return saved
+        if not form.is_valid():
+            # Not saved, but a risk answer typed on it reaches the client's risk alert.
+            records.alert_risk_answers(
+                referral=referral,
+                questionnaires=typed_questionnaires(request.POST),
+                where=follow_up_where(form.cleaned_data.get("contact_date")),
+                by=request.user,
+            )
     return form_page(
         request, referral, form, title="Record a follow-up", button="Save the follow-up"
     )
@@ -292,6 +303,14 @@ def correct(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
             success="The session is corrected; the reason is kept.",
             mapping=_QUICK,
         )
+        if saved is None and not form.is_valid():
+            # Not saved, but a risk answer typed on it reaches the client's risk alert.
+            records.alert_risk_answers(
+                referral=referral,
+                questionnaires=typed_questionnaires(request.POST),
+                where=corrected_where(contact.contact_date),
+                by=request.user,
+            )
     else:
         saved = None
     if saved is not None:
