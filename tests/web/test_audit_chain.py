@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import time
+from typing import ClassVar
 
 import pytest
 from django.db import connection, connections, transaction
@@ -232,3 +235,175 @@ def test_concurrent_writers_keep_one_unbroken_chain(cast: Cast) -> None:
     verdict = chain.verify()
     assert verdict.intact, verdict.broken
     assert verdict.sealed == 200
+
+
+# -- batch sealing (ADR 0135): events wait unchained for a timer, then are sealed together ----
+
+
+class _FakeTimer:
+    """Stands in for threading.Timer: records what would run, runs when the test says."""
+
+    started: ClassVar[list[_FakeTimer]] = []
+
+    def __init__(self, delay: float, function) -> None:
+        self.delay, self.function, self.daemon = delay, function, False
+        _FakeTimer.started.append(self)
+
+    def start(self) -> None:
+        pass
+
+    def cancel(self) -> None:
+        pass
+
+
+@pytest.fixture
+def batch_sealing(settings, monkeypatch):
+    """Seal on a (fake) timer, 1 s after the first commit, as a live service does."""
+    settings.ONTRACK_AUDIT_SEAL_MS = 1000
+    _FakeTimer.started = []
+    monkeypatch.setattr(chain.threading, "Timer", _FakeTimer)
+    monkeypatch.setattr(chain, "_timer", None)
+    return _FakeTimer.started
+
+
+def _pending_view(cast: Cast, **fields: object) -> AuditEvent:
+    return AuditEvent.objects.create(
+        kind="view", actor="sue", action="client_record", target_type="records.client",
+        target_id=str(cast.client.pk), client_id=cast.client.pk, **fields,
+    )  # fmt: skip
+
+
+def test_committed_events_wait_for_one_timer_then_are_sealed_in_one_batch(
+    cast: Cast, batch_sealing, django_capture_on_commit_callbacks
+) -> None:
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            record_view(by=cast.sue, page="client_record", target=cast.client, client_id=1)
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 3  # no lock taken yet
+    assert [t.delay for t in batch_sealing] == [1.0]  # one timer for all three
+    verdict = chain.verify()
+    assert verdict.intact, verdict.broken
+    assert (verdict.sealed, verdict.pending) == (0, 3)
+    chain.seal_turn()
+    assert list(AuditEvent.objects.order_by("id").values_list("seq", flat=True)) == [1, 2, 3]
+    assert chain.verify().sealed == 3
+    # The timer has gone: the next commit starts another.
+    with django_capture_on_commit_callbacks(execute=True):
+        record_view(by=cast.sue, page="client_record", target=cast.client, client_id=1)
+    assert len(batch_sealing) == 2
+
+
+def test_a_changed_pending_event_is_named_and_never_sealed(cast: Cast, batch_sealing) -> None:
+    _events(cast)
+    event = _pending_view(cast)
+    _raw("UPDATE audit_auditevent SET actor = %s WHERE id = %s", ["mallory", event.pk])
+    assert "inserted or changed outside OnTrack" in chain.verify().broken
+    chain.seal_turn()
+    assert AuditEvent.objects.get(pk=event.pk).seq is None
+
+
+def test_a_copy_of_a_pending_event_is_named_and_never_sealed(cast: Cast, batch_sealing) -> None:
+    _events(cast)
+    event = _pending_view(cast)
+    columns = "at, kind, actor_id, actor, action, target_type, target_id, client_id, " + (
+        "clients_shown, old, new, seq, mac, payload_mac"
+    )
+    _raw(f"INSERT INTO audit_auditevent ({columns}) SELECT {columns} FROM audit_auditevent "
+         "WHERE id = %s", [event.pk])  # fmt: skip
+    copy = AuditEvent.objects.exclude(pk=event.pk).get(seq__isnull=True)
+    verdict = chain.verify()
+    assert verdict.broken == (
+        f"event id {copy.pk} is not in the chain and is a copy of event id {event.pk}: "
+        "it was inserted outside OnTrack"
+    )
+    chain.seal_turn()
+    assert AuditEvent.objects.get(pk=event.pk).seq == 11
+    assert AuditEvent.objects.get(pk=copy.pk).seq is None  # never adopted ...
+    assert f"copy of event id {event.pk}" in chain.verify().broken  # ... and still named
+
+
+def test_a_copy_put_back_after_its_original_was_sealed_is_never_sealed(
+    cast: Cast, batch_sealing
+) -> None:
+    event = _pending_view(cast)
+    good_mac = event.mac
+    columns = "at, kind, actor_id, actor, action, target_type, target_id, client_id, " + (
+        "clients_shown, old, new, seq, payload_mac"
+    )
+    _raw(f"INSERT INTO audit_auditevent ({columns}, mac) SELECT {columns}, 'x' "
+         "FROM audit_auditevent WHERE id = %s", [event.pk])  # fmt: skip
+    chain.seal_turn()  # the original is sealed; the copy (its MAC spoilt) is not
+    copy = AuditEvent.objects.get(seq__isnull=True)
+    _raw("UPDATE audit_auditevent SET mac = %s WHERE id = %s", [good_mac, copy.pk])
+    chain.seal_turn()
+    assert AuditEvent.objects.get(pk=copy.pk).seq is None
+    assert f"event id {copy.pk} is not in the chain and is a copy of event id {event.pk}" in (
+        chain.verify().broken
+    )
+
+
+def test_an_unsealed_event_older_than_the_sealed_tail_is_named(cast: Cast, batch_sealing) -> None:
+    from django.utils import timezone
+
+    _events(cast)
+    late = _pending_view(cast, at=timezone.now() - chain.PENDING_GRACE - dt.timedelta(minutes=1))
+    recent = _pending_view(cast)
+    verdict = chain.verify()
+    assert f"event id {late.pk} is not in the chain though events written more than" in (
+        verdict.broken
+    )
+    assert f"event id {recent.pk}" not in verdict.broken
+
+
+def test_only_sealed_events_count_in_the_tail_check(cast: Cast, batch_sealing) -> None:
+    # A quiet service: nothing sealed since, so old pending events are the tail, not late.
+    from django.utils import timezone
+
+    _pending_view(cast, at=timezone.now() - dt.timedelta(days=2))
+    _pending_view(cast)
+    verdict = chain.verify()
+    assert verdict.intact, verdict.broken
+    assert verdict.pending == 2
+
+
+def test_a_removed_sealed_event_is_still_named_with_pending_events_after_it(
+    cast: Cast, batch_sealing
+) -> None:
+    _events(cast)
+    _pending_view(cast)
+    _raw("DELETE FROM audit_auditevent WHERE seq = %s", [5])
+    assert "event 5 is missing" in chain.verify().broken
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_with_batch_sealing_keep_one_unbroken_chain(
+    cast: Cast, settings
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("threads writing at once need a server database")
+    settings.ONTRACK_AUDIT_SEAL_MS = 20  # real timer threads, one per "process" (here: all)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for _ in range(n):
+                with transaction.atomic():
+                    record_view(by=None, page="client_record", target=cast.client, client_id=1)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(25,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    deadline = time.monotonic() + 10
+    while AuditEvent.objects.filter(seq__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    verdict = chain.verify()
+    assert verdict.intact, verdict.broken
+    assert (verdict.sealed, verdict.pending) == (200, 0)  # every one, by the timers alone

@@ -303,6 +303,11 @@ ONTRACK_RECORDING_MAX_BYTES = envint("ONTRACK_RECORDING_MAX_BYTES", 200 * 1024 *
 ONTRACK_API_RATE = envstr("ONTRACK_API_RATE", "600/m")
 ONTRACK_API_FAILURES_ALLOWED = envint("ONTRACK_API_FAILURES_ALLOWED", 20)
 
+# The audit chain (docs/adr/0135): events are sealed in batches, at most this many
+# milliseconds after their commit, by a timer in the process that wrote them; 0 seals each
+# commit at once, waiting for the chain's lock (slower under load; the tests use it).
+ONTRACK_AUDIT_SEAL_MS = envint("ONTRACK_AUDIT_SEAL_MS", 1000)
+
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -12,6 +12,9 @@ os.environ.setdefault("SECRET_KEY", "test-only-" + "k" * 50)
 os.environ.setdefault("HTTPS_ONLY", "0")
 # The audit chain's key (docs/security.md): fixed for tests, never a file in var/.
 os.environ.setdefault("ONTRACK_AUDIT_KEY", "test-only-audit-key-" + "a" * 40)
+# Each commit seals its audit events at once, so tests see them sealed (ADR 0135); the
+# batch sealing's own tests set a delay.
+os.environ.setdefault("ONTRACK_AUDIT_SEAL_MS", "0")
 # The field encryption key (a Fernet key): fixed for tests, never a file in var/.
 os.environ.setdefault("ONTRACK_FIELD_KEYS", "dGVzdC1vbmx5LWZpZWxkLWtleS0zMi1ieXRlcy0hISE=")
 # Tests sign staff in with the password alone, as the demo does; the two-factor tests turn

@@ -1,20 +1,26 @@
 """The audit chain: every event sealed to the one before it by a keyed hash (HMAC-SHA256).
 
 Each event is written with a *pending* MAC over its own content, inside the transaction of
-the action it records. When that transaction commits, ``seal_pending`` (one short
-transaction that holds the chain head's lock, so sealers queue on PostgreSQL; SQLite
-serialises writers anyway) gives each pending event the next sequence number and the chain
-MAC ``HMAC(key, previous MAC + the event)``. Sealing after commit keeps the chain's lock out
-of every clinical transaction (no deadlock with the rows an action locks) and numbers
-events in the order they became visible.
+the action it records, and needs no lock: appending is as concurrent as any insert. Events
+are then *sealed* in batches (ADR 0135): ``seal_pending`` (one short transaction that holds
+the chain head's lock) gives each pending event the next sequence number and the chain MAC
+``HMAC(key, previous MAC + the event)``. ``seal_soon``, run when a transaction that wrote
+events commits, arranges that: at most ``ONTRACK_AUDIT_SEAL_MS`` later (default 1000) a
+timer in the same process seals everything pending, skipping its turn if another process
+holds the lock (and trying again a moment later). With ``ONTRACK_AUDIT_SEAL_MS=0`` each
+commit seals at once, waiting for the lock, as before ADR 0135 (the tests do this).
 
 With the key kept outside the database (``ONTRACK_AUDIT_KEY`` or a key file), someone who
-can write to the database but has no key cannot change, remove or insert an event without
-``verify`` naming the first broken link: a changed event no longer matches its MAC, a
-removed one leaves a gap in the sequence and breaks the next link, and an inserted one has
-no MAC that the key makes. What the chain cannot show by itself is the removal of the very
-last events; ``verify`` prints the head (sequence and MAC) so that it can be recorded
-elsewhere and compared (``ontrack verify-audit --expect-head``).
+can write to the database but has no key cannot change, remove or insert a sealed event
+without ``verify`` naming the first broken link: a changed event no longer matches its
+MAC, a removed one leaves a gap in the sequence and breaks the next link, and an inserted
+one has no MAC that the key makes. A pending event is covered by its pending MAC (changed
+or forged: named) and by two checks on the unsealed tail: a copy of an event is named and
+never sealed, and an unsealed event may not be older than the newest sealed one by more
+than ``PENDING_GRACE`` (it was held back). What the chain cannot show by itself is the
+removal of an event that is still pending (at most about a second on a live service), or
+of the very last sealed events; ``verify`` prints the head (sequence and MAC) so that it can
+be recorded elsewhere and compared (``ontrack verify-audit --expect-head``).
 
 The old and new values of an event are covered through ``payload_mac`` (a keyed digest of
 them), so an erasure (docs/security.md) can blank them while the chain still verifies.
@@ -22,6 +28,7 @@ them), so an erasure (docs/security.md) can blank them while the chain still ver
 
 from __future__ import annotations
 
+import atexit
 import base64
 import datetime as dt
 import hashlib
@@ -31,6 +38,7 @@ import logging
 import math
 import os
 import secrets
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,7 +49,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from ontrack.web.env import envsecret
 
@@ -52,6 +60,10 @@ KEY_FILE_NAME = "audit.key"
 # The marker an erasure leaves in an event's old and new values (docs/security.md).
 ERASED: dict[str, Any] = {"erased": True}
 _BATCH = 500
+# An unsealed event older than the newest sealed one by more than this was held back from
+# sealing (sealing takes every pending event, oldest first, at least once a second on a
+# live service; only a transaction open this long could commit an event this late).
+PENDING_GRACE = dt.timedelta(hours=1)
 
 
 def key_file_default() -> Path:
@@ -214,44 +226,152 @@ def chain_mac(seq: int, previous: str, row: Mapping[str, Any], key: bytes | None
     return _mac(key or _key(), b"chain:", _canonical([seq, previous, *_content(row)]))
 
 
-def seal_pending() -> int:
+def _content_key(row: Mapping[str, Any]) -> str:
+    # Two events with the same content (to the microsecond) are one event and its copy.
+    return _mac(b"copy", _canonical(_content(row)))
+
+
+def _copies(rows: list[dict[str, Any]], sealed: Iterator[Mapping[str, Any]]) -> dict[int, int]:
+    """Pending ``rows`` (in id order) that copy an event: {copy's id: the original's id}."""
+    seen = {_content_key(r): int(r["id"]) for r in sealed}
+    found: dict[int, int] = {}
+    for row in rows:
+        original = seen.setdefault(_content_key(row), int(row["id"]))
+        if original != row["id"]:
+            found[int(row["id"])] = original
+    return found
+
+
+def _sealed_at(moments: set[dt.datetime]) -> Iterator[Mapping[str, Any]]:
+    from ontrack.web.audit.models import AuditEvent
+
+    if not moments:
+        return iter(())
+    found = AuditEvent.objects.filter(seq__isnull=False, at__in=moments).order_by("seq")
+    rows: Iterator[Mapping[str, Any]] = found.values("id", *CONTENT).iterator()
+    return rows
+
+
+def seal_pending(*, wait: bool = True) -> int | None:
     """Seal every pending event into the chain, oldest first; return how many were sealed.
 
     Safe to call at any time from any process: the chain head's row lock (PostgreSQL) or
-    the write lock (SQLite) makes sealers take turns. An event whose pending MAC is wrong
-    (written by something without the key) is left unsealed for ``verify`` to report.
+    the write lock (SQLite) makes sealers take turns. With ``wait=False`` a sealer that
+    finds the lock held returns None at once (the holder seals, or a later turn does). An
+    event whose pending MAC is wrong (written by something without the key), or that copies
+    another event, is left unsealed for ``verify`` to report.
     """
     from ontrack.web.audit.models import AuditChainHead, AuditEvent
 
     key = _key()
-    sealed = 0
+    sealed, after = 0, 0
     while True:
         with transaction.atomic():
-            head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+            heads = AuditChainHead.objects.select_for_update(skip_locked=not wait)
+            head = heads.filter(pk=1).first()
+            if head is None:
+                if not wait and AuditChainHead.objects.filter(pk=1).exists():
+                    return None  # another sealer holds the lock
+                head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
             rows = list(
-                AuditEvent.objects.filter(seq__isnull=True)
+                AuditEvent.objects.filter(seq__isnull=True, id__gt=after)
                 .order_by("id")
                 .values("id", "mac", *CONTENT)[:_BATCH]
             )
-            good = [r for r in rows if hmac.compare_digest(r["mac"], pending_mac(r, key))]
-            if not good:
+            if not rows:
                 return sealed
+            after = rows[-1]["id"]
+            good = [r for r in rows if hmac.compare_digest(r["mac"], pending_mac(r, key))]
+            copies = _copies(good, _sealed_at({r["at"] for r in good}))
+            good = [r for r in good if r["id"] not in copies]
             seq, previous = head.seq, head.mac
             updates = []
             for row in good:
                 seq += 1
                 previous = chain_mac(seq, previous, row, key)
                 updates.append((seq, previous, row["id"]))
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    "UPDATE audit_auditevent SET seq = %s, mac = %s WHERE id = %s AND seq IS NULL",
-                    updates,
-                )
-            head.seq, head.mac = seq, previous
-            head.save(update_fields=["seq", "mac"])
-            sealed += len(good)
+            if updates:
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        "UPDATE audit_auditevent SET seq = %s, mac = %s "
+                        "WHERE id = %s AND seq IS NULL",
+                        updates,
+                    )
+                head.seq, head.mac = seq, previous
+                head.save(update_fields=["seq", "mac"])
+                sealed += len(updates)
             if len(rows) < _BATCH:
                 return sealed
+
+
+# -- sealing soon after each commit, off the request's path -----------------------------------
+# One timer per process at most: the first commit that writes an event starts it, later
+# ones find it running. Seals therefore come in batches, at most ONTRACK_AUDIT_SEAL_MS after
+# an event was committed, and no request waits for the chain's lock.
+
+_timer: threading.Timer | None = None
+_timer_lock = threading.Lock()
+
+
+def seal_delay() -> float:
+    """Seconds between an event's commit and its sealing (0: at once, waiting for the lock)."""
+    return max(0, int(getattr(settings, "ONTRACK_AUDIT_SEAL_MS", 1000))) / 1000
+
+
+def seal_soon() -> None:
+    """Arrange for the events just committed to be sealed (see ``seal_delay``)."""
+    global _timer
+    delay = seal_delay()
+    if delay == 0:
+        seal_pending()
+        return
+    with _timer_lock:
+        if _timer is None:
+            _timer = threading.Timer(delay, _timer_thread)
+            _timer.daemon = True
+            _timer.start()
+
+
+def seal_turn() -> None:
+    """The timer's turn: seal what is pending, or wait for the next turn if another process
+    holds the lock (what this process committed may have missed that sealer's batch)."""
+    global _timer
+    with _timer_lock:
+        _timer = None  # events committed from now on start the next timer
+    try:
+        if seal_pending(wait=False) is None:
+            seal_soon()
+    except Exception:
+        log.exception("sealing the audit chain failed; the next commit tries again")
+
+
+def _timer_thread() -> None:
+    try:
+        seal_turn()
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
+def seal_now() -> None:
+    """Cancel this process's timer and seal at once (at exit, so nothing waits for it)."""
+    global _timer
+    with _timer_lock:
+        timer, _timer = _timer, None
+    if timer is not None:
+        timer.cancel()
+        try:
+            seal_pending()
+        except Exception:
+            log.exception("sealing the audit chain at exit failed; the next sealer will")
+
+
+def _forget_timer_in_child() -> None:
+    global _timer, _timer_lock
+    _timer, _timer_lock = None, threading.Lock()  # a forked worker has no timer thread
+
+
+atexit.register(seal_now)
+os.register_at_fork(after_in_child=_forget_timer_in_child)
 
 
 @dataclass
@@ -282,6 +402,7 @@ def verify_rows(
     """Check events given in (sequence, then id) order; pending events come last."""
     verdict = Verdict()
     previous, expected = "", 1
+    newest: dt.datetime | None = None  # the newest sealed event's time
     for row in rows:
         verdict.events += 1
         label = f"event id {row['id']}"
@@ -291,6 +412,13 @@ def verify_rows(
                     verdict,
                     f"{label} is not in the chain and its MAC is not one the key makes: "
                     "it was inserted or changed outside OnTrack",
+                )
+            if newest is not None and row["at"] < newest - PENDING_GRACE:
+                return _fail(
+                    verdict,
+                    f"{label} is not in the chain though events written more than "
+                    f"{PENDING_GRACE} after it are: it was held back from sealing (removed "
+                    "and put back, or hidden)",
                 )
         elif row["seq"] != expected:
             missing = (
@@ -322,6 +450,7 @@ def verify_rows(
             verdict.pending += 1
             continue
         previous, expected = row["mac"], expected + 1
+        newest = row["at"] if newest is None else max(newest, row["at"])
         verdict.sealed += 1
         verdict.head = (row["seq"], row["mac"])
     return verdict
@@ -347,6 +476,15 @@ def verify(key: bytes | None = None, expect_head: tuple[int, str] | None = None)
     verdict = verify_rows(rows(), key, erased_clients)
     if not verdict.intact:
         return verdict
+    unsealed = list(pending.values("id", *CONTENT))
+    copies = _copies(unsealed, _sealed_at({r["at"] for r in unsealed}))
+    if copies:
+        copy, original = min(copies.items())
+        return _fail(
+            verdict,
+            f"event id {copy} is not in the chain and is a copy of event id {original}: "
+            "it was inserted outside OnTrack",
+        )
     stored = AuditChainHead.objects.filter(pk=1).values_list("seq", "mac").first() or (0, "")
     if stored[0] > verdict.head[0]:
         return _fail(

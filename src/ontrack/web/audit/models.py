@@ -80,9 +80,9 @@ class AuditEvent(models.Model):
     clients_shown = models.TextField(blank=True)
     old = SealedJSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     new = SealedJSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-    # The chain (ontrack.web.audit.chain): the position, set when the event is sealed after
-    # its transaction commits; the MAC (pending until sealed, then the link to the event
-    # before); and the keyed digest of old and new.
+    # The chain (ontrack.web.audit.chain): the position, set when the event is sealed (in a
+    # batch, within ONTRACK_AUDIT_SEAL_MS of its transaction's commit); the MAC (pending
+    # until sealed, then the link to the event before); and the keyed digest of old and new.
     seq = models.BigIntegerField(null=True, blank=True, unique=True)
     mac = models.CharField(max_length=64, blank=True)
     payload_mac = models.CharField(max_length=64, blank=True)
@@ -109,7 +109,7 @@ class AuditEvent(models.Model):
             {name: getattr(self, name) for name in chain.CONTENT if name != "at"} | {"at": self.at}
         )
         super().save(*args, **kwargs)
-        transaction.on_commit(chain.seal_pending, robust=True)
+        transaction.on_commit(chain.seal_soon, robust=True)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit events are append-only: they cannot be deleted")
