@@ -6,6 +6,7 @@ import hashlib
 import io
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.test import Client as Browser
@@ -208,3 +209,16 @@ def test_me_says_who_the_request_acts_as(cast: Cast) -> None:
     session = browser_as(cast, "cara").get("/api/me").json()
     assert (session["username"], session["kind"], session["via"]) == ("cara", "client", "session")
     assert Browser().get("/api/me").status_code == 401
+
+
+def test_a_token_request_makes_no_session(cast: Cast) -> None:
+    """A token is not a browser: no session row, no cookie (each used to cost a write)."""
+    from django.contrib.sessions.models import Session
+
+    api = token_api(cast.mo, acting_as=cast.alice, resources=["clients"])
+    before = Session.objects.count()
+    for path in ("/api/me", "/api/clients", f"/api/clients/{cast.client.pk}"):
+        response = api.get(path)
+        assert response.status_code == 200
+        assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert Session.objects.count() == before

@@ -138,6 +138,10 @@ class SessionLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
+        # A request with an API token has no session to limit: stamping one would make a
+        # new session row (and cookie) on every token request.
+        if getattr(request, "api_token", None) is not None:
+            session = None
         if session is not None and request.user.is_authenticated:
             now = time.time()
             started = float(session.setdefault(SESSION_SIGNED_IN_AT, now))
