@@ -124,7 +124,33 @@ def register_backup(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     )
     b.add_argument("file", type=Path, metavar="FILE", help="the backup file to write (new)")
     b.add_argument("--database", metavar="URL", help="the database (default: the configured)")
+    b.add_argument(
+        "--key-file",
+        type=Path,
+        metavar="FILE",
+        help="encrypt with this backup key (default: ONTRACK_BACKUP_KEY_FILE or "
+        "ONTRACK_BACKUP_KEY; with a key configured every backup is encrypted)",
+    )
+    b.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="refuse to write the backup unless a backup key is configured",
+    )
     b.set_defaults(handler=_backup)
+
+    n = subparsers.add_parser(
+        "backup-key",
+        help="write a new random backup key to FILE (mode 0600)",
+        description=(
+            "Write a new backup key (32 random bytes, URL-safe base64) to FILE, readable by "
+            "you only. Point ONTRACK_BACKUP_KEY_FILE at it and every `ontrack backup` is "
+            "encrypted with it. Keep a copy apart from the backups (docs/security.md): "
+            "without it an encrypted backup cannot be restored."
+        ),
+        epilog="example:  ontrack backup-key /etc/ontrack/backup.key",
+    )
+    n.add_argument("file", type=Path, metavar="FILE", help="the key file to write (new)")
+    n.set_defaults(handler=_backup_key)
 
     r = subparsers.add_parser(
         "restore",
@@ -139,6 +165,13 @@ def register_backup(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     r.add_argument("file", type=Path, metavar="FILE", help="a file made by `ontrack backup`")
     r.add_argument("--database", metavar="URL", help="the database (default: the configured)")
     r.add_argument("--yes", action="store_true", help="confirm: the current contents are lost")
+    r.add_argument(
+        "--key-file",
+        type=Path,
+        metavar="FILE",
+        help="the key an encrypted backup was made with (default: ONTRACK_BACKUP_KEY_FILE "
+        "or ONTRACK_BACKUP_KEY)",
+    )
     r.set_defaults(handler=_restore)
 
     p = subparsers.add_parser(
@@ -182,20 +215,65 @@ def _database(url: str | None) -> Database:
         raise UsageError(str(exc)) from None
 
 
+def _backup_key_of(path: Path | None) -> bytes | None:
+    """The backup key from --key-file, else ONTRACK_BACKUP_KEY(_FILE); None if none."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ontrack.web.env import envsecret
+    from ontrack.web.privacy.backup import BackupError, parse_key
+
+    try:
+        if path is not None:
+            text: str | None = path.read_text("utf-8")
+        else:
+            text = envsecret("ONTRACK_BACKUP_KEY")
+        return None if text is None else parse_key(text)
+    except OSError as exc:
+        raise UsageError(f"--key-file: cannot read {path}: {exc.strerror}") from None
+    except (ImproperlyConfigured, BackupError, UnicodeDecodeError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _backup_key(args: argparse.Namespace) -> int:
+    from ontrack.cli import writable_directory
+    from ontrack.web.privacy.backup import new_key
+
+    writable_directory(args.file, "FILE")
+    try:
+        fd = os.open(args.file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise UsageError(f"{args.file} exists already: choose a new file name") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(new_key() + "\n")
+    print(f"wrote a new backup key to {args.file} (keep a copy apart from the backups)")
+    return 0
+
+
 def _backup(args: argparse.Namespace) -> int:
     from ontrack.cli import writable_directory
 
     writable_directory(args.file, "FILE")
     db = _database(args.database)
+    key = _backup_key_of(args.key_file)
+    if key is None and args.encrypt:
+        raise UsageError(
+            "--encrypt: no backup key (set ONTRACK_BACKUP_KEY_FILE, or give --key-file; "
+            "`ontrack backup-key FILE` makes one)"
+        )
     from ontrack.web.privacy.backup import BackupError, backup
 
     try:
-        manifest = backup(db, args.file)
+        manifest = backup(db, args.file, key)
     except BackupError as exc:
         raise UsageError(str(exc)) from None
     rows = sum(count for count, _ in manifest["tables"].values())
+    how = (
+        f"encrypted (key id {manifest['key_id']})"
+        if key is not None
+        else "NOT encrypted: no backup key configured"
+    )
     print(
-        f"backed up {len(manifest['tables'])} tables, {rows:,} rows to {args.file} "
+        f"backed up {len(manifest['tables'])} tables, {rows:,} rows to {args.file}, {how} "
         f"(manifest {args.file}.json)"
     )
     return 0
@@ -209,9 +287,10 @@ def _restore(args: argparse.Namespace) -> int:
 
     from ontrack.web.privacy.backup import BackupError, restore
 
+    key = _backup_key_of(args.key_file)
     connections.close_all()
     try:
-        manifest, problems = restore(db, args.file)
+        manifest, problems = restore(db, args.file, key)
     except BackupError as exc:
         raise UsageError(str(exc)) from None
     rows = sum(count for count, _ in manifest["tables"].values())

@@ -8,16 +8,25 @@ restores it, fingerprints the result and says whether every table is identical.
 
 These work on the database directly (sqlite3, psycopg, pg_dump), so they run while the
 service is stopped and need nothing of Django but the configured database's address.
+
+With a backup key (32 random bytes, URL-safe base64) the file is encrypted (ADR 0145):
+AES-256-GCM in 1 MiB chunks, each with its own nonce (a random prefix, the chunk's number,
+and whether it is the last), so a chunk changed, moved, dropped or cut off fails to
+decrypt. The plain copy is made in a private temporary folder and removed; the manifest
+then describes the encrypted file and names the key by a digest of it, never the key.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -25,6 +34,10 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = "ontrack-backup-1"
+ENCRYPTION = "aes-256-gcm-chunked-1"
+_MAGIC = b"ONTRACK-BACKUP-AES256GCM-1\n"
+_CHUNK = 1 << 20
+_TAG = 16
 Fingerprint = dict[str, tuple[int, str]]
 
 
@@ -155,12 +168,124 @@ def _run(command: list[str]) -> None:
         )
 
 
-def backup(db: Database, target: Path) -> dict[str, Any]:
-    """Write a consistent copy of ``db`` to ``target`` and its manifest; return the manifest."""
+# -- encryption ---------------------------------------------------------------------------------
+
+
+def parse_key(text: str) -> bytes:
+    """The backup key from its text form (URL-safe base64 of 32 random bytes)."""
+    try:
+        key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        key = b""
+    if len(key) != 32:
+        raise BackupError(
+            "the backup key must be 32 random bytes in URL-safe base64 (44 characters), "
+            "for example from `ontrack backup-key FILE`"
+        )
+    return key
+
+
+def new_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
+
+
+def key_id(key: bytes) -> str:
+    """Names a key without revealing it (written in the manifest)."""
+    return hashlib.sha256(b"ontrack backup key id\0" + key).hexdigest()[:16]
+
+
+def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
+    if index >= 1 << 32:
+        raise BackupError("the backup is too large to encrypt in one file (4 PiB)")
+    return prefix + index.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+
+
+def encrypt_file(source: Path, target: Path, key: bytes) -> None:
+    """Encrypt ``source`` into the new file ``target`` (mode 0600)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    aead, prefix = AESGCM(key), os.urandom(7)
+    header = _MAGIC + prefix
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with source.open("rb") as plain, os.fdopen(fd, "wb") as out:
+        out.write(header)
+        index, chunk = 0, plain.read(_CHUNK)
+        while True:
+            following = plain.read(_CHUNK)
+            last = not following
+            out.write(aead.encrypt(_nonce(prefix, index, last), chunk, header))
+            if last:
+                return
+            index, chunk = index + 1, following
+
+
+def decrypt_file(source: Path, target: Path, key: bytes) -> None:
+    """Decrypt ``source`` into the new file ``target``; BackupError if any chunk fails."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    aead = AESGCM(key)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with source.open("rb") as sealed, os.fdopen(fd, "wb") as out:
+        header = sealed.read(len(_MAGIC) + 7)
+        if not header.startswith(_MAGIC) or len(header) != len(_MAGIC) + 7:
+            raise BackupError(f"{source} is not an encrypted OnTrack backup")
+        prefix = header[len(_MAGIC) :]
+        index, chunk = 0, sealed.read(_CHUNK + _TAG)
+        while True:
+            following = sealed.read(_CHUNK + _TAG)
+            last = not following
+            try:
+                out.write(aead.decrypt(_nonce(prefix, index, last), chunk, header))
+            except InvalidTag:
+                raise BackupError(
+                    f"{source} cannot be decrypted with this key at chunk {index} "
+                    "(damaged, cut short, or made with another key): not restored"
+                ) from None
+            if last:
+                return
+            index, chunk = index + 1, following
+
+
+# -- backup and restore ---------------------------------------------------------------------------
+
+
+def backup(db: Database, target: Path, key: bytes | None = None) -> dict[str, Any]:
+    """Write a consistent copy of ``db`` to ``target`` and its manifest; return the manifest.
+
+    With ``key`` the copy is encrypted; the plain copy exists only in a private temporary
+    folder while it is fingerprinted and encrypted.
+    """
     if target.exists():
         raise BackupError(f"{target} exists already: choose a new file name")
     manifest_path = manifest_for(target)
-    partial = target.with_name(f".{target.name}.partial")
+    if key is None:
+        partial = target.with_name(f".{target.name}.partial")
+        tables = _copy(db, partial, target)
+    else:
+        with tempfile.TemporaryDirectory(prefix="ontrack-backup-") as private:
+            plain = Path(private) / "plain"
+            tables = _copy(db, plain, plain.with_name("copied"))
+            partial = target.with_name(f".{target.name}.partial")
+            try:
+                encrypt_file(plain.with_name("copied"), partial, key)
+                partial.rename(target)
+            finally:
+                partial.unlink(missing_ok=True)
+    manifest = {
+        "format": FORMAT,
+        "engine": db.engine,
+        "made_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "file_sha256": _sha256_file(target),
+        **({"encryption": ENCRYPTION, "key_id": key_id(key)} if key is not None else {}),
+        "tables": {name: list(value) for name, value in tables.items()},
+    }
+    manifest_path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _copy(db: Database, partial: Path, target: Path) -> Fingerprint:
+    """The engine's copy of ``db`` at ``target`` (written as ``partial``, then renamed)."""
     try:
         if db.engine == "sqlite":
             assert db.sqlite_path is not None
@@ -195,15 +320,7 @@ def backup(db: Database, target: Path) -> dict[str, Any]:
         partial.rename(target)
     finally:
         partial.unlink(missing_ok=True)
-    manifest = {
-        "format": FORMAT,
-        "engine": db.engine,
-        "made_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "file_sha256": _sha256_file(target),
-        "tables": {name: list(value) for name, value in tables.items()},
-    }
-    manifest_path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    return manifest
+    return tables
 
 
 def manifest_for(target: Path) -> Path:
@@ -238,14 +355,49 @@ def differences(expected: dict[str, Any], found: Fingerprint) -> list[str]:
     return problems
 
 
-def restore(db: Database, source: Path) -> tuple[dict[str, Any], list[str]]:
-    """Replace ``db``'s contents with the backup ``source``; return (manifest, differences)."""
+def restore(
+    db: Database, source: Path, key: bytes | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Replace ``db``'s contents with the backup ``source``; return (manifest, differences).
+
+    An encrypted backup needs the key it was made with; it is decrypted into a private
+    temporary folder, checked whole, and only then restored.
+    """
     manifest = read_manifest(source)
+    if "encryption" not in manifest:
+        return _restore(db, source, manifest)
+    if manifest["encryption"] != ENCRYPTION:
+        raise BackupError(f"{source} is encrypted as {manifest['encryption']!r}, unknown here")
+    if key is None:
+        raise BackupError(
+            f"{source} is encrypted: give its key (ONTRACK_BACKUP_KEY_FILE, "
+            "ONTRACK_BACKUP_KEY or --key-file)"
+        )
+    if key_id(key) != manifest.get("key_id"):
+        raise BackupError(
+            f"{source} was made with another backup key (key id {manifest.get('key_id')}; "
+            f"this key's id is {key_id(key)}): not restored"
+        )
+    if not source.is_file():
+        raise BackupError(f"no backup file at {source}")
+    if _sha256_file(source) != manifest["file_sha256"]:
+        raise BackupError(
+            f"{source} does not match its manifest (damaged or altered): not restored"
+        )
+    with tempfile.TemporaryDirectory(prefix="ontrack-restore-") as private:
+        plain = Path(private) / "plain"
+        decrypt_file(source, plain, key)
+        return _restore(db, plain, manifest, checked=True)
+
+
+def _restore(
+    db: Database, source: Path, manifest: dict[str, Any], *, checked: bool = False
+) -> tuple[dict[str, Any], list[str]]:
     if not source.is_file():
         raise BackupError(f"no backup file at {source}")
     if manifest["engine"] != db.engine:
         raise BackupError(f"{source} is a {manifest['engine']} backup; the database is {db.engine}")
-    if _sha256_file(source) != manifest["file_sha256"]:
+    if not checked and _sha256_file(source) != manifest["file_sha256"]:
         raise BackupError(
             f"{source} does not match its manifest (damaged or altered): not restored"
         )
