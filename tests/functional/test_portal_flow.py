@@ -16,10 +16,19 @@ from tests.web import factories as f
 from tests.web.conftest import gad7, phq9
 
 from ontrack.web.accounts.models import StaffRole
+from ontrack.web.pathway.actions import request_reallocation
+from ontrack.web.pathway.models import WaitingListEntry
+from ontrack.web.portal.actions.requests import request_appointment_change
 from ontrack.web.portal.links import issue_link
 from ontrack.web.portal.models import LinkPurpose
 from ontrack.web.records import actions
-from ontrack.web.records.models import AllianceResponse, Concern, OnlineSubmission
+from ontrack.web.records.models import (
+    AllianceResponse,
+    Appointment,
+    Concern,
+    Episode,
+    OnlineSubmission,
+)
 
 pytestmark = [pytest.mark.browser]
 PHONE = {"width": 390, "height": 844}
@@ -80,6 +89,14 @@ def client_in_care(transactional_db: None) -> Any:
             next_session_on=today + dt.timedelta(days=7) if i == 2 else None,
             by=alice_user,
         )
+    actions.book_appointment(
+        referral=referral,
+        staff=alice,
+        starts_at=timezone.make_aware(
+            dt.datetime.combine(today + dt.timedelta(days=7), dt.time(10))
+        ),
+        by=alice_user,
+    )
     return client, referral
 
 
@@ -157,12 +174,32 @@ def test_client_flow_on_a_phone(phone: Any, live_server: Any, client_in_care: An
     assert Concern.unscoped.get().stage == "local_resolution"
     _check(phone, "escalated complaint", "27-portal-escalated")
 
+    # Ask for another therapist: back on the waiting list, told the likely wait honestly.
+    phone.goto(f"{base}/my/")
+    phone.get_by_role("link", name="Ask for another therapist").click()
+    expect(phone.get_by_text("not a sign of failure", exact=False)).to_be_visible()
+    _check(phone, "another therapist", "34-portal-another-therapist")
+    phone.get_by_label("The service manager").check()
+    phone.get_by_role("button", name="Ask for another therapist").click()
+    expect(phone.get_by_text("You are on the waiting list for a new therapist")).to_be_visible()
+    expect(phone.locator("#wait-estimate")).to_contain_text("waiting ahead of you")
+    _check(phone, "another therapist asked", "35-portal-another-therapist-asked")
+    assert WaitingListEntry.unscoped.filter(referral=referral, left_on__isnull=True).exists()
+
+    # Cancel the next appointment: the pathway's own booking, cancelled by the client.
+    phone.goto(f"{base}/my/appointment/")
+    expect(phone.get_by_text("10:00, with Alice Okafor", exact=False)).to_be_visible()
+    _check(phone, "appointment", "36-portal-appointment")
+    phone.get_by_label("Cancel this appointment").check()
+    phone.get_by_role("button", name="Send").click()
+    expect(phone.get_by_text("Your appointment is cancelled")).to_be_visible()
+    assert Appointment.unscoped.get().status == "cancelled_client"
+    _check(phone, "appointment cancelled", "37-portal-appointment-cancelled")
+
     # The other client pages pass axe and fit too.
     for path, what in (
         ("/my/goals/", "goals"),
         ("/my/homework/", "homework"),
-        ("/my/appointment/", "appointment"),
-        ("/my/another-therapist/", "another therapist"),
         ("/my/ending/", "ending review"),
         ("/my/experience/end/", "experience questions"),
         ("/my/messages/", "reminders"),
@@ -178,14 +215,17 @@ def test_client_flow_on_a_phone(phone: Any, live_server: Any, client_in_care: An
 def test_every_kind_of_link_page_on_a_phone(
     phone: Any, live_server: Any, client_in_care: Any
 ) -> None:
-    from ontrack.web.records.models import Contact, Episode
+    from ontrack.web.records.models import Contact
 
     client, referral = client_in_care
     episode = Episode.unscoped.get(referral=referral)
     contact = Contact.unscoped.filter(referral=referral).order_by("-contact_date").first()
     kinds = {
         LinkPurpose.RATE_SESSION: {"contact": contact},
-        LinkPurpose.APPOINTMENT: {"episode": episode},
+        LinkPurpose.APPOINTMENT: {
+            "episode": episode,
+            "appointment": Appointment.unscoped.get(referral=referral),
+        },
         LinkPurpose.STOP_MESSAGES: {},
     }
     for purpose, extra in kinds.items():
@@ -205,6 +245,11 @@ def test_staff_pages_of_the_client_side(page: Any, live_server: Any, client_in_c
         client=client, kind="complaint", summary="Cancelled twice.", by=client.user
     )
     concern = Concern.unscoped.get()
+    appointment = Appointment.unscoped.get(referral=_referral)
+    request_appointment_change(
+        appointment=appointment, kind="rebook", reason="Mornings suit me", by=client.user
+    )
+    request_reallocation(episode=Episode.unscoped.get(referral=_referral), by=client.user)
     base = live_server.url
     sign_in(page, base, "mo")
     page.wait_for_url(f"{base}/caseload/")
@@ -214,6 +259,8 @@ def test_staff_pages_of_the_client_side(page: Any, live_server: Any, client_in_c
         ("/messages/", "messages"),
         ("/requests/", "appointment requests"),
         (f"/clients/{client.pk}/online/", "online settings"),
+        ("/waiting-list/", "waiting list with a request for another therapist"),
+        (f"/referrals/{_referral.pk}/allocate/", "allocating a request for another therapist"),
     ):
         page.goto(f"{base}{path}")
         check_accessibility(page, what)

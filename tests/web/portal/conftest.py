@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,3 +126,19 @@ def flaky_sms(tmp_path: Path) -> Iterator[Sms]:
 
 
 NO_QUIET = (dt.time(0, 0), dt.time(0, 0))
+
+
+def book(cast: Any, days: int, hour: int = 10) -> Any:
+    """Book Cara's appointment with Alice ``days`` from today (the pathway's own booking,
+    as the staff week shows it); the episode's next session follows it."""
+    from django.utils import timezone
+
+    from ontrack.web.records import actions
+
+    day = timezone.localdate() + dt.timedelta(days=days)
+    starts = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+    appointment = actions.book_appointment(
+        referral=cast.referral, staff=cast.alice_staff, starts_at=starts, by=cast.alice
+    )
+    cast.episode.refresh_from_db()
+    return appointment

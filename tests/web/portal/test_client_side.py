@@ -5,16 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from tests.web.conftest import Cast, browser_as, gad7, phq9
+from tests.web.portal.conftest import book
 
+from ontrack.web.audit.models import AuditEvent
+from ontrack.web.common.actions import ActionError
 from ontrack.web.common.codes import AlertKind
+from ontrack.web.portal.actions.requests import request_appointment_change
 from ontrack.web.portal.models import AppointmentRequest, EndingReview, ExperienceAnswers
 from ontrack.web.portal.progress import progress_words
 from ontrack.web.records import actions
-from ontrack.web.records.actions import HomeworkPlan
-from ontrack.web.records.models import Alert, AllianceResponse, Contact, Homework
+from ontrack.web.records.actions import HomeworkPlan, cancel_by_client
+from ontrack.web.records.models import (
+    Alert,
+    AllianceResponse,
+    AppointmentStatus,
+    Contact,
+    Homework,
+)
 
 
 def _session(cast: Cast, days_ago: int, phq: int, app_type: str = "02") -> Contact:
@@ -123,23 +135,71 @@ def test_client_reports_homework_before_the_review(cast: Cast) -> None:
     assert item.version == 1  # the therapist's review form is not made stale
 
 
-def test_next_appointment_cancel_request(cast: Cast) -> None:
-    cast.episode.next_session_on = timezone.localdate() + dt.timedelta(days=3)
-    cast.episode.save()
+def test_rebook_request_keeps_the_booking_and_reaches_staff(cast: Cast) -> None:
+    appointment = book(cast, 3)
     browser = browser_as(cast, "cara")
-    assert (
-        cast.episode.next_session_on.strftime("%B")
-        in browser.get(reverse("my_appointment")).content.decode()
-    )
+    page = browser.get(reverse("my_appointment")).content.decode()
+    assert timezone.localtime(appointment.starts_at).strftime("%B") in page
+    assert "10:00" in page
     browser.post(reverse("my_appointment"), {"kind": "rebook", "reason": "Mornings better"})
     (request,) = AppointmentRequest.unscoped.all()
-    assert (request.kind, request.session_on, request.via_link) == (
-        "rebook",
-        cast.episode.next_session_on,
-        False,
-    )
-    again = browser.post(reverse("my_appointment"), {"kind": "cancel"})
+    assert (request.kind, request.appointment, request.via_link) == ("rebook", appointment, False)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED  # staff move it, not the client
+    again = browser.post(reverse("my_appointment"), {"kind": "rebook"})
+    assert again.status_code == 400
     assert "already asked" in again.content.decode()
+    inbox = browser_as(cast, "alice").get(reverse("requests_inbox")).content.decode()
+    assert "Ask for another time" in inbox
+    assert "Mornings better" in inbox
+    assert AuditEvent.objects.filter(action="request_appointment_change").count() == 1
+
+
+def test_client_cancels_the_pathway_appointment_and_the_week_shows_it(cast: Cast) -> None:
+    appointment = book(cast, 2)
+    later = book(cast, 9)
+    browser = browser_as(cast, "cara")
+    done = browser.post(reverse("my_appointment"), {"kind": "cancel", "reason": "Work shift"})
+    assert done.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED_BY_CLIENT
+    assert appointment.reason == "Work shift"
+    assert appointment.contact is not None
+    assert appointment.contact.attendance == "2"
+    cast.episode.refresh_from_db()
+    assert cast.episode.next_session_on == timezone.localdate(later.starts_at)
+    assert AuditEvent.objects.filter(
+        action="record_appointment_outcome", target_id=str(appointment.pk)
+    ).exists()
+    monday = timezone.localdate(appointment.starts_at)
+    monday -= dt.timedelta(days=monday.weekday())
+    week = browser_as(cast, "alice").get(f"{reverse('appointments')}?week={monday}")
+    assert "Cancelled by the client" in week.content.decode()
+    # The page now offers the next booking; the cancelled one cannot be cancelled twice.
+    assert (
+        timezone.localtime(later.starts_at).strftime("%-d %B")
+        in browser.get(reverse("my_appointment")).content.decode()
+    )
+    with pytest.raises(ActionError):
+        request_appointment_change(appointment=appointment, kind="cancel", reason="", by=cast.cara)
+
+
+def test_no_booking_nothing_to_change(cast: Cast) -> None:
+    browser = browser_as(cast, "cara")
+    assert "no appointment booked" in browser.get(reverse("my_appointment")).content.decode()
+    refused = browser.post(reverse("my_appointment"), {"kind": "cancel"})
+    assert refused.status_code == 400
+    assert AppointmentRequest.unscoped.count() == 0
+
+
+def test_another_client_cannot_cancel(cast: Cast) -> None:
+    appointment = book(cast, 2)
+    with pytest.raises(PermissionDenied):
+        request_appointment_change(appointment=appointment, kind="cancel", reason="", by=cast.dan)
+    with pytest.raises(PermissionDenied):
+        cancel_by_client(appointment=appointment, by=cast.alice)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
 
 
 def test_ending_review_needs_some_words_and_is_kept_once(cast: Cast) -> None:

@@ -10,12 +10,14 @@ import pytest
 from django.test import Client as Browser
 from django.utils import timezone
 from tests.web.conftest import Cast, phq9
+from tests.web.portal.conftest import book
 
 from ontrack.web.audit.models import AuditEvent
 from ontrack.web.common.codes import AlertKind
 from ontrack.web.portal.links import issue_link
 from ontrack.web.portal.models import AccessLink, AppointmentRequest, LinkPurpose
-from ontrack.web.records.models import Alert, OnlineSubmission
+from ontrack.web.records import actions
+from ontrack.web.records.models import Alert, AppointmentStatus, OnlineSubmission
 
 
 def _link(cast: Cast, purpose: str = LinkPurpose.QUESTIONNAIRES, **extra: Any) -> str:
@@ -141,21 +143,43 @@ def test_risk_answer_in_a_refused_submission_still_raises_the_alert(cast: Cast) 
     assert Alert.unscoped.filter(kind=AlertKind.RISK).count() == 1
 
 
-def test_appointment_link_records_a_request_once(cast: Cast) -> None:
-    cast.episode.next_session_on = timezone.localdate() + dt.timedelta(days=1)
-    cast.episode.save()
-    token = _link(cast, LinkPurpose.APPOINTMENT, referral=None, episode=cast.episode)
+def test_appointment_link_cancels_its_appointment_once(cast: Cast) -> None:
+    appointment = book(cast, 1)
+    other = book(cast, 8)
+    token = _link(cast, LinkPurpose.APPOINTMENT, referral=None, appointment=appointment)
     browser = Browser()
-    assert browser.get(f"/l/{token}/").status_code == 200
+    opened = browser.get(f"/l/{token}/")
+    assert opened.status_code == 200
+    assert "10:00" in opened.content.decode()
     assert AppointmentRequest.unscoped.count() == 0  # opening it changes nothing
 
     done = browser.post(f"/l/{token}/", {"kind": "cancel", "reason": "Work"})
     again = browser.post(f"/l/{token}/", {"kind": "rebook"})
 
-    assert "has your request" in done.content.decode()
+    assert "Your appointment is cancelled" in done.content.decode()
     assert again.status_code == 410
     (request,) = AppointmentRequest.unscoped.all()
-    assert (request.kind, request.via_link) == ("cancel", True)
+    assert (request.kind, request.via_link, request.appointment) == ("cancel", True, appointment)
+    appointment.refresh_from_db()
+    other.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED_BY_CLIENT
+    assert other.status == AppointmentStatus.BOOKED  # the link acts on its one appointment
+    event = AuditEvent.objects.get(action="record_appointment_outcome")
+    assert "link" in event.actor
+
+
+def test_appointment_link_after_staff_cancelled_changes_nothing(cast: Cast) -> None:
+    appointment = book(cast, 1)
+    token = _link(cast, LinkPurpose.APPOINTMENT, referral=None, appointment=appointment)
+    actions.record_appointment_outcome(
+        appointment=appointment, expected_version=1, outcome="service", by=cast.alice
+    )
+    page = Browser().get(f"/l/{token}/").content.decode()
+    assert "no longer booked" in page
+    refused = Browser().post(f"/l/{token}/", {"kind": "cancel"})
+    assert refused.status_code == 400
+    assert AppointmentRequest.unscoped.count() == 0
+    assert AccessLink.unscoped.get().used_at is None
 
 
 def test_stop_link_opts_out_on_the_button_not_on_opening(cast: Cast) -> None:

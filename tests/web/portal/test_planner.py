@@ -11,12 +11,13 @@ from django.core.management import call_command
 from django.test import Client as Browser
 from django.utils import timezone
 from tests.web.conftest import Cast, gad7, phq9
+from tests.web.portal.conftest import book
 
 from ontrack.web.notify.models import Message, MessageStatus, MessagingSettings
 from ontrack.web.portal.models import AccessLink, AppointmentRequest
 from ontrack.web.portal.planner import plan_messages
 from ontrack.web.records import actions
-from ontrack.web.records.models import Client
+from ontrack.web.records.models import Appointment, AppointmentStatus, Client
 
 
 @pytest.fixture
@@ -31,9 +32,8 @@ def reachable(cast: Cast) -> Client:
     return cast.client
 
 
-def _book(cast: Cast, days: int) -> None:
-    cast.episode.next_session_on = timezone.localdate() + dt.timedelta(days=days)
-    cast.episode.save()
+def _book(cast: Cast, days: int) -> Appointment:
+    return book(cast, days)
 
 
 def _link_in(message: Message) -> str:
@@ -45,15 +45,18 @@ def _link_in(message: Message) -> str:
 def test_appointment_reminder_the_day_before_with_a_working_cancel_link(
     cast: Cast, reachable: Client, settings: Any
 ) -> None:
-    _book(cast, 1)
+    appointment = _book(cast, 1)
     planned = plan_messages()
     assert planned.appointment_reminders == 1
     message = Message.unscoped.get(purpose="appointment_reminder")
     assert message.channel == "sms"
+    assert "at 10:00" in message.body
     assert "To stop these reminders:" in message.body
     token = _link_in(message)
     Browser().post(f"/l/{token}/", {"kind": "cancel"})
     assert AppointmentRequest.unscoped.get().kind == "cancel"
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED_BY_CLIENT
 
 
 def test_second_run_queues_nothing(cast: Cast, reachable: Client) -> None:

@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ontrack.web.portal.models import AccessLink, LinkAttempt
-from ontrack.web.records.models import Client, Contact, Episode, Referral
+from ontrack.web.records.models import Appointment, Client, Contact, Episode, Referral
 from ontrack.web.records.permissions import ClientLink
 
 _SALT = "ontrack.portal.link"
@@ -68,6 +68,7 @@ def issue_link(
     referral: Referral | None = None,
     contact: Contact | None = None,
     episode: Episode | None = None,
+    appointment: Appointment | None = None,
     channel: str = "",
 ) -> tuple[AccessLink, str]:
     """Create a link; return it and its token (the only time the token exists in full)."""
@@ -78,6 +79,7 @@ def issue_link(
         referral=referral,
         contact=contact,
         episode=episode,
+        appointment=appointment,
         purpose=purpose,
         channel=channel,
         token_hash=_hash(token),

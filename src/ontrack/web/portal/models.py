@@ -45,6 +45,14 @@ class AccessLink(ScopedModel):
     episode = models.ForeignKey(
         "records.Episode", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    appointment = models.ForeignKey(
+        "records.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="For a reminder's link: the one booked appointment it may cancel or move.",
+    )
     purpose = models.CharField(max_length=20, choices=LinkPurpose.choices)
     channel = models.CharField(max_length=8, blank=True, help_text="email or sms, if sent.")
     token_hash = models.CharField(max_length=64, unique=True)
@@ -135,12 +143,24 @@ class RequestKind(models.TextChoices):
 
 
 class AppointmentRequest(ScopedModel):
-    """The client asked to cancel or move a booked session; staff act on it (the pathway's
-    appointment actions, once they exist, take it from here)."""
+    """The client cancelled a booked appointment or asked for another time: one row per
+    request, for staff at ``/requests/``. A cancellation is already made on the
+    appointment itself (cancelled by the client); a request to move waits for staff to
+    move it with the pathway's own action."""
 
-    client_path: ClassVar[str] = "episode__referral__client"
+    client_path: ClassVar[str] = "referral__client"
 
-    episode = models.ForeignKey("records.Episode", on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey("records.Referral", on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(
+        "records.Episode", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    appointment = models.ForeignKey(
+        "records.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="client_requests",
+    )
     session_on = models.DateField()
     kind = models.CharField(max_length=8, choices=RequestKind.choices)
     reason = EncryptedTextField(blank=True)

@@ -23,7 +23,14 @@ from ontrack.web.portal.links import issue_link, link_url
 from ontrack.web.portal.models import LinkPurpose
 from ontrack.web.records.actions.client_side import RATING_WINDOW_DAYS
 from ontrack.web.records.actions.online import asked_measures, online_settings_of
-from ontrack.web.records.models import AllianceResponse, Client, Contact, Episode
+from ontrack.web.records.models import (
+    AllianceResponse,
+    Appointment,
+    AppointmentStatus,
+    Client,
+    Contact,
+    Episode,
+)
 
 # How many days ahead of a session each kind of message goes.
 REMIND_DAYS_BEFORE = 1
@@ -80,28 +87,43 @@ def _send(
     return True
 
 
-def _appointment_reminder(episode: Episode, today: dt.date, planned: Planned) -> None:
-    day = episode.next_session_on
-    client = episode.referral.client
-    if day is None or (day - today).days != REMIND_DAYS_BEFORE:
-        return
+def _appointment_reminder(appointment: Appointment, planned: Planned) -> None:
+    """A reminder the day before a booked appointment (the pathway's, any kind), with a
+    link that can cancel or ask to move that one appointment and nothing else."""
+    client = appointment.referral.client
     channel = channel_for(client)
-    key = f"appointment:{episode.pk}:{day:%Y-%m-%d}"
+    key = f"appointment:{appointment.pk}"
     if channel is None or Message.unscoped.filter(dedupe_key=key).exists():
         return
     _link, token = issue_link(
         client=client,
         purpose=LinkPurpose.APPOINTMENT,
-        episode=episode,
+        referral=appointment.referral,
+        episode=appointment.episode,
+        appointment=appointment,
         valid_for=dt.timedelta(days=REMIND_DAYS_BEFORE + 1),
         channel=channel,
     )
+    at = timezone.localtime(appointment.starts_at)
     text = (
-        f"Hello {client.given_name}, a reminder of your appointment on {day:%A %-d %B}. "
-        "If you cannot come, tap here to cancel or ask for another time:"
+        f"Hello {client.given_name}, a reminder of your appointment on {at:%A %-d %B} at "
+        f"{at:%H:%M}. If you cannot come, tap here to cancel or ask for another time:"
     )
     if _send(client, "appointment_reminder", key, "Your appointment", text, token, channel):
         planned.appointment_reminders += 1
+
+
+def _appointments_on(day: dt.date) -> list[Appointment]:
+    """Booked appointments on ``day`` of referrals still open."""
+    zone = timezone.get_current_timezone()
+    return list(
+        Appointment.unscoped.filter(
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=dt.datetime.combine(day, dt.time.min, zone),
+            starts_at__lt=dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, zone),
+            referral__end_date__isnull=True,
+        ).select_related("referral__client", "episode")
+    )
 
 
 def _questionnaires_due(episode: Episode, today: dt.date) -> bool:
@@ -231,8 +253,9 @@ def plan_messages(today: dt.date | None = None) -> Planned:
     episodes = Episode.unscoped.filter(
         status=EpisodeStatus.OPEN, referral__end_date__isnull=True
     ).select_related("referral__client")
+    for appointment in _appointments_on(today + dt.timedelta(days=REMIND_DAYS_BEFORE)):
+        _appointment_reminder(appointment, planned)
     for episode in episodes:
-        _appointment_reminder(episode, today, planned)
         _questionnaire_invitation(episode, today, planned)
         _questionnaire_reminder(episode, today, planned)
         _rating_invitation(episode, today, planned)

@@ -28,6 +28,7 @@ from ontrack.web.pathway.actions.intake import (
     register_referral,
     submit_self_referral,
 )
+from ontrack.web.pathway.actions.reallocation import request_reallocation
 from ontrack.web.pathway.actions.waiting import (
     add_to_waiting_list,
     record_check_in,
@@ -56,6 +57,7 @@ __all__ = [
     "record_risk_assessment",
     "record_triage",
     "register_referral",
+    "request_reallocation",
     "submit_self_referral",
     "suggestions_for",
 ]

@@ -23,9 +23,10 @@ from ontrack.web.accounts.models import Staff, User
 from ontrack.web.audit.events import record_change
 from ontrack.web.common.actions import ActionError, check_text, claim_version
 from ontrack.web.common.codes import EpisodeStatus
+from ontrack.web.pathway.actions.reallocation import REALLOCATION_REASON, open_episode_of
 from ontrack.web.pathway.actions.waiting import leave_waiting_list
-from ontrack.web.pathway.codes import LeftWaitingList, PreferenceKind
-from ontrack.web.pathway.models import TherapyPreference, WaitingListEntry
+from ontrack.web.pathway.codes import CourseChangeKind, LeftWaitingList, PreferenceKind
+from ontrack.web.pathway.models import CourseChange, TherapyPreference, WaitingListEntry
 from ontrack.web.pathway.permissions import can_allocate, can_override_caseload
 from ontrack.web.records import actions as records
 from ontrack.web.records import permissions
@@ -103,8 +104,13 @@ def needs_for(entry: WaitingListEntry) -> ClientNeeds:
 
 
 def suggestions_for(entry: WaitingListEntry) -> list[Suggestion]:
-    """Ranked therapists for a waiting-list entry, with their reasons."""
-    return suggester()(needs_for(entry), candidates_for(entry.referral.client.service_id))
+    """Ranked therapists for a waiting-list entry, with their reasons (for a client who
+    asked for another therapist, everyone but the one they have now)."""
+    candidates = candidates_for(entry.referral.client.service_id)
+    current = open_episode_of(entry)
+    if current is not None:
+        candidates = [c for c in candidates if c.therapist_id != current.therapist_id]
+    return suggester()(needs_for(entry), candidates)
 
 
 def first_choice(entry: WaitingListEntry) -> Suggestion | None:
@@ -142,6 +148,12 @@ def _check_allocation(
     choice_reason = check_text(errors, "choice_reason", choice_reason, limit=1000)
     if entry.left_on is not None:
         errors["__all__"] = "This client has already left the waiting list."
+    current = open_episode_of(entry)
+    if current is not None and current.therapist_id == therapist.pk:
+        errors["therapist"] = (
+            f"{therapist} is the client's therapist now, and the client asked for another "
+            "therapist: choose someone else."
+        )
     if not isinstance(started_on, dt.date):
         errors["started_on"] = "Enter the date treatment starts."
     elif started_on < entry.added_on:
@@ -207,6 +219,13 @@ def allocate(
     if errors:
         raise ActionError(errors)
     claim_version(entry, expected_version)
+    current = open_episode_of(entry)
+    if current is not None:
+        # A request for another therapist: the course moves; the old one stays in the
+        # history with its sessions.
+        records.close_episode(
+            episode=current, expected_version=current.version, ended_on=started_on, by=by
+        )
     episode = records.open_episode(
         referral=referral,
         therapist=therapist,
@@ -216,6 +235,8 @@ def allocate(
         by=by,
     )
     leave_waiting_list(referral, started_on, LeftWaitingList.ALLOCATED, by)
+    if current is not None:
+        _record_move(current, episode, started_on, by)
     record_change(
         by=by,
         action="allocate",
@@ -229,6 +250,31 @@ def allocate(
             "unmet_essentials": unmet,
             "unmet_reason": unmet_reason.strip(),
             "choice_reason": choice_reason.strip(),
+            "reallocated_from": current.pk if current is not None else None,
         },
     )
     return episode
+
+
+def _record_move(old: Episode, new: Episode, on: dt.date, by: User) -> None:
+    change = CourseChange.unscoped.create(
+        referral=old.referral,
+        kind=CourseChangeKind.THERAPIST,
+        changed_on=on,
+        from_episode=old,
+        to_episode=new,
+        reason=f"{REALLOCATION_REASON}.",
+        changed_by=by,
+    )
+    record_change(
+        by=by,
+        action="change_course",
+        target=change,
+        client_id=old.referral.client_id,
+        new={
+            "kind": CourseChangeKind.THERAPIST,
+            "from_episode": old.pk,
+            "to_episode": new.pk,
+            "reason": change.reason,
+        },
+    )

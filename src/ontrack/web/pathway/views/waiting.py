@@ -13,6 +13,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ontrack.pathway.clocks import EIGHTEEN_WEEKS, SIX_WEEKS
@@ -21,6 +22,7 @@ from ontrack.web.accounts.models import Staff
 from ontrack.web.audit.events import record_list_view
 from ontrack.web.common.codes import Step, Therapy
 from ontrack.web.pathway import actions
+from ontrack.web.pathway.actions.reallocation import REALLOCATION_REASON, open_episode_of
 from ontrack.web.pathway.actions.waiting import check_in_where
 from ontrack.web.pathway.forms import (
     AllocateForm,
@@ -37,13 +39,14 @@ from ontrack.web.pathway.views._common import (
     save_form,
     service_of,
 )
+from ontrack.web.pathway.waits import wait_estimate, wait_estimate_for
 from ontrack.web.records import permissions
 from ontrack.web.records.actions.risk import (
     alert_risk_answers,
     open_risk_alert_of,
     risk_alert_message,
 )
-from ontrack.web.records.models import Assessment
+from ontrack.web.records.models import Appointment, AppointmentStatus, Assessment
 from ontrack.web.records.scoping import today
 from ontrack.web.records.views._common import viewer_of
 
@@ -102,6 +105,16 @@ def waiting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         since = entry.last_check_in or entry.added_on
         entry.check_in_due = (day - since).days >= CHECK_IN_EVERY
     labels = dict(Therapy.choices)
+    shown: list[dict[str, Any]] = [
+        {
+            **g,
+            "therapy_label": labels.get(g["therapy"], "Any"),
+            "estimate": wait_estimate(
+                service_id=service_of(viewer), step=g["step"], therapy=g["therapy"]
+            ),
+        }
+        for g in groups
+    ]
     record_list_view(
         by=request.user,
         page="waiting_list",
@@ -113,8 +126,9 @@ def waiting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "pathway/waiting_list.html",
         {
             "page": page,
-            "groups": [{**g, "therapy_label": labels.get(g["therapy"], "Any")} for g in groups],
+            "groups": shown,
             "chosen": chosen,
+            "reallocation_reason": REALLOCATION_REASON,
             "six_weeks": SIX_WEEKS,
             "eighteen_weeks": EIGHTEEN_WEEKS,
             "steps": Step.choices,
@@ -172,10 +186,26 @@ def allocate(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespons
         if saved is not None:
             return saved
     suggestions = actions.suggestions_for(entry)
+    current = open_episode_of(entry)
+    still_booked = (
+        list(
+            Appointment.objects.filter(
+                referral=referral,
+                staff_id=current.therapist_id,
+                status=AppointmentStatus.BOOKED,
+                starts_at__gte=timezone.now(),
+            ).order_by("starts_at")
+        )
+        if current is not None
+        else []
+    )
     return render(
         request,
         "pathway/allocate.html",
         {
+            "current": current,
+            "still_booked": still_booked,
+            "estimate": wait_estimate_for(entry),
             "referral": referral,
             "client": referral.client,
             "entry": entry,

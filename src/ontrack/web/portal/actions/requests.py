@@ -1,9 +1,9 @@
-"""What a client asks of the service: to cancel or move a booked session, to see another
-therapist, to stop messages; and staff marking a request as dealt with.
+"""What a client asks of the service: to cancel or move a booked appointment, to see
+another therapist, to stop messages; and staff marking a request as dealt with.
 
-The appointment request is a seam: today it records the request for staff (the episode's
-``next_session_on`` is the booking records knows). When the pathway's appointment actions
-land, ``request_appointment_change`` is the one place to call them from.
+Appointments are the pathway's own (``records.Appointment``, the one the staff week
+shows): a cancellation is made on it at once (cancelled by the client), a request for
+another time waits at ``/requests/`` for staff to move it with the pathway's action.
 """
 
 from __future__ import annotations
@@ -19,42 +19,70 @@ from ontrack.web.common.actions import ActionError, check_choice, check_text
 from ontrack.web.common.codes import ConcernAddressee, ConcernKind
 from ontrack.web.notify.models import Channel, Recipient
 from ontrack.web.notify.outbox import opt_out, queue_message
+from ontrack.web.pathway.actions.reallocation import open_episode_of, request_reallocation
+from ontrack.web.pathway.models import WaitingListEntry
 from ontrack.web.portal.config import portal_settings
 from ontrack.web.portal.models import AppointmentRequest, RequestKind
 from ontrack.web.records import permissions
-from ontrack.web.records.actions import raise_concern
-from ontrack.web.records.models import Client, Concern, Episode, Referral
+from ontrack.web.records.actions import cancel_by_client, raise_concern
+from ontrack.web.records.models import (
+    Appointment,
+    AppointmentStatus,
+    Client,
+    Concern,
+    Episode,
+    Referral,
+)
 from ontrack.web.records.permissions import Actor, ClientLink, user_of
 
-_REQUEST_FIELDS = ("episode", "session_on", "kind", "reason", "via_link")
+_REQUEST_FIELDS = ("referral", "appointment", "session_on", "kind", "reason", "via_link")
+
+
+# What the client is told once a request is made (signed in or through a link).
+REQUEST_DONE = {
+    "cancel": "Your appointment is cancelled. The team can see this and will offer you "
+    "another time if you want one.",
+    "rebook": "Thank you: the team has your request for another time and will contact you.",
+}
+
+
+def open_request_for(appointment: Appointment) -> AppointmentRequest | None:
+    """The client's request about this appointment that staff have not dealt with yet."""
+    return AppointmentRequest.unscoped.filter(
+        appointment=appointment, kind=RequestKind.REBOOK, handled_at__isnull=True
+    ).first()
 
 
 @transaction.atomic
 def request_appointment_change(
-    *, episode: Episode, kind: str, reason: str, by: Actor
+    *, appointment: Appointment, kind: str, reason: str, by: Actor
 ) -> AppointmentRequest:
-    """Record the client's request to cancel or move their next booked session."""
+    """The client cancels their booked appointment (made at once on the pathway's
+    appointment, recorded as cancelled by the client) or asks for another time (for staff
+    to move it); either way staff see it at ``/requests/``."""
+    referral = appointment.referral
     viewer = permissions.actor(by)
     permissions.require(
-        permissions.is_the_client(viewer, episode.referral.client_id), "change this appointment"
+        permissions.is_the_client(viewer, referral.client_id), "change this appointment"
     )
     errors: dict[str, str] = {}
     kind = check_choice(errors, "kind", kind, RequestKind, "request")
     reason = check_text(errors, "reason", reason, limit=1000)
-    booked = episode.next_session_on
-    if not episode.is_open or booked is None or booked < timezone.localdate():
+    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at < timezone.now():
         errors["__all__"] = "There is no booked appointment to change."
-    elif AppointmentRequest.unscoped.filter(
-        episode=episode, session_on=booked, handled_at__isnull=True
-    ).exists():
+    elif kind == RequestKind.REBOOK and open_request_for(appointment) is not None:
         errors["__all__"] = (
             "You have already asked about this appointment; the team will be in touch."
         )
-    if errors or booked is None:
+    if errors:
         raise ActionError(errors)
+    if kind == RequestKind.CANCEL:
+        cancel_by_client(appointment=appointment, reason=reason, by=by)
     request = AppointmentRequest.unscoped.create(
-        episode=episode,
-        session_on=booked,
+        referral=referral,
+        episode=appointment.episode,
+        appointment=appointment,
+        session_on=timezone.localdate(appointment.starts_at),
         kind=kind,
         reason=reason,
         requested_at=timezone.now(),
@@ -64,7 +92,7 @@ def request_appointment_change(
         by=by,
         action="request_appointment_change",
         target=request,
-        client_id=episode.referral.client_id,
+        client_id=referral.client_id,
         new=snapshot(request, _REQUEST_FIELDS),
     )
     return request
@@ -75,8 +103,7 @@ def handle_appointment_request(*, request: AppointmentRequest, by: Actor) -> App
     """Mark a request as dealt with (the booking itself is changed where bookings live)."""
     viewer = permissions.actor(by)
     permissions.require(
-        permissions.can_edit_client(viewer, request.episode.referral.client),
-        "deal with this request",
+        permissions.can_edit_client(viewer, request.referral.client), "deal with this request"
     )
     done = AppointmentRequest.unscoped.filter(pk=request.pk, handled_at__isnull=True).update(
         handled_at=timezone.now(), handled_by=user_of(by)
@@ -88,7 +115,7 @@ def handle_appointment_request(*, request: AppointmentRequest, by: Actor) -> App
         by=by,
         action="handle_appointment_request",
         target=request,
-        client_id=request.episode.referral.client_id,
+        client_id=request.referral.client_id,
         old={"handled_at": None},
         new=snapshot(request, ("handled_at",)),
     )
@@ -131,12 +158,23 @@ def notify_managers(concern: Concern, subject: str) -> int:
 
 @transaction.atomic
 def ask_for_another_therapist(
-    *, client: Client, referral: Referral | None, reason: str, addressed_to: str, by: Actor
-) -> Concern:
-    """The client asks for another therapist: a request the manager sees at once.
+    *,
+    client: Client,
+    referral: Referral | None,
+    episode: Episode | None,
+    reason: str,
+    addressed_to: str,
+    by: Actor,
+) -> tuple[Concern, WaitingListEntry | None]:
+    """The client asks for another therapist.
 
-    It is raised as a concern of kind "request for another therapist"; the reallocation
-    itself (matching, the wait) is the pathway's, once a person has talked it through.
+    With a course under way, the reallocation starts at once on the pathway
+    (``request_reallocation``): the referral goes back on the waiting list at the same step
+    and therapy, where the allocator sees it with the matching's suggestions, and the
+    current course goes on until someone is allocated. The request is also raised as a
+    concern of kind "request for another therapist" (the client's own words, to the
+    manager or the therapist as they chose), and each manager is emailed where to look.
+    Nothing is saved if either part is refused.
     """
     route = portal_settings(client.service_id).complaint_route
     concern = raise_concern(
@@ -148,8 +186,19 @@ def ask_for_another_therapist(
         route=route,
         by=by,
     )
+    entry = None
+    if episode is not None and episode.is_open:
+        entry = request_reallocation(episode=episode, by=by)
     notify_managers(concern, "A client has asked for another therapist")
-    return concern
+    return concern, entry
+
+
+def reallocation_waiting(referral: Referral | None) -> WaitingListEntry | None:
+    """The client's open request for another therapist on the waiting list, if any."""
+    if referral is None:
+        return None
+    entry = WaitingListEntry.unscoped.filter(referral=referral, left_on__isnull=True).first()
+    return entry if entry is not None and open_episode_of(entry) is not None else None
 
 
 @transaction.atomic
@@ -196,10 +245,11 @@ def stop_messages(*, client: Client, channel: str | None, by: Actor, how: str) -
     return channels
 
 
-# What a client asking for another therapist is told about the wait, honestly.
+# What a client asking for another therapist is told, honestly (the wait itself is the
+# waiting list's own estimate, ``ontrack.web.pathway.waits``).
 ANOTHER_THERAPIST_WAIT = (
-    "Changing therapist is not a sign of failure. The service manager will talk it through "
-    "with you first. If you do change, you may wait for a new therapist to have space; your "
-    "place in the service is kept and you can keep seeing your current therapist until then "
-    "if you want to."
+    "Changing therapist is not a sign of failure. Asking puts you back on the waiting list "
+    "for a new therapist at the same step of care, so you may wait for someone to have "
+    "space. Your place in the service is kept, and you keep seeing your current therapist "
+    "until a new one is allocated; the sessions you have had stay in your record."
 )

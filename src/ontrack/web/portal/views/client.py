@@ -18,7 +18,12 @@ from ontrack.measures import get_measure
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
 from ontrack.web.common.actions import ActionError
-from ontrack.web.portal.actions.requests import request_appointment_change, stop_messages
+from ontrack.web.portal.actions.requests import (
+    REQUEST_DONE,
+    open_request_for,
+    request_appointment_change,
+    stop_messages,
+)
 from ontrack.web.portal.actions.reviews import save_ending_review, save_experience_answers
 from ontrack.web.portal.experience import questions_for
 from ontrack.web.portal.forms import (
@@ -28,10 +33,10 @@ from ontrack.web.portal.forms import (
     HomeworkReportForm,
     RatingForm,
 )
-from ontrack.web.portal.models import AppointmentRequest, EndingReview, ExperienceAnswers
+from ontrack.web.portal.models import EndingReview, ExperienceAnswers
 from ontrack.web.portal.progress import alliance_progress, measure_progress
 from ontrack.web.portal.views._client import Me, me, show_action_errors, summary_of
-from ontrack.web.records.actions import rate_session, report_homework
+from ontrack.web.records.actions import next_booked, rate_session, report_homework
 from ontrack.web.records.actions.client_side import RATING_WINDOW_DAYS
 from ontrack.web.records.actions.online import asked_measures, pending_submissions
 from ontrack.web.records.models import (
@@ -81,6 +86,7 @@ def my_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rating_due": rating_due(who),
             "open_concerns": open_concerns,
             "ended": who.referral is None,
+            "next_appointment": next_booked(who.referral) if who.referral else None,
         },
     )
 
@@ -157,19 +163,19 @@ def my_homework_report(request: AuthenticatedHttpRequest, homework_id: int) -> H
 @require_http_methods(["GET", "POST"])
 @login_required
 def my_appointment(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The next booked session, with a way to cancel it or ask for another time."""
+    """The next booked appointment (the pathway's, as the staff week shows it), with a way
+    to cancel it at once or ask for another time."""
     who = me(request)
-    episode = who.episode
-    asked = None
-    if episode is not None and episode.next_session_on is not None:
-        asked = AppointmentRequest.objects.filter(
-            episode=episode, session_on=episode.next_session_on, handled_at__isnull=True
-        ).first()
+    booked = next_booked(who.referral) if who.referral is not None else None
+    asked = open_request_for(booked) if booked is not None else None
     form = AppointmentForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and episode is not None and form.is_valid():
+    if request.method == "POST" and booked is None:
+        form.is_valid()
+        form.add_error(None, "There is no booked appointment to change.")
+    elif booked is not None and request.method == "POST" and form.is_valid():
         try:
-            request_appointment_change(
-                episode=episode,
+            done = request_appointment_change(
+                appointment=booked,
                 kind=form.cleaned_data["kind"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
@@ -177,10 +183,16 @@ def my_appointment(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ActionError as error:
             show_action_errors(form, error)
         else:
-            messages.success(request, "Thank you: the team has your request and will contact you.")
+            messages.success(request, REQUEST_DONE[done.kind])
             return HttpResponseRedirect(reverse("my_appointment"))
     status = 400 if form.errors else 200
-    context = {"me": who, "form": form, "asked": asked, "summary": summary_of(form)}
+    context = {
+        "me": who,
+        "form": form,
+        "booked": booked,
+        "asked": asked,
+        "summary": summary_of(form),
+    }
     return render(request, "portal/my_appointment.html", context, status=status)
 
 

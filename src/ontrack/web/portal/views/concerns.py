@@ -26,10 +26,14 @@ from ontrack.web.common.codes import (
     ConcernStage,
     next_concern_stage,
 )
+from ontrack.web.pathway.actions.reallocation import reallocation_group
+from ontrack.web.pathway.models import WaitingListEntry
+from ontrack.web.pathway.waits import wait_estimate, wait_estimate_for
 from ontrack.web.portal.actions.requests import (
     ANOTHER_THERAPIST_WAIT,
     ask_for_another_therapist,
     raise_client_concern,
+    reallocation_waiting,
 )
 from ontrack.web.portal.config import add_working_days, portal_settings, working_days_between
 from ontrack.web.portal.forms import AnotherTherapistForm, ConcernForm, NoteForm
@@ -141,14 +145,17 @@ def new_concern(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def another_therapist(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Ask for another therapist, honestly told about the wait."""
+    """Ask for another therapist: the reallocation starts on the waiting list, and the
+    client is told the likely wait, the same figure staff see."""
     who = me(request)
+    waiting = reallocation_waiting(who.referral)
     form = AnotherTherapistForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and waiting is None and form.is_valid():
         try:
-            concern = ask_for_another_therapist(
+            ask_for_another_therapist(
                 client=who.client,
                 referral=who.referral,
+                episode=who.episode,
                 reason=form.cleaned_data["summary"].strip() or "No reason given.",
                 addressed_to=form.cleaned_data["addressed_to"],
                 by=request.user,
@@ -156,10 +163,29 @@ def another_therapist(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ActionError as error:
             show_action_errors(form, error)
         else:
-            messages.success(request, "Your request has gone to the service manager.")
-            return HttpResponseRedirect(reverse("my_concern", args=[concern.pk]))
-    context = {"me": who, "wait": ANOTHER_THERAPIST_WAIT}
+            messages.success(request, "Your request has gone to the service.")
+            return HttpResponseRedirect(reverse("another_therapist"))
+    context = {
+        "me": who,
+        "wait": ANOTHER_THERAPIST_WAIT,
+        "waiting": waiting,
+        "estimate": _estimate(who, waiting),
+        "asked": Concern.objects.filter(client=who.client, kind=ConcernKind.CHANGE_THERAPIST)
+        .order_by("-raised_at")
+        .first(),
+    }
     return _form_page(request, "portal/another_therapist.html", context, form)
+
+
+def _estimate(who: Any, waiting: WaitingListEntry | None) -> str:
+    """The likely wait in words: theirs on the list, else for someone joining now."""
+    if waiting is not None:
+        return wait_estimate_for(waiting).words(you=True)
+    if who.episode is None:
+        return ""
+    step, therapy = reallocation_group(who.episode)
+    found = wait_estimate(service_id=who.client.service_id, step=step, therapy=therapy)
+    return found.words()
 
 
 @require_GET

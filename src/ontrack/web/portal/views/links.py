@@ -24,17 +24,23 @@ from ontrack.web.common.actions import ActionError
 from ontrack.web.common.forms import measure_key
 from ontrack.web.portal import links
 from ontrack.web.portal.actions.questionnaires import submit_online_questionnaire
-from ontrack.web.portal.actions.requests import request_appointment_change, stop_messages
+from ontrack.web.portal.actions.requests import (
+    REQUEST_DONE,
+    request_appointment_change,
+    stop_messages,
+)
 from ontrack.web.portal.config import portal_settings
 from ontrack.web.portal.forms import AppointmentForm, OnlineQuestionnaireForm
 from ontrack.web.portal.models import AccessLink, LinkPurpose
 from ontrack.web.portal.views._client import summary_of
 from ontrack.web.portal.views.client import take_rating, who_sees_ratings
+from ontrack.web.records.actions import next_booked
 from ontrack.web.records.actions.online import (
     asked_measures,
     online_settings_of,
     pending_submissions,
 )
+from ontrack.web.records.models import Appointment, AppointmentStatus
 from ontrack.web.records.scoping import scopes_disabled
 
 _STATUS = {
@@ -191,9 +197,20 @@ def _rate(request: Any, link: AccessLink, token: str) -> HttpResponse:
     return render(request, "portal/link_rate.html", context, status=400 if form.errors else 200)
 
 
+def _linked_appointment(link: AccessLink) -> Appointment | None:
+    """The appointment a reminder's link is for (older links: the episode's next one)."""
+    if link.appointment_id is not None:
+        return Appointment.unscoped.select_related("staff__user", "referral").get(
+            pk=link.appointment_id
+        )
+    if link.episode is None:
+        return None
+    return next_booked(link.episode.referral, episode_id=link.episode_id)
+
+
 def _appointment(request: Any, link: AccessLink, token: str) -> HttpResponse:
-    episode = link.episode
-    if episode is None:
+    appointment = _linked_appointment(link)
+    if appointment is None:
         raise Http404("This link is not for an appointment.")
     form = AppointmentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -201,8 +218,8 @@ def _appointment(request: Any, link: AccessLink, token: str) -> HttpResponse:
             with transaction.atomic():
                 if not links.use_up(link):
                     raise links.problem("used")
-                request_appointment_change(
-                    episode=episode,
+                done = request_appointment_change(
+                    appointment=appointment,
                     kind=form.cleaned_data["kind"],
                     reason=form.cleaned_data["reason"],
                     by=links.actor_of(link),
@@ -213,8 +230,15 @@ def _appointment(request: Any, link: AccessLink, token: str) -> HttpResponse:
             for key, message in error.errors.items():
                 form.add_error(key if key in form.fields else None, message)
         else:
-            return render(request, "portal/link_done.html", {"link": link, "what": "appointment"})
-    context = {"episode": episode, "form": form, "summary": summary_of(form), "token": token}
+            context = {"link": link, "what": "appointment", "said": REQUEST_DONE[done.kind]}
+            return render(request, "portal/link_done.html", context)
+    context = {
+        "appointment": appointment,
+        "still_booked": appointment.status == AppointmentStatus.BOOKED,
+        "form": form,
+        "summary": summary_of(form),
+        "token": token,
+    }
     return render(
         request, "portal/link_appointment.html", context, status=400 if form.errors else 200
     )

@@ -71,15 +71,15 @@ def requests_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Clients' requests to cancel or move appointments, open ones first."""
     _clinical(request)
     items = list(
-        AppointmentRequest.objects.select_related("episode__referral__client").order_by(
-            "handled_at", "-requested_at"
-        )[:200]
+        AppointmentRequest.objects.select_related(
+            "referral__client", "appointment__staff__user", "appointment__rebooked_as"
+        ).order_by("handled_at", "-requested_at")[:200]
     )
     record_list_view(
         by=request.user,
         page="requests_inbox",
         path=request.get_full_path(),
-        client_ids=[item.episode.referral.client_id for item in items],
+        client_ids=[item.referral.client_id for item in items],
     )
     return render(request, "portal/requests_inbox.html", {"items": items})
 

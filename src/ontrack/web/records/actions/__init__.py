@@ -15,6 +15,8 @@ from ontrack.web.records.actions.alerts import (
 )
 from ontrack.web.records.actions.appointments import (
     book_appointment,
+    cancel_by_client,
+    next_booked,
     rebook_appointment,
     record_appointment_outcome,
 )
@@ -79,6 +81,7 @@ __all__ = [
     "agree_goal",
     "alert_risk_answers",
     "book_appointment",
+    "cancel_by_client",
     "claim_form_token",
     "close_alert",
     "close_concern",
@@ -89,6 +92,7 @@ __all__ = [
     "escalate_concern",
     "mark_entered_in_error",
     "new_form_token",
+    "next_booked",
     "open_alert",
     "open_episode",
     "open_risk_alert_of",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -196,12 +197,19 @@ def record_appointment_outcome(
     if status is None:
         errors["outcome"] = "Choose what happened: cancelled, did not attend, or late."
     text = check_text(errors, "reason", reason, limit=2000)
-    day = timezone.localdate(appointment.starts_at)
     if outcome in _MISSED and appointment.starts_at > timezone.now():
         errors["outcome"] = "An appointment still to come cannot be missed yet."
     if errors or status is None:
         raise ActionError(errors)
     claim_version(appointment, expected_version)
+    return _write_outcome(appointment, status, text, by)
+
+
+def _write_outcome(
+    appointment: Appointment, status: AppointmentStatus, text: str, by: User | AnonymousUser
+) -> Contact:
+    """Record what became of a booked appointment (version already claimed)."""
+    day = timezone.localdate(appointment.starts_at)
     contact = Contact.unscoped.create(
         referral=appointment.referral,
         episode=appointment.episode,
@@ -211,12 +219,14 @@ def record_appointment_outcome(
         attendance=OUTCOME_ATTENDANCE[status],
         cons_mechanism=appointment.cons_mechanism,
         therapist=appointment.staff if appointment.staff.carries_caseload else None,
-        recorded_by=by,
+        recorded_by=permissions.user_of(by),
     )
     appointment.status = status
     appointment.contact = contact
     appointment.reason = text
     appointment.save(update_fields=["status", "contact", "reason", "version"])
+    if status in (AppointmentStatus.CANCELLED_BY_CLIENT, AppointmentStatus.CANCELLED_BY_SERVICE):
+        _refresh_next_session(appointment, day)
     record_change(
         by=by,
         action="record_appointment_outcome",
@@ -225,4 +235,52 @@ def record_appointment_outcome(
         old={"status": AppointmentStatus.BOOKED},
         new={"status": status, "contact": contact.pk, "reason": text},
     )
+    return contact
+
+
+def _refresh_next_session(appointment: Appointment, day: dt.date) -> None:
+    """A cancelled booking is no longer the episode's next session: the next booked one
+    is (or none). A date the therapist set without a booking is left alone."""
+    if appointment.episode_id is None:
+        return
+    following = next_booked(appointment.referral, episode_id=appointment.episode_id)
+    Episode.unscoped.filter(pk=appointment.episode_id, next_session_on=day).update(
+        next_session_on=timezone.localdate(following.starts_at) if following else None
+    )
+
+
+def next_booked(referral: Referral, *, episode_id: int | None = None) -> Appointment | None:
+    """The referral's next booked appointment still to come (of one episode, if given)."""
+    found = Appointment.unscoped.filter(
+        referral=referral, status=AppointmentStatus.BOOKED, starts_at__gte=timezone.now()
+    )
+    if episode_id is not None:
+        found = found.filter(episode_id=episode_id)
+    return found.select_related("staff__user").order_by("starts_at", "pk").first()
+
+
+@transaction.atomic
+def cancel_by_client(
+    *, appointment: Appointment, reason: str = "", by: User | AnonymousUser
+) -> Contact:
+    """The client cancels their own booked appointment (signed in, or with the reminder's
+    link): recorded as cancelled by the client (NHS TT attendance code 2), so the
+    therapist's week shows it and the slot is free."""
+    viewer = permissions.actor(by)
+    permissions.require(
+        permissions.is_the_client(viewer, appointment.referral.client_id),
+        "cancel this appointment",
+    )
+    current = Appointment.unscoped.select_for_update().get(pk=appointment.pk)
+    errors: dict[str, str] = {}
+    text = check_text(errors, "reason", reason, limit=2000)
+    if current.status != AppointmentStatus.BOOKED:
+        errors["__all__"] = f"This appointment is already {current.get_status_display().lower()}."
+    elif current.starts_at < timezone.now():
+        errors["__all__"] = "This appointment has already started; call the service instead."
+    if errors:
+        raise ActionError(errors)
+    claim_version(current, current.version)
+    contact = _write_outcome(current, AppointmentStatus.CANCELLED_BY_CLIENT, text, by)
+    appointment.refresh_from_db()
     return contact
