@@ -170,3 +170,12 @@ def test_an_ended_course_cannot_be_reallocated(pathway: Pathway) -> None:
     with pytest.raises(ActionError):
         actions.request_reallocation(episode=cast.episode, by=cast.cara)
     assert not WaitingListEntry.unscoped.filter(referral=cast.referral).exists()
+
+
+def test_the_list_and_the_single_estimate_agree(pathway: Pathway) -> None:
+    from ontrack.web.pathway.waits import joining_estimates
+
+    _allocated_recently(pathway, 5, waited=30)
+    single = wait_estimate(service_id=pathway.cast.service.pk, step=3, therapy=Therapy.CBT)
+    grouped = joining_estimates(pathway.cast.service.pk, {(3, Therapy.CBT): 1})
+    assert grouped[(3, Therapy.CBT)] == single

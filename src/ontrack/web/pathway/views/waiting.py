@@ -39,7 +39,7 @@ from ontrack.web.pathway.views._common import (
     save_form,
     service_of,
 )
-from ontrack.web.pathway.waits import wait_estimate, wait_estimate_for
+from ontrack.web.pathway.waits import joining_estimates, wait_estimate_for
 from ontrack.web.records import permissions
 from ontrack.web.records.actions.risk import (
     alert_risk_answers,
@@ -105,13 +105,14 @@ def waiting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         since = entry.last_check_in or entry.added_on
         entry.check_in_due = (day - since).days >= CHECK_IN_EVERY
     labels = dict(Therapy.choices)
+    estimates = joining_estimates(
+        service_of(viewer), {(g["step"], g["therapy"]): g["n"] for g in groups}
+    )
     shown: list[dict[str, Any]] = [
         {
             **g,
             "therapy_label": labels.get(g["therapy"], "Any"),
-            "estimate": wait_estimate(
-                service_id=service_of(viewer), step=g["step"], therapy=g["therapy"]
-            ),
+            "estimate": estimates[(g["step"], g["therapy"])],
         }
         for g in groups
     ]
