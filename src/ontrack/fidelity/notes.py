@@ -191,6 +191,10 @@ def _ruled_out(name: str, read: _Read) -> bool:
         return True  # a safety plan is never homework, nor a review of homework
     if name == "homework_set":
         return _not_a_setting(read)
+    if name == "written" and not _WRITTEN_HINT.search(lower):
+        # the model may not call a sentence written on its own say-so: something on paper
+        # or screen must be named ("Record the prediction on the BE record" is monitoring)
+        return True
     if name in HOMEWORK_CRITERIA:
         return _is_review(read) or any(_criterion_negated(c) for c in read.clauses)
     if name == "previous_homework_reviewed":
@@ -205,6 +209,15 @@ def _ruled_out(name: str, read: _Read) -> bool:
         return not lx.RISK.search(lx.NOT_RISK.sub(" ", lower))
     negated = lx.NEGATED_RISK if name == "risk_discussed" else lx.NEGATED_GOALS
     return bool(negated.search(lower) or lx.FUTURE_TOPIC.search(lower))
+
+
+_WRITTEN_HINT = re.compile(
+    r"\b(?:sheets?|worksheets?|forms?|cards?|cop(?:y|ies)|paper|handouts?|booklets?|workbooks?|"
+    r"handbook|leaflets?|apps?|e-?mail\w*|text\w*|post(?:ed)?|print\w*|written|wrote|"
+    r"writ(?:e|ing) (?:it|this|them|the plan|out|up)|"
+    r"typed|given|gave|sent|handed|planner|calendar|fridge|modules?|programme|"
+    r"post-?its?|jotted|photo\w*|template|pdf|link)\b"
+)
 
 
 def _not_a_setting(read: _Read) -> bool:

@@ -12,7 +12,11 @@ from ontrack.fidelity.notes import CRITERIA, classify_note
 from ontrack.fidelity.train import main as train_main
 from ontrack.fidelity.train import read_labelled, sentence_examples, train
 
-DEV = Path(__file__).parents[2] / "data" / "fidelity" / "independent_dev.jsonl"
+DATA = Path(__file__).parents[2] / "data" / "fidelity"
+DEV = DATA / "independent_dev.jsonl"
+# The shipped model's training notes: the dev set and the two holdouts scored blind once and
+# then opened as development sets (docs/fidelity.md). holdout_c is never trained on.
+TRAINING = [DEV, DATA / "independent_holdout.jsonl", DATA / "independent_holdout_b.jsonl"]
 
 
 def test_shipped_model_is_small_and_covers_every_criterion() -> None:
@@ -49,6 +53,12 @@ def test_save_and_load_model_round_trip(tmp_path: Path) -> None:
     assert np.allclose(again.coef, model.coef)
 
 
+def test_training_refuses_the_blind_holdout_c() -> None:
+    with pytest.raises(ValueError, match="holdout"):
+        read_labelled(DATA / "independent_holdout_c.jsonl")
+    assert train_main([str(DEV), str(DATA / "independent_holdout_c.jsonl")]) == 2
+
+
 def test_training_refuses_a_holdout_file(tmp_path: Path) -> None:
     holdout = tmp_path / "independent_holdout.jsonl"
     holdout.write_text("")
@@ -83,10 +93,10 @@ def test_sentence_examples_mark_the_quoted_sentence() -> None:
 
 
 @pytest.mark.slow
-def test_shipped_model_is_rebuilt_by_training_on_the_dev_notes() -> None:
+def test_shipped_model_is_rebuilt_by_training_on_its_notes() -> None:
     shipped = load_model()
 
-    rebuilt = train(read_labelled(DEV))
+    rebuilt = train([note for path in TRAINING for note in read_labelled(path)])
 
     assert rebuilt.vocabulary == shipped.vocabulary
     assert np.allclose(rebuilt.coef, shipped.coef, atol=1e-4)
