@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pathway', '0004_circumstances_from_loads'),
+        ("pathway", "0004_circumstances_from_loads"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='triagedecision',
-            name='matching_advice',
-            field=models.TextField(blank=True, help_text='The stratified step and therapy advice (ontrack.matching) shown at the time, with its reasons; it never advises less care than stepped care.'),
+            model_name="triagedecision",
+            name="matching_advice",
+            field=models.TextField(
+                blank=True,
+                help_text="The stratified step and therapy advice (ontrack.matching) shown at the time, with its reasons; it never advises less care than stepped care.",
+            ),
         ),
     ]
