@@ -11,10 +11,11 @@ import numpy as np
 from ontrack.monitoring.bundle import ModelBundle
 from ontrack.monitoring.config import MonitoringConfig
 from ontrack.monitoring.episode import EpisodeHistory
+from ontrack.monitoring.exposure import HIGH_INTENSITY
 from ontrack.monitoring.facts import MeasureFacts
 from ontrack.monitoring.models.base import FloatArray
 from ontrack.monitoring.models.dropout import DROPOUT_FEATURES
-from ontrack.monitoring.progress import progress_points
+from ontrack.monitoring.progress import previous_score, progress_points
 from ontrack.monitoring.signals import (
     MeasureProgress,
     ReliableChange,
@@ -67,7 +68,37 @@ def dropout_features(
     else:
         row[9] = 5.5
         row[10] = 1.0
+    _course_features(row, episode, first_measure, first_facts, alliance_max)
     return row
+
+
+def _course_features(
+    row: FloatArray,
+    episode: EpisodeHistory,
+    first_measure: str | None,
+    first_facts: MeasureFacts | None,
+    alliance_max: float | None,
+) -> None:
+    """Fill the ADR 0128 features (``DROPOUT_FEATURES[11:]``) of ``row`` in place."""
+    sessions = episode.treatment_sessions
+    row[11] = missed_in_a_row(episode)
+    row[12] = 1.0 if len(sessions) == 1 else 0.0
+    row[13] = 1.0 if not sessions else 0.0
+    row[14] = math.log1p(len(sessions))
+    row[15] = 1.0 if sessions and sessions[-1].step == HIGH_INTENSITY else 0.0
+    alliance = episode.alliance_series()
+    if alliance and alliance_max:
+        row[16] = alliance[-1][1] / alliance_max
+        row[17] = (alliance[-1][1] - alliance[0][1]) / alliance_max
+    if first_measure is not None and first_facts is not None and first_facts.reliable_change:
+        series = episode.series(first_measure)
+        later = progress_points(episode, first_measure)
+        if series and later:
+            before = previous_score(series[0], later)
+            row[18] = -first_facts.worsening(before, later[-1].total) / (
+                first_facts.reliable_change
+            )
+    row[19] = 1.0 if episode.contacts and episode.contacts[-1].attended else 0.0
 
 
 def missed_in_a_row(episode: EpisodeHistory) -> int:

@@ -13,6 +13,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ontrack.monitoring.bundle import AllianceNorms, TherapistEffect, problem_group
+from ontrack.monitoring.exposure import HIGH_INTENSITY
 from ontrack.monitoring.facts import MeasureFacts, facts_from_library
 from ontrack.monitoring.history import NO_POSITION, ServiceHistory
 from ontrack.monitoring.models.curve import CurveModel
@@ -157,13 +158,69 @@ def _all_landmarks(
         value = phq.by_session[lr, np.maximum(at, 0)]
         change = -(value - phq.intake[lr]) * f.direction / f.reliable_change
         x[:, 6] = np.where(at >= 1, change, 0.0)
+        # The progress point before the latest (the intake where there is none).
+        before_at = latest[lr, np.maximum(at - 1, 0)]
+        before = np.where(
+            before_at >= 1, phq.by_session[lr, np.maximum(before_at, 0)], phq.intake[lr]
+        )
+        recent = -(value - before) * f.direction / f.reliable_change
+        x[:, 18] = np.where(at >= 1, recent, 0.0)
     x[:, 7] = (first_day[landmark] - history.referral_days[lr]) / 7.0
     age = history.age[lr]
     x[:, 8] = np.where(np.isnan(age), 40.0, age)
     imd = history.imd[lr]
     x[:, 9] = np.where(np.isnan(imd), 5.5, imd)
     x[:, 10] = np.isnan(imd).astype(float)
+    _course_landmarks(history, x, landmark, norms, missed, counted, group)
     return x, lr.astype(np.int64), lp.astype(np.int64)
+
+
+def _course_landmarks(
+    history: ServiceHistory,
+    x: FloatArray,
+    landmark: NDArray[np.bool_],
+    norms: dict[str, AllianceNorms],
+    missed: NDArray[np.bool_],
+    counted: NDArray[np.bool_],
+    group: pd.Series,
+) -> None:
+    """Fill the ADR 0128 features (``DROPOUT_FEATURES[11:]``) of the landmark rows ``x``."""
+    c = history.contacts
+    # Missed in a row: within the counted contacts, the run of misses since the last
+    # contact that was not one; a provider cancellation keeps the run as it was.
+    streak = pd.Series(np.where(counted, 0.0, np.nan))
+    breaks = pd.Series((counted & ~missed).astype(np.int64)).groupby(group).cumsum()
+    run = pd.Series(missed.astype(np.int64)).groupby([group, breaks]).cumsum()
+    streak = streak.where(~counted, run.astype(float))
+    x[:, 11] = streak.groupby(group).ffill().fillna(0.0).to_numpy()[landmark]
+    sessions = x[:, 3]
+    x[:, 12] = (sessions == 1).astype(float)
+    x[:, 13] = (sessions == 0).astype(float)
+    x[:, 14] = np.log1p(sessions)
+    treatment = c["treatment"].to_numpy()
+    step = pd.Series(np.where(treatment, c["step"].to_numpy(), np.nan))
+    latest_step = step.groupby(group).ffill().to_numpy()
+    x[:, 15] = (latest_step[landmark] == HIGH_INTENSITY).astype(float)
+    rating = _alliance_by_contact(history, norms)
+    latest = pd.Series(rating).groupby(group).ffill().to_numpy()[landmark]
+    rated = ~np.isnan(latest)
+    x[:, 16] = np.where(rated, latest, 0.0)
+    x[:, 17] = np.where(rated, latest - x[:, 4], 0.0)
+    x[:, 19] = c["attended"].to_numpy()[landmark].astype(float)
+
+
+def _alliance_by_contact(history: ServiceHistory, norms: dict[str, AllianceNorms]) -> FloatArray:
+    """Return, per contact, its alliance rating as a share of the scale (NaN where none)."""
+    out = np.full(len(history.contacts), np.nan)
+    if "alliance" not in history.tables or not norms:
+        return out
+    table = history.tables["alliance"].to_pandas()
+    where = pd.Index(history.contacts["contact_id"]).get_indexer(table["contact_id"].astype(str))
+    scale = next(iter(norms.values())).scale_max
+    keep = where >= 0
+    # The latest row at a contact wins, as EpisodeHistory.alliance_series keeps it.
+    out[where[keep]] = pd.to_numeric(table["total"]).astype("float64").to_numpy()[keep] / scale
+    return out
 
 
 def fit_dropout_model(

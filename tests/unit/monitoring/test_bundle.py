@@ -153,3 +153,32 @@ def test_episode_without_intake_never_reports_on_track() -> None:
 
     with pytest.raises(NoIntakeScoreError):
         evaluate_episode(episode.up_to("a"), toy_bundle())
+
+
+def test_dropout_model_from_before_adr_0128_loads_with_the_new_features_at_zero() -> None:
+    from ontrack.monitoring.models.dropout import LEGACY_DROPOUT_FEATURES
+
+    width = len(LEGACY_DROPOUT_FEATURES)
+    legacy = {
+        "features": list(LEGACY_DROPOUT_FEATURES),
+        "mean": [0.0] * width,
+        "scale": [1.0] * width,
+        "coef": [0.5] + [0.0] * (width - 1),
+        "intercept": -1.0,
+    }
+    model = DropoutModel.from_json(legacy)
+    row = np.zeros(len(DROPOUT_FEATURES))
+    row[0] = 2.0
+    row[width:] = 7.0  # the newer features carry no weight in a legacy model
+
+    assert len(model.coef) == len(DROPOUT_FEATURES)
+    assert model.probability(row) == pytest.approx(0.5)
+
+
+def test_dropout_model_with_unknown_features_is_refused() -> None:
+    width = len(DROPOUT_FEATURES)
+    data = DropoutModel((0.0,) * width, (1.0,) * width, (0.1,) * width, -1.0, {}).to_json()
+    data["features"] = [*data["features"][:-1], "shoe_size"]
+
+    with pytest.raises(ValueError, match="do not match"):
+        DropoutModel.from_json(data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from ontrack.monitoring import ModelChoice, MonitoringConfig, Severity, SignalKind, evaluate_episode
@@ -147,3 +149,65 @@ def test_focus_margin_at_its_edge(margin: float, flagged: bool) -> None:
     result = _evaluate(episode, MonitoringConfig(model=ModelChoice.CURVE, focus_margin=margin))
 
     assert result.has(SignalKind.FOCUS) is flagged
+
+
+def _feature(row, name: str) -> float:  # type: ignore[no-untyped-def]
+    return float(row[DROPOUT_FEATURES.index(name)])
+
+
+def _dropout_row(episode):  # type: ignore[no-untyped-def]
+    from ontrack.monitoring.engagement import dropout_features
+    from ontrack.monitoring.facts import facts_from_library
+
+    return dropout_features(episode, "PHQ-9", facts_from_library("PHQ-9"), 50.0)
+
+
+@pytest.mark.parametrize(
+    ("attendance", "run", "last_attended"),
+    [
+        (["5", "3"], 1, 0.0),
+        (["5", "3", "4", "7"], 2, 0.0),  # a provider cancellation keeps the run
+        (["5", "3", "2"], 0, 0.0),  # a client cancellation is not a miss
+        (["5", "3", "5"], 0, 1.0),
+    ],
+)
+def test_dropout_features_count_misses_in_a_row(
+    attendance: list[str], run: int, last_attended: float
+) -> None:
+    n = len(attendance) + 1
+    episode = weekly_episode(phq9=[16] + [None] * (n - 1), gad7=[12] + [None] * (n - 1),
+                             attendance=attendance)  # fmt: skip
+
+    row = _dropout_row(episode)
+
+    assert _feature(row, "missed_in_a_row") == run
+    assert _feature(row, "last_attended") == last_attended
+
+
+def test_dropout_features_mark_the_first_session_and_the_alliance_fall() -> None:
+    one = weekly_episode(phq9=[16, 15], gad7=[12, 11], alliance=[None, 40])
+    three = weekly_episode(phq9=[16, 14, 15, 12], gad7=[12] * 4, alliance=[None, 40, 35, 30],
+                           step=2)  # fmt: skip
+
+    first, later = _dropout_row(one), _dropout_row(three)
+
+    assert (_feature(first, "session_one"), _feature(later, "session_one")) == (1.0, 0.0)
+    assert _feature(first, "no_session") == _feature(later, "no_session") == 0.0
+    assert _feature(later, "log_sessions") == pytest.approx(math.log(4))
+    assert (_feature(first, "high_intensity"), _feature(later, "high_intensity")) == (1.0, 0.0)
+    assert _feature(first, "alliance_latest") == pytest.approx(0.8)
+    assert _feature(first, "alliance_change") == 0.0
+    assert _feature(later, "alliance_change") == pytest.approx(-0.2)
+    # PHQ-9 15 -> 12 is half a reliable change (6) better; early change 16 -> 12 is 4/6.
+    assert _feature(later, "recent_change") == pytest.approx(0.5)
+    assert _feature(later, "early_change") == pytest.approx(4 / 6)
+
+
+def test_dropout_features_before_any_session() -> None:
+    episode = weekly_episode(phq9=[16, None], gad7=[12, None], attendance=["3"])
+
+    row = _dropout_row(episode)
+
+    assert _feature(row, "no_session") == 1.0
+    assert _feature(row, "recent_change") == 0.0
+    assert _feature(row, "alliance_latest") == 0.0

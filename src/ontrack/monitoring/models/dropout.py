@@ -1,14 +1,18 @@
 """Dropout risk: a logistic regression on what the record shows so far.
 
 Features (all known at the time of the evaluation): missed and cancelled
-appointments, whether the last appointment was missed, sessions attended, the
-first alliance rating, early change, waiting time, age and deprivation. Fitted
+appointments, whether the last appointment was missed and how many in a row, whether
+the latest contact was attended, sessions attended (with the first session and none
+yet marked: most dropping out happens after the first), high-intensity care, the first
+and latest alliance ratings, early and recent change, waiting time, age and
+deprivation (ADR 0128). Fitted
 by ``calibrate`` on a service's own history with scikit-learn; only the
 coefficients are kept, so a prediction is one dot product.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,15 +33,28 @@ DROPOUT_FEATURES = (
     "age",
     "imd",  # IMD decile, 1 = most deprived
     "imd_missing",
+    # ADR 0128: the course so far, as the record shows it.
+    "missed_in_a_row",  # latest appointments missed in a row (provider cancellations skipped)
+    "session_one",  # 1 if exactly one treatment session attended so far
+    "no_session",  # 1 if no treatment session attended yet
+    "log_sessions",  # ln(1 + treatment sessions attended)
+    "high_intensity",  # 1 if the latest treatment session was high-intensity (step 3)
+    "alliance_latest",  # latest alliance rating as a share of the scale maximum (0 if none)
+    "alliance_change",  # latest minus first alliance rating, as a share of the scale maximum
+    "recent_change",  # improvement from the previous to the latest score, reliable-change units
+    "last_attended",  # 1 if the latest contact was attended
 )
+# Bundles fitted before ADR 0128 have the first eleven; the rest read with coefficient 0.
+LEGACY_DROPOUT_FEATURES = DROPOUT_FEATURES[:11]
 
 
 @dataclass(frozen=True)
 class DropoutModel:
     """Standardised logistic regression; ``probability`` is the calibrated risk.
 
-    >>> m = DropoutModel((0.0,) * 11, (1.0,) * 11, (1.0,) + (0.0,) * 10, -1.0, {})
-    >>> round(m.probability(np.array([1.0] + [0.0] * 10)), 3)
+    >>> n = len(DROPOUT_FEATURES)
+    >>> m = DropoutModel((0.0,) * n, (1.0,) * n, (1.0,) + (0.0,) * (n - 1), -1.0, {})
+    >>> round(m.probability(np.array([1.0] + [0.0] * (n - 1))), 3)
     0.5
     """
 
@@ -68,11 +85,19 @@ class DropoutModel:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DropoutModel:
-        if list(data["features"]) != list(DROPOUT_FEATURES):
+        features = list(data["features"])
+        if features not in (list(DROPOUT_FEATURES), list(LEGACY_DROPOUT_FEATURES)):
             raise ValueError("dropout model features do not match this version of OnTrack")
         values = {k: tuple(float(x) for x in data[k]) for k in ("mean", "scale", "coef")}
-        if any(len(v) != len(DROPOUT_FEATURES) for v in values.values()):
+        if any(len(v) != len(features) for v in values.values()):
             raise ValueError("dropout model arrays have the wrong length")
+        if not all(math.isfinite(x) for v in values.values() for x in v):
+            raise ValueError("dropout model arrays are damaged")
+        # A legacy model: the newer features enter with coefficient 0.
+        extra = len(DROPOUT_FEATURES) - len(features)
+        values["mean"] += (0.0,) * extra
+        values["scale"] += (1.0,) * extra
+        values["coef"] += (0.0,) * extra
         if min(values["scale"]) <= 0:
             raise ValueError("dropout model scales must be positive")
         return cls(
