@@ -207,6 +207,9 @@ def allocate(
     viewer = permissions.actor(by)
     referral = entry.referral
     permissions.require(can_allocate(viewer, referral.client.service_id), "allocate therapists")
+    # Two clients allocated to the same therapist at once must not both take their last
+    # place: hold the therapist's row until this allocation commits, then count.
+    Staff.objects.select_for_update().filter(pk=therapist.pk).exists()
     errors, unmet, over = _check_allocation(
         entry,
         therapist,
