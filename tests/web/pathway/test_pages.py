@@ -17,6 +17,7 @@ from tests.web.pathway.conftest import ROLES, Pathway
 
 from ontrack.web.common.codes import AlertKind
 from ontrack.web.pathway.models import SelfReferral, WaitingListEntry
+from ontrack.web.records.actions import new_form_token
 from ontrack.web.records.models import Alert, Appointment, Client, Contact, Episode, Referral
 
 
@@ -320,7 +321,11 @@ def test_assess_form_bad_answers_show_at_the_field(pathway: Pathway) -> None:
 def test_check_in_with_risk_answer_opens_alert_through_the_page(pathway: Pathway) -> None:
     response = browser(pathway, "tess").post(
         f"/referrals/{pathway.waiting_referral.pk}/check-in/",
-        {"checked_on": timezone.localdate().isoformat(), "phq9": "111111112"},
+        {
+            "form_token": new_form_token(),
+            "checked_on": timezone.localdate().isoformat(),
+            "phq9": "111111112",
+        },
         follow=True,
     )
     assert "An urgent risk alert was opened" in response.content.decode()

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 
@@ -15,6 +16,7 @@ from ontrack.web.accounts.http import AuthenticatedHttpRequest
 from ontrack.web.audit.events import record_view
 from ontrack.web.common.actions import ActionError
 from ontrack.web.common.forms import apply_action_errors
+from ontrack.web.records.actions.tokens import claim_form_token, new_form_token, note_token_result
 from ontrack.web.records.models import Referral
 from ontrack.web.records.scoping import Viewer
 from ontrack.web.records.views._common import require_staff, viewer_of
@@ -52,13 +54,23 @@ def save_form(
     done: str,
     success: str | Callable[[Any], str],
     mapping: Mapping[str, str] | None = None,
+    once: bool = False,
 ) -> HttpResponse | None:
     """Save a posted form through its action: a message and a redirect to ``done`` when it
     worked; the action's messages beside the fields when it did not (None: show the form
-    again with status 400). The rules are the action's; nothing is saved on an error."""
+    again with status 400). The rules are the action's; nothing is saved on an error.
+
+    ``once``: the form carries a one-time token (``form_page(..., once=True)``), claimed in
+    the save's transaction, so going back and sending it again saves nothing twice."""
     if form.is_valid():
         try:
-            result = save(form.cleaned_data)
+            if once:
+                with transaction.atomic():
+                    claimed = claim_form_token(request.POST.get("form_token"), by=request.user)
+                    result = save(form.cleaned_data)
+                    note_token_result(claimed, done)
+            else:
+                result = save(form.cleaned_data)
         except ActionError as error:
             apply_action_errors(form, error, mapping)
         else:
@@ -79,8 +91,13 @@ def form_page(
     title: str,
     button: str,
     intro: str = "",
+    once: bool = False,
 ) -> HttpResponse:
-    """A pathway form on its own page (status 400 after a post that was not saved)."""
+    """A pathway form on its own page (status 400 after a post that was not saved); with
+    ``once``, its one-time token (a fresh one, or the one sent back with the refused post)."""
+    token = ""
+    if once:
+        token = request.POST.get("form_token", "") or new_form_token()
     return render(
         request,
         "pathway/form_page.html",
@@ -91,6 +108,7 @@ def form_page(
             "title": title,
             "intro": intro,
             "button": button,
+            "form_token": token,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -212,6 +212,7 @@ def follow_up(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespon
                 by=request.user,
             ),
             done=reverse("referral_detail", args=[referral.pk]),
+            once=True,
             success="Follow-up recorded.",
             mapping=_QUICK,
         )
@@ -226,7 +227,12 @@ def follow_up(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespon
                 by=request.user,
             )
     return form_page(
-        request, referral, form, title="Record a follow-up", button="Save the follow-up"
+        request,
+        referral,
+        form,
+        title="Record a follow-up",
+        button="Save the follow-up",
+        once=True,
     )
 
 

@@ -255,6 +255,7 @@ def check_in(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespons
                 by=request.user,
             ),
             done=reverse("referral_detail", args=[referral.pk]),
+            once=True,
             success=lambda item: _check_in_message(item),
             mapping=_QUICK,
         )
@@ -276,6 +277,7 @@ def check_in(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespons
         intro="How is the client while they wait? A positive answer to a risk question opens "
         "(or updates) the client's risk alert, as at any session.",
         button="Save the check-in",
+        once=True,
     )
 
 
@@ -299,6 +301,7 @@ def contact_attempt(request: AuthenticatedHttpRequest, referral_id: int) -> Http
                 by=request.user,
             ),
             done=reverse("referral_detail", args=[referral.pk]),
+            once=True,
             success="Recorded.",
         )
         if saved is not None:
@@ -311,6 +314,7 @@ def contact_attempt(request: AuthenticatedHttpRequest, referral_id: int) -> Http
         intro="After a missed appointment, nobody is discharged without at least two attempts "
         "to reach them, or an opt-in letter whose reply-by date has passed.",
         button="Save",
+        once=True,
     )
 
 
