@@ -68,8 +68,8 @@ def _more_contacts(pathway: Pathway) -> None:
 
 PAGES: list[tuple[str, str, Callable[[Pathway], str], Callable[[Pathway], None], int]] = [
     ("intake queue", "tess", lambda p: "/intake/", _more_waiting, 6),
-    ("waiting list", "mo", lambda p: "/waiting-list/", _more_waiting, 7),
-    ("allocate", "tess", lambda p: f"/referrals/{p.waiting_referral.pk}/allocate/", _more_therapists, 14),
+    ("waiting list", "mo", lambda p: "/waiting-list/", _more_waiting, 8),
+    ("allocate", "tess", lambda p: f"/referrals/{p.waiting_referral.pk}/allocate/", _more_therapists, 18),
     ("assess", "tess", lambda p: f"/referrals/{p.waiting_referral.pk}/assess/", _more_therapists, 7),
     ("check-in", "tess", lambda p: f"/referrals/{p.waiting_referral.pk}/check-in/", _more_waiting, 6),
     ("change of course", "alice", lambda p: f"/referrals/{p.cast.referral.pk}/change/", _more_therapists, 8),
