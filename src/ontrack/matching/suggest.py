@@ -43,7 +43,7 @@ def _read(path: str, mtime: float) -> Cards:
     cards: Cards = {}
     for card in data.get("cards", []):
         cards.setdefault(str(card["therapist_id"]), {})[str(card["domain"])] = (
-            float(card["effect"]),
+            float(card.get("ranking_effect", card["effect"])),
             float(card["effect_points"]),
             int(card["cases"]),
             str(card["label"]),

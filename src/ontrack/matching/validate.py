@@ -51,7 +51,13 @@ from ontrack.matching.advice import (
 from ontrack.matching.cases import DatasetError, load_cases
 from ontrack.matching.domains import DOMAINS, FUNCTIONING_CASENESS, planted_label
 from ontrack.matching.rank import domain_weights, score_candidates
-from ontrack.matching.reportcards import NOT_ENOUGH, Card, effect_matrix, report_cards
+from ontrack.matching.reportcards import (
+    NOT_ENOUGH,
+    Card,
+    domain_cases,
+    effect_matrix,
+    report_cards,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -553,19 +559,64 @@ def match_validate(
         counters["honoured_matched"] += int(hm.sum())
         counters["asked"] += int(asked[rows].sum())
         counters["n"] += len(rows)
-    return _summary(cases, results, counters, caseness, all_cards, staff, ground_truth, settings)
+    planted = (
+        planted_on_cards(cases, staff, np.asarray(truth["true_domain"], dtype=object))
+        if ground_truth and truth is not None
+        else None
+    )
+    return _summary(
+        cases, results, counters, caseness, all_cards, staff, ground_truth, settings, planted
+    )
 
 
-def _labels(cards: list[Card], staff: Staff) -> dict[str, Any]:
-    """Report-card labels against the planted ones (simulator ground truth only)."""
+def planted_on_cards(
+    cases: pd.DataFrame, staff: Staff, true_domain: npt.NDArray[np.object_]
+) -> dict[tuple[str, str], float]:
+    """The planted effect each card reads: per therapist and card domain, the mean over the
+    card's cases of the therapist's planted effect in each client's *true* domain.
+
+    The simulator moves all of a client's outcomes (the WSAS too) by the therapist's effect
+    in the client's problem, so the work and social functioning card of a therapist reads
+    the effects they have in the problems of the clients it counts, not only the general
+    effect in ``therapist.effect_functioning``; and a case recorded under another
+    descriptor than its true problem carries the true problem's effect."""
+    assert staff.planted is not None
+    truth_index = np.asarray(
+        [DOMAINS.index(str(d)) if d in DOMAINS else -1 for d in true_domain], dtype=np.int64
+    )
+    who = np.asarray(cases["therapist_index"], dtype=np.int64)
+    out: dict[tuple[str, str], float] = {}
+    for column, domain in enumerate(DOMAINS):
+        rows = np.flatnonzero(domain_cases(cases, domain))
+        if not len(rows):
+            continue
+        true = np.where(truth_index[rows] >= 0, truth_index[rows], column)
+        effect = staff.planted[who[rows], true]
+        present, inverse = np.unique(who[rows], return_inverse=True)
+        means = np.bincount(inverse, weights=effect) / np.bincount(inverse)
+        for t, mean in zip(present.tolist(), means.tolist(), strict=True):
+            out[(str(staff.ids[t]), domain)] = float(mean)
+    return out
+
+
+def _labels(
+    cards: list[Card], staff: Staff, planted_effect: dict[tuple[str, str], float] | None = None
+) -> dict[str, Any]:
+    """Report-card labels against the planted ones (simulator ground truth only):
+    ``planted_effect`` (``planted_on_cards``) where given, else ``therapist.effect_*``."""
     if staff.planted is None:
         return {"label_agreement": None, "label_coverage": None, "label_false_effective": None}
     index = {str(t): i for i, t in enumerate(staff.ids)}
     agree = planted_nonneutral = labelled = 0
     false_effective = planted_other_labelled = 0
     for card in cards:
-        planted = planted_label(float(staff.planted[index[card.therapist_id],
-                                                    DOMAINS.index(card.domain)]))  # fmt: skip
+        key = (card.therapist_id, card.domain)
+        value = (
+            planted_effect[key]
+            if planted_effect is not None and key in planted_effect
+            else float(staff.planted[index[card.therapist_id], DOMAINS.index(card.domain)])
+        )
+        planted = planted_label(value)
         if planted != "neutral":
             planted_nonneutral += 1
             if card.label != NOT_ENOUGH:
@@ -601,6 +652,7 @@ def _summary(
     staff: Staff,
     ground_truth: bool,
     settings: ValidationSettings,
+    planted: dict[tuple[str, str], float] | None = None,
 ) -> dict[str, Any]:
     rows = np.concatenate(results["rows"]).astype(np.int64)
     at_case = caseness[rows]
@@ -642,7 +694,7 @@ def _summary(
             }
             for name, w in (("as_usual", wait_u), ("matched", wait_m), ("reallocated", wait_re))
         },
-        **_labels(cards, staff),
+        **_labels(cards, staff, planted),
         "over_caseload": counters["over"],
         "over_caseload_as_usual": counters["over_usual"],
         "hi_start_share": {

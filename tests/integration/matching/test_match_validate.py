@@ -122,3 +122,41 @@ def test_too_few_treated_referrals_is_bad_input(tmp_path, capsys):
 def test_a_table_without_what_matching_needs_is_bad_input():
     with pytest.raises(ValueError, match="lacks"):
         match_validate({"referral": pa.table({"referral_id": ["R1"]})})
+
+
+def test_a_card_is_scored_against_the_planted_effect_its_cases_carry(tables):
+    """Problem-domain cards read the planted effect in that domain (where the descriptor is
+    the true problem); the functioning card reads the mix of the therapist's planted effects
+    in their clients' problems, not the general effect alone."""
+    import numpy as np
+
+    from ontrack.matching.cases import load_cases
+    from ontrack.matching.domains import DOMAINS
+    from ontrack.matching.reportcards import domain_cases
+    from ontrack.matching.validate import _staff, _truth, planted_on_cards
+
+    cases = load_cases(tables)
+    staff = _staff(tables)
+    truth = _truth(tables, cases)
+    true_domain = np.asarray(truth["true_domain"], dtype=object)
+    planted = planted_on_cards(cases, staff, true_domain)
+    index = {str(t): i for i, t in enumerate(staff.ids)}
+    rows = domain_cases(cases, "depression") & (true_domain == "depression")
+    whole = {
+        str(staff.ids[t])
+        for t in np.unique(cases["therapist_index"][domain_cases(cases, "depression")])
+        if rows[domain_cases(cases, "depression") & (cases["therapist_index"] == t)].all()
+    }
+    for therapist in whole:
+        expected = staff.planted[index[therapist], DOMAINS.index("depression")]
+        assert planted[(therapist, "depression")] == pytest.approx(expected)
+    functioning = [k for k in planted if k[1] == "functioning"]
+    assert functioning
+    moved = 0
+    for therapist, _ in functioning:
+        effects = staff.planted[index[therapist], :-1]
+        value = planted[(therapist, "functioning")]
+        assert effects.min() - 1e-9 <= value <= effects.max() + 1e-9
+        general = staff.planted[index[therapist], DOMAINS.index("functioning")]
+        moved += abs(value - general) > 1e-6
+    assert moved > len(functioning) / 2
