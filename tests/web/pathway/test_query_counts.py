@@ -10,7 +10,10 @@ import pytest
 from django.db import connection
 from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 from tests.web import factories as f
+from tests.web.conftest import phq9, session_post
 from tests.web.pathway.conftest import Pathway
 
 from ontrack.web.common.codes import TherapistRole, Therapy
@@ -103,3 +106,30 @@ def test_pathway_page_query_count_does_not_grow(
     after = _count(pathway, role, url(pathway))
     assert after == before
     assert before <= most
+
+
+@pytest.mark.parametrize("before", [1, 8])
+def test_session_save_query_count_does_not_grow_with_history(
+    pathway: Pathway, before: int, toy_models: object
+) -> None:
+    """Saving a session (token, version, contact, numbering by date, scores, audit, the
+    signal and its alerts) costs the same with 1 session behind it or 8."""
+    cast = pathway.cast
+    for n in range(before):
+        contact = f.ContactFactory(
+            referral=cast.referral,
+            episode=cast.episode,
+            therapist=cast.alice_staff,
+            contact_date=cast.episode.started_on + dt.timedelta(days=7 * n),
+            session_number=n + 1,
+        )
+        f.QuestionnaireResponseFactory(contact=contact, items=phq9(14), total=14)
+    browser = Browser()
+    browser.force_login(cast.alice)
+    url = reverse("record_session", args=[cast.client.pk, cast.episode.pk])
+    browser.get(url)
+    data = session_post(cast, timezone.localdate(), phq9_quick="210110000", gad7_quick="1110000")
+    with CaptureQueriesContext(connection) as ctx:
+        assert browser.post(url, data).status_code == 302
+    statements = [q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 33

@@ -12,10 +12,10 @@ from ontrack.web.records.models import (
 )
 
 
-def renumber_sessions(referral: Referral) -> None:
+def renumber_sessions(referral: Referral) -> dict[int, int | None]:
     """Number the referral's attended treatment sessions by date (1 = first), never by the
     order they were typed: a session recorded late for an earlier day takes its place.
-    Contacts entered in error have no number."""
+    Contacts entered in error have no number. Return each contact's number by its id."""
     contacts = list(
         Contact.unscoped.filter(referral=referral)
         .order_by("contact_date", "recorded_at", "pk")
@@ -27,14 +27,16 @@ def renumber_sessions(referral: Referral) -> None:
         counts = c.attended and c.app_type in TREATMENT_APP_TYPES and not c.in_error
         number += 1 if counts else 0
         wanted[c.pk] = number if counts else None
-    changed = [c.pk for c in contacts if c.session_number != wanted[c.pk]]
-    if not changed:
-        return
+    changed = [c for c in contacts if c.session_number != wanted[c.pk]]
     # Clear first, then set: the numbers are unique within the referral at every step.
-    Contact.unscoped.filter(pk__in=changed).update(session_number=None)
-    for pk in changed:
-        if wanted[pk] is not None:
-            Contact.unscoped.filter(pk=pk).update(session_number=wanted[pk])
+    # (A session just written has no number yet: nothing to clear, one statement fewer.)
+    numbered = [c.pk for c in changed if c.session_number is not None]
+    if numbered:
+        Contact.unscoped.filter(pk__in=numbered).update(session_number=None)
+    for c in changed:
+        if wanted[c.pk] is not None:
+            Contact.unscoped.filter(pk=c.pk).update(session_number=wanted[c.pk])
+    return wanted
 
 
 def attend_booked_appointment(episode: Episode, contact: Contact) -> None:

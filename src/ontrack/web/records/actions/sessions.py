@@ -509,8 +509,7 @@ def _create_contact(episode: Episode, session: Session, when: dt.date, by: User)
         notes=session.notes,
         recorded_by=by,
     )
-    renumber_sessions(referral)
-    contact.refresh_from_db(fields=["session_number"])
+    contact.session_number = renumber_sessions(referral)[contact.pk]
     attend_booked_appointment(episode, contact)
     return contact
 
