@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from tests.web import factories as f
 from tests.web.conftest import Cast, browser_as
 
 from ontrack.web.accounts.admin import grant_service_administration
-from ontrack.web.accounts.models import Staff, StaffRole, User
+from ontrack.web.accounts.models import RoleGrant, Staff, StaffRole, User
 from ontrack.web.audit.models import AuditEvent
 
 
@@ -195,3 +196,105 @@ def test_other_apps_configuration_is_scoped_to_the_service_too(cast: Cast, adam:
     )
     url = reverse("admin:pathway_signpostservice_change", args=[signpost.pk])
     assert adam.get(url).status_code == 302
+
+
+# -- two-person approval of manager rights (ADR 0146) ------------------------------------------
+
+
+def test_making_someone_a_manager_waits_for_a_second_manager(cast: Cast, adam: Browser) -> None:
+    bob = Staff.objects.get(user=cast.bob)
+    response = adam.post(_staff_url(bob), _staff_post(bob, role="manager", therapist_role=""))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    bob.refresh_from_db()
+    assert (bob.role, bob.therapist_role) == (StaffRole.THERAPIST, "pwp")  # not yet
+    assert (
+        browser_as(cast, "bob").get(reverse("client_record", args=[cast.client.pk])).status_code
+        == 404
+    )
+    (grant,) = RoleGrant.objects.all()
+    assert (grant.status, grant.role, grant.old_role) == ("pending", "manager", "therapist")
+    assert AuditEvent.objects.filter(action="role_grant_requested", actor="adam").count() == 1
+    assert not AuditEvent.objects.filter(action="staff_role_changed").exists()
+    # Asking again while it waits is refused with the form's error.
+    again = adam.post(_staff_url(bob), _staff_post(bob, role="manager", therapist_role=""))
+    assert again.status_code == 200
+    assert "already waiting for approval" in again.content.decode()
+    assert RoleGrant.objects.count() == 1
+
+    # Neither the administrator who asked, nor Bob, nor a therapist, nor another service's
+    # manager may approve; Mo, the service's manager, may.
+    url = reverse("role_grants")
+    decide = {"grant": grant.pk, "decision": "approve"}
+    assert adam.post(url, decide).status_code == 403  # not a manager
+    assert browser_as(cast, "bob").post(url, decide).status_code == 403
+    assert browser_as(cast, "oscar").post(url, decide).status_code == 400  # not theirs
+    grant.refresh_from_db()
+    assert grant.status == "pending"
+    mo = browser_as(cast, "mo")
+    page = mo.get(url).content.decode()
+    assert "Bob Test" in page
+    assert 'value="approve"' in page
+    assert mo.post(url, decide).status_code == 302
+    grant.refresh_from_db()
+    bob.refresh_from_db()
+    assert (grant.status, grant.decided_by, bob.role) == ("approved", cast.mo, "manager")
+    assert bob.therapist_role == ""
+    assert (
+        browser_as(cast, "bob").get(reverse("client_record", args=[cast.client.pk])).status_code
+        == 200
+    )
+    approved = AuditEvent.objects.get(action="role_grant_approved")
+    changed = AuditEvent.objects.get(action="staff_role_changed")
+    assert (approved.actor, changed.actor) == ("mo", "mo")
+    assert (changed.old["role"], changed.new["role"]) == ("therapist", "manager")
+    # Decided once only.
+    assert mo.post(url, decide).status_code == 400
+
+
+def test_a_manager_who_asked_cannot_approve_and_a_refusal_changes_nothing(cast: Cast) -> None:
+    from ontrack.web.accounts import grants
+    from ontrack.web.common.actions import ActionError
+
+    bob = Staff.objects.get(user=cast.bob)
+    grant = grants.request_role(staff=bob, role=StaffRole.MANAGER, by=cast.mo)
+    with pytest.raises(ActionError, match="you asked for this"):
+        grants.decide(grant=grant, approve=True, by=cast.mo)
+    with pytest.raises(ActionError, match="their own manager rights"):
+        grants.decide(grant=grant, approve=True, by=cast.bob)
+    second = f.StaffFactory(
+        user=f.UserFactory(username="meg"),
+        service=cast.service,
+        role=StaffRole.MANAGER,
+        therapist_role="",
+    )
+    refused = browser_as(cast, "mo").post(
+        reverse("role_grants"), {"grant": grant.pk, "decision": "refuse"}
+    )
+    assert refused.status_code == 400  # Mo asked: the page refuses too
+    grants.decide(grant=grant, approve=False, by=second.user)
+    bob.refresh_from_db()
+    grant.refresh_from_db()
+    assert (bob.role, grant.status) == ("therapist", "refused")
+    assert AuditEvent.objects.filter(action="role_grant_refused", actor="meg").count() == 1
+    assert not AuditEvent.objects.filter(action="staff_role_changed").exists()
+    with pytest.raises(ActionError, match="for themselves"):
+        grants.request_role(staff=second, role=StaffRole.MANAGER, by=second.user)
+
+
+def test_a_manager_cannot_be_added_in_one_step_and_other_roles_need_no_approval(
+    cast: Cast, adam: Browser
+) -> None:
+    newcomer = f.UserFactory(username="nina")
+    data = _staff_post(
+        Staff(user=newcomer, service=cast.service, role=StaffRole.MANAGER, therapist_role="")
+    )
+    response = adam.post(reverse("admin:accounts_staff_add"), data)
+    assert response.status_code == 200
+    assert "manager rights wait for a second manager" in response.content.decode()
+    assert not Staff.objects.filter(user=newcomer).exists()
+    # A supervisor, or taking manager rights away, takes effect at once (audited as before).
+    sue = Staff.objects.get(user=cast.sue)
+    assert adam.post(_staff_url(sue), _staff_post(sue, role=StaffRole.THERAPIST)).status_code == 302
+    sue.refresh_from_db()
+    assert sue.role == StaffRole.THERAPIST
+    assert not RoleGrant.objects.exists()

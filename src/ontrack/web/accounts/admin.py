@@ -9,6 +9,8 @@ Administration is not clinical access (issue 20, docs/adr/0103):
 - clients' sign-ins are not in the admin at all, so no one resets a client's password here;
 - nobody edits their own staff role, service or sign-in privileges, or deletes their own
   staff row; only a superuser grants superuser or permissions;
+- making someone a service manager waits for a second manager's approval (ADR 0146,
+  ``grants``);
 - every change of a staff role, service or team, and of a sign-in's privileges, password
   or two-factor devices, is an event in OnTrack's audit.
 """
@@ -23,10 +25,20 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ontrack.web.accounts.models import Service, Staff, Supervision, Team, User
+from ontrack.web.accounts.grants import NEEDS_APPROVAL, request_role
+from ontrack.web.accounts.models import (
+    GrantStatus,
+    RoleGrant,
+    Service,
+    Staff,
+    Supervision,
+    Team,
+    User,
+)
 from ontrack.web.audit.events import record_change, snapshot
 from ontrack.web.common.codes import Qualification, Therapy
 
@@ -220,6 +232,22 @@ class StaffForm(forms.ModelForm):  # type: ignore[type-arg]
         text = self.cleaned_data.get("languages") or ""
         return [part.strip() for part in text.split(",") if part.strip()]
 
+    def clean_role(self) -> str:
+        """Manager rights wait for a second manager's approval (ADR 0146)."""
+        role = str(self.cleaned_data.get("role") or "")
+        if role not in NEEDS_APPROVAL or role == self.instance.role:
+            return role
+        if self.instance.pk is None:
+            raise forms.ValidationError(
+                "Add them with another role first, then change it to service manager: "
+                "manager rights wait for a second manager's approval."
+            )
+        if RoleGrant.objects.filter(staff=self.instance, status=GrantStatus.PENDING).exists():
+            raise forms.ValidationError(
+                "A request for manager rights for them is already waiting for approval."
+            )
+        return role
+
 
 _ROLE_FIELDS = ("role", "therapist_role", "service", "team", "triage")
 
@@ -249,8 +277,22 @@ class StaffAdmin(ServiceScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         before = snapshot(Staff.objects.get(pk=obj.pk), _ROLE_FIELDS) if change else None
+        asked = obj.role if before is not None and obj.role != before["role"] else None
+        if asked not in NEEDS_APPROVAL:
+            asked = None
         with transaction.atomic():
+            if asked is not None and before is not None:
+                # Saved with the role (and caseload) they had; the new one waits for a
+                # second manager.
+                obj.role, obj.therapist_role = before["role"], before["therapist_role"]
             super().save_model(request, obj, form, change)
+            if asked is not None:
+                request_role(staff=obj, role=asked, by=request.user)  # type: ignore[arg-type]
+                messages.warning(
+                    request,
+                    f"{obj} becomes a service manager only when a second manager of the "
+                    f"service approves it, at {reverse('role_grants')}.",
+                )
             after = snapshot(obj, _ROLE_FIELDS)
             if before != after:
                 record_change(

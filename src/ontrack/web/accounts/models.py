@@ -222,3 +222,54 @@ class FormToken(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class GrantStatus(models.TextChoices):
+    """Where a request for manager rights stands."""
+
+    PENDING = "pending", "Waiting for a second manager"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+class RoleGrant(models.Model):
+    """A request to make a member of staff a service manager, held until a second person
+    approves it (ADR 0146): a manager sees every client of the service, so no one person
+    hands that out."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=16, choices=StaffRole.choices)
+    old_role = models.CharField(max_length=16, choices=StaffRole.choices)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=8, choices=GrantStatus.choices, default=GrantStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-requested_at", "-pk"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["staff"],
+                condition=Q(status="pending"),
+                name="role_grant_one_pending_per_staff",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                    | (~Q(status="pending") & Q(decided_by__isnull=False, decided_at__isnull=False))
+                ),
+                name="role_grant_decided_iff_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("requested_by")),
+                name="role_grant_decided_by_another",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} for {self.staff} ({self.get_status_display()})"

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from ontrack.web.accounts import audit, signin
+from ontrack.web.accounts import audit, grant_views, signin
 from ontrack.web.accounts.forms import ChangePasswordForm, NewPasswordForm, ResetPasswordForm
 
 
@@ -38,6 +38,7 @@ urlpatterns = [
     path("sign-out/", signin.SignOutView.as_view(), name="logout"),
     path("two-factor/", signin.two_factor, name="two_factor"),
     path("two-factor/set-up/", signin.two_factor_set_up, name="two_factor_set_up"),
+    path("role-grants/", grant_views.role_grants, name="role_grants"),
     path("password/", PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/changed/",
