@@ -225,7 +225,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("login"))
     if not _has_device(request.user):
         return HttpResponseRedirect(reverse("two_factor_set_up"))
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device = _matching_device(request.user, form.cleaned_data["otp_token"])
         if device is not None:
@@ -282,7 +282,7 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
         device = TOTPDevice.objects.create(
             user=request.user, name="authenticator app", confirmed=False
         )
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["otp_token"]):
             with transaction.atomic():

@@ -121,7 +121,9 @@ def book(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
         "starts_at": default_start(today()),
         "staff": viewer.staff.pk if viewer.staff else None,
     }
-    form = BookForm(request.POST or None, staff=staff, initial=initial)
+    form = BookForm(
+        request.POST if request.method == "POST" else None, staff=staff, initial=initial
+    )
     if request.method == "POST":
         saved = save_form(
             request,

@@ -51,7 +51,7 @@ def change_course(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRe
         status="open",
     )
     form = ChangeCourseForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         therapists=[
             t
             for t in _therapist_choices(referral.client.service_id)
@@ -101,7 +101,10 @@ def end(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     if not referral.is_open:
         raise Http404("This referral has already ended.")
     facts = actions.ending_facts(referral)
-    form = EndForm(request.POST or None, initial={"version": referral.version, "end_date": today()})
+    form = EndForm(
+        request.POST if request.method == "POST" else None,
+        initial={"version": referral.version, "end_date": today()},
+    )
     if request.method == "POST":
         saved = save_form(
             request,
@@ -193,7 +196,9 @@ def letter(request: AuthenticatedHttpRequest, referral_id: int, to: str) -> Http
 def follow_up(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     """Record a follow-up contact after discharge."""
     referral = _editable(request, referral_id, "follow_up")
-    form = FollowUpForm(request.POST or None, initial={"contact_date": today()})
+    form = FollowUpForm(
+        request.POST if request.method == "POST" else None, initial={"contact_date": today()}
+    )
     if request.method == "POST":
         saved = save_form(
             request,

@@ -49,7 +49,7 @@ def self_referral(request: HttpRequest) -> HttpResponse:
     """The public self-referral form: no account; rate-limited; the crisis text first."""
     service = _public_service(request)
     status = 200
-    form = SelfReferralForm(request.POST or None)
+    form = SelfReferralForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not ratelimit.allow(request, "self_referral"):
             return render(
@@ -160,7 +160,9 @@ def _register(
 def new_referral(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The staff intake: register a client and their referral."""
     service = Service.objects.get(pk=service_of(require_triage(request, "Registering referrals")))
-    form = ClientReferralForm(request.POST or None, initial={"referral_date": today()})
+    form = ClientReferralForm(
+        request.POST if request.method == "POST" else None, initial={"referral_date": today()}
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid() and (referral := _register(request, form, service, None)):

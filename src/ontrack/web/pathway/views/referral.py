@@ -166,7 +166,7 @@ def assess(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     directory = SignpostService.objects.filter(service_id=referral.client.service_id, active=True)
     adsm = adsm_for(referral)
     form = TriageForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         directory=directory,
         adsm=adsm,
         initial={

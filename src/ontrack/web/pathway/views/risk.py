@@ -34,7 +34,9 @@ def risk_review(request: AuthenticatedHttpRequest, alert_id: int) -> HttpRespons
     alert = alert_for(request, alert_id)
     client = alert.referral.client
     record_view(by=request.user, page="risk_review", target=client, client_id=client.pk)
-    form = RiskReviewForm(request.POST or None, initial={"assessed_on": today()})
+    form = RiskReviewForm(
+        request.POST if request.method == "POST" else None, initial={"assessed_on": today()}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -163,7 +163,7 @@ def allocate(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespons
     )
     therapists = _therapist_choices(referral.client.service_id)
     form = AllocateForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         therapists=therapists,
         initial={"version": entry.version, "started_on": today()},
     )
@@ -241,7 +241,9 @@ def _check_in_message(item: WaitingCheckIn) -> str:
 def check_in(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     """A waiting-well check-in: questionnaires while waiting (a risk answer alerts)."""
     referral = _editable(request, referral_id, "check_in")
-    form = CheckInForm(request.POST or None, initial={"checked_on": today()})
+    form = CheckInForm(
+        request.POST if request.method == "POST" else None, initial={"checked_on": today()}
+    )
     if request.method == "POST":
         saved = save_form(
             request,
@@ -286,7 +288,9 @@ def check_in(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespons
 def contact_attempt(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     """Record an attempt to reach the client, or an opt-in letter with its deadline."""
     referral = _editable(request, referral_id, "contact_attempt")
-    form = ContactAttemptForm(request.POST or None, initial={"attempted_on": today()})
+    form = ContactAttemptForm(
+        request.POST if request.method == "POST" else None, initial={"attempted_on": today()}
+    )
     if request.method == "POST":
         saved = save_form(
             request,
