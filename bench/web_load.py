@@ -173,11 +173,15 @@ def serve(args: argparse.Namespace) -> subprocess.Popen[bytes]:
             str(args.workers),
             "--log-level",
             "warning",
+            # A loaded machine can take over gunicorn's default 30 s to import the URL
+            # configuration on a worker's first request; do not kill workers for it.
+            "--timeout",
+            "180",
         ],
         env=env,
         cwd=ROOT,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
@@ -187,7 +191,7 @@ def serve(args: argparse.Namespace) -> subprocess.Popen[bytes]:
         except OSError:
             time.sleep(0.5)
     server.terminate()
-    raise SystemExit("gunicorn did not start within 60 seconds")
+    raise SystemExit("gunicorn did not start within 240 seconds")
 
 
 @dataclass
