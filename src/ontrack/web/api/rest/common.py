@@ -111,19 +111,31 @@ def page_of(item: type[Schema]) -> type[Schema]:
     )
 
 
+_CLIENT = "api_audit_client_id"
+
+
+def _with_client(queryset: models.QuerySet[M], path: str) -> models.QuerySet[M]:
+    # Each row's client for the audit, read in the same query (every client_path is a
+    # chain of foreign keys, so this adds a join, never a row).
+    annotated: models.QuerySet[M] = queryset.annotate(**{_CLIENT: models.F(path or "pk")})
+    return annotated
+
+
 def paginate(
     request: HttpRequest, queryset: models.QuerySet[Any], page: PageParams
 ) -> dict[str, Any]:
     """One page of ``queryset``; the clients it shows are logged as a list view."""
-    items = list(queryset[page.offset : page.offset + page.limit])
+    window = slice(page.offset, page.offset + page.limit)
     path: str | None = getattr(queryset.model, "client_path", None)
-    if path is not None:
-        shown = queryset.model.unscoped.filter(pk__in=[i.pk for i in items])
+    if path is None:
+        items = list(queryset[window])
+    else:
+        items = list(_with_client(queryset, path)[window])
         record_list_view(
             by=request.user,
             page=audit_page(request, "api"),
             path=request.get_full_path(),
-            client_ids=shown.values_list(path or "pk", flat=True),
+            client_ids=[c for c in (getattr(i, _CLIENT) for i in items) if c is not None],
         )
     return {"count": queryset.count(), "limit": page.limit, "offset": page.offset, "items": items}
 
@@ -139,18 +151,17 @@ def in_range(queryset: models.QuerySet[M], field: str, dates: DateRange) -> mode
 def get_visible(request: HttpRequest, queryset: models.QuerySet[M], pk: int) -> M:
     """The record if the caller may see it (otherwise it does not exist: 404); a read of a
     client's record is logged as a view of it (a write is audited by its action)."""
-    found = queryset.filter(pk=pk).first()
+    path: str | None = getattr(queryset.model, "client_path", None)
+    audited = path is not None and request.method == "GET"
+    found = (_with_client(queryset, path or "") if audited else queryset).filter(pk=pk).first()
     if found is None:
         raise Http404(f"No {queryset.model._meta.verbose_name} {pk} that you may see.")
-    path: str | None = getattr(queryset.model, "client_path", None)
-    if path is not None and request.method == "GET":
-        model: Any = queryset.model
-        client_id = model.unscoped.filter(pk=pk).values_list(path or "pk", flat=True)
+    if audited:
         record_view(
             by=request.user,
             page=audit_page(request, "api"),
             target=found,
-            client_id=client_id.first(),
+            client_id=getattr(found, _CLIENT),
         )
     return found
 
