@@ -234,3 +234,96 @@ def test_experience_questions_by_snomed_code(cast: Cast) -> None:
     saved = ExperienceAnswers.unscoped.get()
     assert saved.stage == "end"
     assert saved.answers["747951000000108"] == "NA"
+
+
+def _waiting_after_assessment(cast: Cast) -> None:
+    """Cara's course is not under way: assessed, waiting (no open episode)."""
+    from ontrack.web.common.codes import AssessmentOutcome
+    from ontrack.web.records.models import Assessment, Episode
+
+    Episode.unscoped.filter(pk=cast.episode.pk).update(
+        status="closed", ended_on=timezone.localdate()
+    )
+    Assessment.unscoped.create(
+        referral=cast.referral,
+        assessed_on=timezone.localdate() - dt.timedelta(days=3),
+        assessor=cast.alice_staff,
+        outcome=AssessmentOutcome.SUITABLE,
+    )
+
+
+_ASSESSMENT_PEQ = {
+    "747861000000100": "Y",
+    "747871000000107": "Y",
+    "747881000000109": "Y",
+    "904691000000103": "NA",
+    "747891000000106": "4",
+}
+
+
+def test_assessment_questions_while_waiting_after_the_assessment(cast: Cast) -> None:
+    browser = browser_as(cast, "cara")
+    before = browser.get(reverse("my_experience", args=["assessment"])).content.decode()
+    assert "once your assessment has taken place" in before  # nothing assessed yet
+    _waiting_after_assessment(cast)
+    page = browser.get(reverse("my_experience", args=["assessment"]))
+    assert page.status_code == 200
+    assert "How satisfied were you with your assessment?" in page.content.decode()
+    assert (
+        browser.post(reverse("my_experience", args=["assessment"]), _ASSESSMENT_PEQ).status_code
+        == 302
+    )
+    saved = ExperienceAnswers.unscoped.get()
+    assert (saved.referral_id, saved.stage) == (cast.referral.pk, "assessment")
+
+
+def test_no_assessment_on_record_says_so_and_saves_nothing(cast: Cast) -> None:
+    from ontrack.web.records.models import Episode
+
+    Episode.unscoped.filter(pk=cast.episode.pk).update(
+        status="closed", ended_on=timezone.localdate()
+    )
+    browser = browser_as(cast, "cara")
+    page = browser.get(reverse("my_experience", args=["assessment"]))
+    assert "once your assessment has taken place" in page.content.decode()
+    refused = browser.post(reverse("my_experience", args=["assessment"]), _ASSESSMENT_PEQ)
+    assert refused.status_code == 400
+    assert ExperienceAnswers.unscoped.count() == 0
+
+
+def test_after_the_ending_the_client_still_gives_their_part_and_it_reaches_staff(
+    cast: Cast,
+) -> None:
+    from ontrack.web.pathway.models import EndingReview as StaffEndingReview
+    from ontrack.web.records.models import Episode, Referral
+
+    Episode.unscoped.filter(pk=cast.episode.pk).update(
+        status="closed", ended_on=timezone.localdate()
+    )
+    Referral.unscoped.filter(pk=cast.referral.pk).update(
+        end_date=timezone.localdate(), end_code="46"
+    )
+    browser = browser_as(cast, "cara")
+    assert browser.get(reverse("my_ending_review")).status_code == 200
+    assert browser.get(reverse("my_experience", args=["end"])).status_code == 200
+    browser.post(reverse("my_ending_review"), {"helped": "The diary.", "next_steps": "Walks."})
+    assert EndingReview.unscoped.get().referral_id == cast.referral.pk
+    # Staff record the ending afterwards: the client's part is in it.
+    staff_review = StaffEndingReview.unscoped.create(
+        referral=cast.referral, what_helped="Activity scheduling", recorded_by=cast.alice
+    )
+    staff_review.refresh_from_db()
+    assert staff_review.client_what_helped == "The diary."
+    assert staff_review.client_what_next == "Walks."
+    assert staff_review.client_gave_at is not None
+    page = browser_as(cast, "alice").get(reverse("referral_detail", args=[cast.referral.pk]))
+    assert "The diary." in page.content.decode()
+
+
+def test_client_part_after_the_staff_ending_fills_it_in(cast: Cast) -> None:
+    from ontrack.web.pathway.models import EndingReview as StaffEndingReview
+
+    staff_review = StaffEndingReview.unscoped.create(referral=cast.referral, recorded_by=cast.alice)
+    browser_as(cast, "cara").post(reverse("my_ending_review"), {"did_not_help": "Evenings."})
+    staff_review.refresh_from_db()
+    assert staff_review.client_what_did_not == "Evenings."

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ontrack.web.audit.events import record_change
 from ontrack.web.common.actions import ActionError, check_text
+from ontrack.web.pathway.models import EndingReview as PathwayEndingReview
 from ontrack.web.portal.experience import questions_for
 from ontrack.web.portal.models import EndingReview, ExperienceAnswers, ExperienceStage
 from ontrack.web.records import permissions
@@ -38,6 +39,7 @@ def save_ending_review(
     if errors:
         raise ActionError(errors)
     review = EndingReview.unscoped.create(referral=referral, submitted_at=timezone.now(), **texts)
+    share_with_ending(referral.pk)
     record_change(
         by=by,
         action="save_ending_review",
@@ -46,6 +48,29 @@ def save_ending_review(
         new={**texts, "referral": referral.pk},
     )
     return review
+
+
+def share_with_ending(referral_id: int) -> bool:
+    """Put the client's part into the pathway's ending review of the referral (the one
+    staff read on the referral page), if both exist; say whether it did. Called when the
+    client sends their part and when staff record the ending, whichever comes second."""
+    mine = EndingReview.unscoped.filter(referral_id=referral_id).first()
+    ending = PathwayEndingReview.unscoped.filter(referral_id=referral_id).first()
+    if mine is None or ending is None or ending.client_gave_at is not None:
+        return False
+    ending.client_what_helped = mine.helped
+    ending.client_what_did_not = mine.did_not_help
+    ending.client_what_next = mine.next_steps
+    ending.client_gave_at = mine.submitted_at
+    ending.save(
+        update_fields=[
+            "client_what_helped",
+            "client_what_did_not",
+            "client_what_next",
+            "client_gave_at",
+        ]
+    )
+    return True
 
 
 @transaction.atomic

@@ -52,6 +52,20 @@ def me(request: AuthenticatedHttpRequest) -> Me:
     return Me(client, referral, episode, online, portal_settings(client.service_id))
 
 
+def reviewed_referral(who: Me, stage: str = "end") -> Referral | None:
+    """The referral the client's ending review or experience questions are about: the one
+    in treatment, else their latest (also once it has ended, or while they wait after the
+    assessment). The assessment questions need an assessment on record."""
+    if stage == "assessment":
+        found = Referral.objects.filter(client=who.client, assessments__isnull=False)
+        if who.referral is not None:
+            found = found.filter(pk=who.referral.pk)
+        return found.order_by("-referral_date", "-pk").first()
+    if who.referral is not None:
+        return who.referral
+    return Referral.objects.filter(client=who.client).order_by("-referral_date", "-pk").first()
+
+
 def summary_of(form: Any) -> list[tuple[str, str]]:
     """(link, message) for every error of a form, for the summary at the top."""
     links = [("", str(e)) for e in form.non_field_errors()]

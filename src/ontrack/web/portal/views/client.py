@@ -35,7 +35,13 @@ from ontrack.web.portal.forms import (
 )
 from ontrack.web.portal.models import EndingReview, ExperienceAnswers
 from ontrack.web.portal.progress import alliance_progress, measure_progress
-from ontrack.web.portal.views._client import Me, me, show_action_errors, summary_of
+from ontrack.web.portal.views._client import (
+    Me,
+    me,
+    reviewed_referral,
+    show_action_errors,
+    summary_of,
+)
 from ontrack.web.records.actions import next_booked, rate_session, report_homework
 from ontrack.web.records.actions.client_side import RATING_WINDOW_DAYS
 from ontrack.web.records.actions.online import asked_measures, pending_submissions
@@ -258,7 +264,7 @@ def my_rate_session(request: AuthenticatedHttpRequest, contact_id: int) -> HttpR
 def my_ending_review(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client's part of the ending review: what helped, what did not, what next."""
     who = me(request)
-    referral = who.referral
+    referral = reviewed_referral(who)
     if referral is None:
         raise Http404("There is no course of treatment to review.")
     done = EndingReview.objects.filter(referral=referral).first()
@@ -282,16 +288,20 @@ def my_ending_review(request: AuthenticatedHttpRequest) -> HttpResponse:
 def my_experience(request: AuthenticatedHttpRequest, stage: str) -> HttpResponse:
     """The NHS Talking Therapies patient experience questions, at assessment or the end."""
     who = me(request)
-    if who.referral is None or stage not in ("assessment", "end"):
+    if stage not in ("assessment", "end"):
         raise Http404("There are no questions to answer here.")
+    referral = reviewed_referral(who, stage)
     questions = [(q.code, q.text, list(q.answers)) for q in questions_for(stage)]
     form = ChoicesForm(request.POST if request.method == "POST" else None, questions=questions)
-    done = ExperienceAnswers.objects.filter(referral=who.referral, stage=stage).exists()
-    if request.method == "POST":
+    done = ExperienceAnswers.objects.filter(referral=referral, stage=stage).exists()
+    if request.method == "POST" and referral is None:
+        form.is_valid()
+        form.add_error(None, "There is no assessment on record yet to answer questions about.")
+    elif request.method == "POST" and referral is not None:
         form.is_valid()
         try:
             save_experience_answers(
-                referral=who.referral,
+                referral=referral,
                 stage=stage,
                 answers={code: request.POST.get(code, "") for code, _, _ in questions},
                 by=request.user,
@@ -301,7 +311,14 @@ def my_experience(request: AuthenticatedHttpRequest, stage: str) -> HttpResponse
         else:
             messages.success(request, "Thank you for answering.")
             return HttpResponseRedirect(reverse("my_home"))
-    context = {"me": who, "form": form, "stage": stage, "done": done, "summary": summary_of(form)}
+    context = {
+        "me": who,
+        "form": form,
+        "stage": stage,
+        "done": done,
+        "available": referral is not None,
+        "summary": summary_of(form),
+    }
     return render(request, "portal/my_experience.html", context, status=400 if form.errors else 200)
 
 
