@@ -37,6 +37,12 @@ class Service:
 
 @pytest.fixture
 def service(transactional_db: None) -> Service:
+    return make_service()
+
+
+def make_service() -> Service:
+    """Riverside: Tess (PWP, triage), Alice (high intensity), Mo (manager), and a housing
+    advice service in the directory."""
     svc = f.ServiceFactory(code="riverside", name="Riverside Talking Therapies")
 
     def person(username: str, first: str, last: str, **extra: Any) -> Staff:
