@@ -110,7 +110,7 @@ def reference_report(
     )
     breakdowns["month"] = [
         {"group": month, "label": month, **measures_from_counts(c)}
-        for month, c in _months(facts, rows, period).items()
+        for month, c in monthly_counts(facts, rows, period, th).items()
     ]
     effects = _effects(facts, period, therapists)
     alerts = _alerts(rows["alert"], period) if "alert" in rows else None
@@ -445,9 +445,14 @@ def _month(value: dt.date) -> str:
     return f"{value.year:04d}-{value.month:02d}"
 
 
-def _months(
-    facts: list[ReferralFacts], rows: Mapping[str, list[Row]], period: Period
+def monthly_counts(
+    facts: list[ReferralFacts],
+    rows: Mapping[str, list[Row]],
+    period: Period,
+    th: Thresholds | None = None,
 ) -> dict[str, dict[str, int]]:
+    """Count each family by the month of its own date, appointments by contact month."""
+    th = th or Thresholds.nhs_talking_therapies()
     families: dict[Family, Callable[[ReferralFacts], dt.date | None]] = {
         "referral": lambda f: f.referral["referral_date"],
         "access": lambda f: f.first_treatment,
@@ -463,7 +468,7 @@ def _months(
             if when is not None and period.includes(when):
                 groups[_month(when)].append(f)
         for month, members in groups.items():
-            counts = counts_for(members, period)
+            counts = counts_for(members, period, None, th)
             for name in FAMILY_COUNTS[family]:
                 out[month][name] += counts[name]
     for c in rows["contact"]:

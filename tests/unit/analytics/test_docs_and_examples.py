@@ -16,6 +16,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWar
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "analytics.md"
 MODULES = [
     "ontrack.analytics",
+    "ontrack.analytics.dashboard",
     "ontrack.analytics.engines",
     "ontrack.analytics.measures",
     "ontrack.analytics.period",
