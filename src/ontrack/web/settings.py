@@ -265,6 +265,13 @@ CONTENT_SECURITY_POLICY: dict[str, Any] = {
 # with `python manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# Who keeps the service dashboard's counts current after each change (docs/adr/0093):
+# "commit" (in the request, right after its commit) or "worker" (the db_worker, so the
+# request does not wait).
+ONTRACK_DASHBOARD_REFRESH = envstr("ONTRACK_DASHBOARD_REFRESH", "commit")
+if ONTRACK_DASHBOARD_REFRESH not in ("commit", "worker"):
+    raise ImproperlyConfigured("ONTRACK_DASHBOARD_REFRESH must be 'commit' or 'worker'.")
+
 # Messages to clients (docs/portal.md). Email goes through SMTP; texts through GOV.UK Notify
 # when ONTRACK_SMS_GATEWAY=notify (NOTIFY_API_KEY and a template whose body is ((body))).
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")

@@ -24,6 +24,7 @@ from django.utils import timezone
 from ontrack.dataset.schema import TABLES
 from ontrack.web.accounts.admin import grant_service_administration
 from ontrack.web.accounts.models import Service, Staff, StaffRole, Supervision, User
+from ontrack.web.canonical.cells import paused, rebuild_service
 from ontrack.web.canonical.demo_pathway import PathwayCounts, add_pathway_stages
 from ontrack.web.canonical.load import LoadSummary, load_tables, refresh_planner_statistics
 from ontrack.web.common.codes import ATTENDED, AlertActionKind, AlertKind, EpisodeStatus
@@ -213,6 +214,13 @@ def build_demo(
     )
     rng = random.Random(seed)
     tables = with_past_risk_reviews(tables, today)
+    with paused():  # the dashboard's counts are rebuilt once, below
+        return _load_demo(tables, rng, seed, waiting)
+
+
+def _load_demo(
+    tables: dict[str, pa.Table], rng: random.Random, seed: int, waiting: int
+) -> DemoService:
     summary = load_tables(tables, name_for=lambda _: _fictional_name(rng))
     with scopes_disabled(), transaction.atomic():
         service = Service.objects.get()
@@ -230,6 +238,7 @@ def build_demo(
             service, rng, _fictional_name, waiting=waiting, new=max(2, waiting // 4)
         )
         sign_ins = (*sign_ins, *_triage_sign_ins())
+    rebuild_service(service)
     refresh_planner_statistics()
     return DemoService(
         summary=summary, open_episodes=open_episodes, sign_ins=sign_ins, pathway=pathway

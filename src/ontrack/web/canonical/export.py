@@ -74,9 +74,26 @@ def export_tables(*, service: Service | None = None, by: User | None = None) -> 
     return tables
 
 
+def referral_tables(referrals: models.QuerySet[Referral]) -> dict[str, pa.Table]:
+    """Return ``referrals`` and their contacts, scores, goals, homework and alerts as canonical
+    tables, for counts the app keeps of its own records (the dashboard's cells).
+
+    Not audited as an export: nothing leaves the application. Raises ``ExportError`` as
+    ``export_tables`` does.
+    """
+    with scopes_disabled():
+        services = Service.objects.filter(clients__referrals__in=referrals).distinct()
+        return _export_referrals(services, referrals)
+
+
 def _export(service: Service | None) -> dict[str, pa.Table]:
     services = Service.objects.all() if service is None else Service.objects.filter(pk=service.pk)
-    referrals = Referral.objects.filter(client__service__in=services)
+    return _export_referrals(services, Referral.objects.filter(client__service__in=services))
+
+
+def _export_referrals(
+    services: models.QuerySet[Service], referrals: models.QuerySet[Referral]
+) -> dict[str, pa.Table]:
     staff = Staff.objects.filter(service__in=services).exclude(therapist_role="")
     # A contact entered in error is kept in the records but is no part of the dataset.
     in_referrals = {"contact__referral__in": referrals, "contact__entered_in_error_at": None}

@@ -1,20 +1,20 @@
 """The service dashboard: NHS Talking Therapies key measures, the intention-to-treat
-funnel, equity by deprivation, alert response and practice, from ``ontrack.analytics``.
+funnel, monthly trends and breakdowns for a run of months, on screen and as CSV.
 
-The records are exported to the canonical dataset (``export_tables``, audited) and
-measured on DuckDB in memory, exactly as ``ontrack report`` would measure an export, so
-the dashboard and the published figures cannot disagree. The result is cached for ten
-minutes per service because a full report takes seconds, not milliseconds.
+The page reads the service's precomputed ``MonthCounts`` (kept current as records change,
+``cells.py``; ADR 0093) and shapes them with ``ontrack.analytics.dashboard.dashboard_report``
+into the report ``ontrack report`` gives for the same months, so the figures agree with it
+and a page costs a few small queries whatever the size of the service.
 """
 
 from __future__ import annotations
 
-import logging
-import time
+import csv
+import datetime as dt
+import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -23,13 +23,11 @@ from django.views.decorators.http import require_GET
 
 from ontrack.charts import service as figures
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
-from ontrack.web.accounts.models import User
-from ontrack.web.canonical.export import ExportError, export_tables
-from ontrack.web.common.codes import AlertKind, AlertSeverity
+from ontrack.web.canonical.models import MonthCounts
 from ontrack.web.records.scoping import ViewerKind, viewer_for
 
-log = logging.getLogger(__name__)
-CACHE_SECONDS = 600
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+SMALL = 5  # ADR 0033: the publication rule withholds counts and rates built on fewer than 5
 HEADLINES = (
     ("recovery_rate", "Recovery", "of those who finished a course at caseness"),
     ("reliable_improvement_rate", "Reliable improvement", "of those who finished a course"),
@@ -44,85 +42,170 @@ PRACTICE = (
     ("homework_reviewed_rate", "Homework reviewed at the next session"),
     ("homework_done_rate", "Homework done or partly done"),
 )
+BREAKDOWNS = (
+    ("imd_decile", "Deprivation (IMD decile, 1 = most deprived)"),
+    ("ethnic_group", "Ethnic group"),
+    ("age_band", "Age at referral"),
+    ("gender", "Gender"),
+)
+# The columns of the breakdown and month tables, and of the CSV.
+TABLE_COUNTS = ("referrals", "entered_treatment", "finished_course", "appointments")
+TABLE_RATES = (
+    "recovery_rate",
+    "reliable_improvement_rate",
+    "reliable_deterioration_rate",
+    "waited_6_weeks_rate",
+    "dna_rate",
+)
+COLUMN_TITLES = (
+    "Referred",
+    "Entered treatment",
+    "Finished a course",
+    "Appointments",
+    "Recovery",
+    "Reliable improvement",
+    "Reliable deterioration",
+    "Within 6 weeks",
+    "Missed appointments",
+)
 
 
-def _measures(service_id: int, by: User) -> dict[str, Any]:
-    # Imported here: analytics brings in Ibis and DuckDB, which no other page needs.
-    from ontrack.analytics import key_measures
-    from ontrack.web.accounts.models import Service
-
-    service = Service.objects.get(pk=service_id)
-    started = time.perf_counter()
-    data = key_measures(export_tables(service=service, by=by))
-    data["measured_seconds"] = time.perf_counter() - started
-    data["measured_at"] = timezone.now()
-    return data
+class MonthRangeError(ValueError):
+    """The months asked for cannot be shown."""
 
 
-def _decile_label(decile: int) -> str:
-    """The decile as the caption reads it: 1 = most deprived, 10 = least deprived."""
-    words = {1: " (most deprived)", 10: " (least deprived)"}
-    return f"{decile}{words.get(decile, '')}"
+def _shift(month: str, months: int) -> str:
+    year, number = (int(part) for part in month.split("-"))
+    index = year * 12 + number - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def _rows(data: dict[str, Any]) -> dict[str, Any]:
-    headlines = [
-        {"key": key, "label": label, "of": of, "value": data.get(key)}
-        for key, label, of in HEADLINES
+def month_range(query: Any, today: dt.date) -> tuple[str, str]:
+    """The months asked for ("from", "to": YYYY-MM); the last 12 to this month by default."""
+    end = query.get("to") or f"{today:%Y-%m}"
+    start = query.get("from") or _shift(end, -11)
+    for name, value in (("from", start), ("to", end)):
+        if not MONTH.fullmatch(value):
+            raise MonthRangeError(f"‘{name}’ must be a month as YYYY-MM, like 2025-04.")
+    if start > end:
+        raise MonthRangeError("The first month comes after the last.")
+    if _shift(start, 120) <= end:
+        raise MonthRangeError("Choose at most ten years of months.")
+    return start, end
+
+
+def _flagged(row: dict[str, Any], name: str) -> bool:
+    """True when a count, or a rate's numerator or denominator, is 1 to 4 (ADR 0033)."""
+    from ontrack.analytics.measures import RATES
+
+    rate = next((r for r in RATES if r.name == name), None)
+    names = (rate.numerator, rate.denominator) if rate else (name,)
+    return any(0 < (row.get(n) or 0) < SMALL for n in names)
+
+
+def _cells(row: dict[str, Any], names: tuple[str, ...], counts: dict[str, Any]) -> list[Any]:
+    return [
+        {"value": row.get(n), "small": _flagged(counts, n), "rate": n.endswith("_rate")}
+        for n in names
     ]
-    practice = [{"label": label, "value": data.get(key)} for key, label in PRACTICE]
-    deciles = [
-        {**row, "decile": key, "label": _decile_label(int(key))}
-        for key, row in sorted(data["by_imd_decile"].items(), key=lambda kv: int(kv[0]))
-    ]
-    kinds, severities = dict(AlertKind.choices), dict(AlertSeverity.choices)
-    alerts = [
-        {
-            **row,
-            "label": f"{kinds.get(row['kind'], row['kind'])} "
-            f"({str(severities.get(row['severity'], row['severity'])).lower()})",
-        }
-        for row in data.get("alerts") or []
-    ]
-    charts = {
-        "funnel_chart": figures.funnel(data["funnel"]),
-        "decile_chart": figures.recovery_by_decile(data["by_imd_decile"]),
-        "practice_chart": figures.practice([(label, data.get(key)) for key, label in PRACTICE]),
-    }
-    return {
-        "headlines": headlines,
-        "practice": practice,
-        "deciles": deciles,
-        "alerts": alerts,
-        **charts,
-    }
+
+
+def _measure(service_id: int, start: str, end: str, publication: bool) -> dict[str, Any]:
+    # Imported here: analytics brings in Ibis, which no other page needs.
+    from ontrack.analytics.dashboard import dashboard_report
+
+    rows = list(
+        MonthCounts.objects.filter(service_id=service_id, month__gte=start, month__lte=end)
+        .order_by()
+        .values_list("month", "dimension", "group", "counts")
+    )
+    report = dashboard_report(rows, start, end)
+    raw = report.to_dict()
+    data = report.to_dict(publication=True) if publication else raw
+    return {"data": data, "raw": raw}
+
+
+def _tables(data: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, Any]]:
+    names = (*TABLE_COUNTS, *TABLE_RATES)
+    tables = [("month", "By month"), *BREAKDOWNS]
+    out = []
+    for name, title in tables:
+        unrounded = {r["group"]: r for r in raw["breakdowns"][name]}
+        rows = [
+            {
+                "label": r["label"],
+                "group": r["group"],
+                "cells": _cells(r, names, unrounded[r["group"]]),
+            }
+            for r in data["breakdowns"][name]
+        ]
+        out.append({"name": name, "title": title, "rows": rows})
+    return out
+
+
+def _csv(service_code: str, start: str, end: str, data: dict[str, Any]) -> HttpResponse:
+    from ontrack.analytics.dashboard import SUMMED
+    from ontrack.analytics.measures import RATES
+
+    rates = tuple(r.name for r in RATES if r.numerator in SUMMED and r.denominator in SUMMED)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"ontrack-{service_code}-{start}-to-{end}{'-publication' if data['publication'] else ''}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["table", "group", "label", *SUMMED, *rates])
+    overall = {"group": "overall", "label": "overall", **data}
+    tables = [("overall", [overall]), ("month", data["breakdowns"]["month"])]
+    tables += [(name, data["breakdowns"][name]) for name, _ in BREAKDOWNS]
+    for table, rows in tables:
+        for row in rows:
+            values = ["" if row.get(n) is None else row[n] for n in (*SUMMED, *rates)]
+            writer.writerow([table, row["group"], row["label"], *values])
+    return response
 
 
 @require_GET
 @login_required
 def service_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Show the service's key measures (managers and supervisors)."""
+    """Show the service's key measures for a run of months (managers and supervisors)."""
     viewer = viewer_for(request.user)
     if viewer.kind not in (ViewerKind.MANAGER, ViewerKind.SUPERVISOR) or viewer.staff is None:
         raise PermissionDenied("The service dashboard is for managers and supervisors.")
-    key = f"ontrack:service-dashboard:{viewer.staff.service_id}"
-    data = None if request.GET.get("refresh") == "1" else cache.get(key)
-    error = None
-    if data is None:
-        try:
-            data = _measures(viewer.staff.service_id, request.user)
-        except ExportError as exc:
-            error = str(exc)
-        except Exception:
-            # The dashboard must not take the rest of the app down with it: say so, log it.
-            log.exception("measuring service %s failed", viewer.staff.service_id)
-            error = (
-                "The figures could not be measured just now; the error was logged for the "
-                "service's administrators."
-            )
-        else:
-            cache.set(key, data, CACHE_SECONDS)
-    context: dict[str, Any] = {"viewer": viewer, "error": error, "data": data}
-    if data is not None:
-        context.update(_rows(data))
+    today = timezone.localdate()
+    context: dict[str, Any] = {"viewer": viewer, "today": f"{today:%Y-%m}"}
+    try:
+        start, end = month_range(request.GET, today)
+    except MonthRangeError as exc:
+        context.update(
+            error=str(exc), start=request.GET.get("from", ""), end=request.GET.get("to", "")
+        )
+        return render(request, "canonical/service_dashboard.html", context, status=400)
+    publication = request.GET.get("publication") == "1"
+    measured = _measure(viewer.staff.service_id, start, end, publication)
+    data, raw = measured["data"], measured["raw"]
+    if request.GET.get("format") == "csv":
+        return _csv(viewer.staff.service.code, start, end, data)
+    context.update(
+        start=start,
+        end=end,
+        publication=publication,
+        data=data,
+        headlines=[
+            {"label": label, "of": of, "value": data.get(key), "small": _flagged(raw, key)}
+            for key, label, of in HEADLINES
+        ],
+        sessions={
+            "value": data.get("mean_treatment_sessions"),
+            "small": _flagged(raw, "mean_treatment_sessions"),
+        },
+        practice=[
+            {"label": label, "value": data.get(key), "small": _flagged(raw, key)}
+            for key, label in PRACTICE
+        ],
+        tables=_tables(data, raw),
+        funnel_chart=figures.funnel(data["funnel"]),
+        month_counts_chart=figures.monthly_counts(data["breakdowns"]["month"]),
+        month_rates_chart=figures.monthly_rates(data["breakdowns"]["month"]),
+        decile_chart=figures.recovery_by_decile(data["by_imd_decile"]),
+        columns=COLUMN_TITLES,
+    )
     return render(request, "canonical/service_dashboard.html", context)

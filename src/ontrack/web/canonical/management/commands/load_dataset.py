@@ -9,6 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ontrack.dataset import DatasetError, read_dataset
+from ontrack.web.accounts.models import Service
+from ontrack.web.canonical.cells import paused, rebuild_service
+from ontrack.web.canonical.export import ExportError
 from ontrack.web.canonical.load import LoadError, load_tables
 
 
@@ -24,8 +27,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            summary = load_tables(read_dataset(options["path"]))
+            tables = read_dataset(options["path"])
+            with paused():
+                summary = load_tables(tables)
         except (DatasetError, LoadError) as exc:
             raise CommandError(str(exc)) from None
+        # The loaded history goes into the service dashboard's counts at once.
+        codes = set(tables["referral"].column("service_id").to_pylist())
+        try:
+            for service in Service.objects.filter(code__in=codes):
+                rebuild_service(service)
+        except ExportError as exc:
+            raise CommandError(f"Loaded, but the dashboard was not rebuilt: {exc}") from None
         counts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in asdict(summary).items())
         self.stdout.write(f"Loaded {counts}.")
