@@ -74,16 +74,22 @@ def export_tables(*, service: Service | None = None, by: User | None = None) -> 
     return tables
 
 
-def referral_tables(referrals: models.QuerySet[Referral]) -> dict[str, pa.Table]:
-    """Return ``referrals`` and their contacts, scores, goals, homework and alerts as canonical
-    tables, for counts the app keeps of its own records (the dashboard's cells).
+# The tables the dashboard's cells are derived from (``ontrack.analytics.dashboard``).
+CELL_TABLES = ("referral", "contact", "score", "goal_rating", "homework")
+
+
+def referral_tables(
+    referrals: models.QuerySet[Referral], names: tuple[str, ...] = CELL_TABLES
+) -> dict[str, pa.Table]:
+    """Return the canonical tables ``names`` (by default those the dashboard's cells need)
+    of ``referrals``, for counts the app keeps of its own records.
 
     Not audited as an export: nothing leaves the application. Raises ``ExportError`` as
     ``export_tables`` does.
     """
     with scopes_disabled():
         services = Service.objects.filter(clients__referrals__in=referrals).distinct()
-        return _export_referrals(services, referrals)
+        return _export_referrals(services, referrals, names)
 
 
 def _export(service: Service | None) -> dict[str, pa.Table]:
@@ -92,19 +98,23 @@ def _export(service: Service | None) -> dict[str, pa.Table]:
 
 
 def _export_referrals(
-    services: models.QuerySet[Service], referrals: models.QuerySet[Referral]
+    services: models.QuerySet[Service],
+    referrals: models.QuerySet[Referral],
+    names: tuple[str, ...] | None = None,
 ) -> dict[str, pa.Table]:
     staff = Staff.objects.filter(service__in=services).exclude(therapist_role="")
     # A contact entered in error is kept in the records but is no part of the dataset.
     in_referrals = {"contact__referral__in": referrals, "contact__entered_in_error_at": None}
-    return {
-        "service": _table(
+    builders: dict[str, Callable[[], pa.Table]] = {
+        "service": lambda: _table(
             "service",
             ({"service_id": s.code, "name": s.name, "region": s.region or None} for s in services),
         ),
-        "therapist": _table("therapist", _rows(staff.select_related("service"), _therapist_row)),
-        "referral": _table("referral", _referral_rows(referrals)),
-        "contact": _table(
+        "therapist": lambda: _table(
+            "therapist", _rows(staff.select_related("service"), _therapist_row)
+        ),
+        "referral": lambda: _table("referral", _referral_rows(referrals)),
+        "contact": lambda: _table(
             "contact",
             _rows(
                 Contact.objects.filter(
@@ -113,7 +123,7 @@ def _export_referrals(
                 _contact_row,
             ),
         ),
-        "score": _table(
+        "score": lambda: _table(
             "score",
             _rows(
                 QuestionnaireResponse.objects.filter(**in_referrals).select_related(
@@ -122,14 +132,14 @@ def _export_referrals(
                 _measure_row,
             ),
         ),
-        "alliance": _table(
+        "alliance": lambda: _table(
             "alliance",
             _rows(
                 AllianceResponse.objects.filter(**in_referrals).select_related("contact__referral"),
                 _measure_row,
             ),
         ),
-        "goal_rating": _table(
+        "goal_rating": lambda: _table(
             "goal_rating",
             _rows(
                 GoalRating.objects.filter(
@@ -138,7 +148,7 @@ def _export_referrals(
                 _goal_rating_row,
             ),
         ),
-        "homework": _table(
+        "homework": lambda: _table(
             "homework",
             _rows(
                 Homework.objects.filter(
@@ -147,9 +157,10 @@ def _export_referrals(
                 _homework_row,
             ),
         ),
-        "alert": _table("alert", _alert_rows(Alert.objects.filter(referral__in=referrals))),
-        "circumstance": _circumstance_table(referrals),
+        "alert": lambda: _table("alert", _alert_rows(Alert.objects.filter(referral__in=referrals))),
+        "circumstance": lambda: _circumstance_table(referrals),
     }
+    return {name: build() for name, build in builders.items() if names is None or name in names}
 
 
 def _circumstance_table(referrals: models.QuerySet[Referral]) -> pa.Table:
