@@ -47,6 +47,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="keep the database a previous run built (skip the simulation and the load)",
     )
+    parser.add_argument(
+        "--no-rebuild",
+        action="store_true",
+        help="with --reuse: measure the counts already kept (the rebuild is not timed)",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.referrals < 10 or args.repeat < 2 or args.refresh < 1:
@@ -126,6 +131,18 @@ def _rebuild_only() -> dict[str, Any]:
     }
 
 
+def _counts_only() -> dict[str, Any]:
+    from ontrack.web.records.models import Contact, Referral
+
+    return {
+        "referrals": Referral.unscoped.count(),
+        "contacts": Contact.unscoped.count(),
+        "load_seconds": float("nan"),
+        "rebuild_seconds": float("nan"),
+        "rebuilt_referrals": None,
+    }
+
+
 def _page(browser: Any, query: dict[str, str], repeat: int) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -189,20 +206,32 @@ def main(argv: list[str] | None = None) -> int:
     from ontrack.web.canonical.models import MonthCounts
 
     figures: dict[str, Any] = {"arguments": vars(args), "load_average_before": load_before}
-    figures["build"] = _rebuild_only() if args.reuse else _build(args.referrals, args.seed)
+    if args.reuse:
+        figures["build"] = _counts_only() if args.no_rebuild else _rebuild_only()
+    else:
+        figures["build"] = _build(args.referrals, args.seed)
     _say("measuring the page")
     browser = Client()
     browser.force_login(User.objects.get(username="manager"))
     year = {"from": f"{timezone.localdate() - dt.timedelta(days=365):%Y-%m}"}
-    figures["pages"] = {
-        "default (last 12 months)": _page(browser, {}, args.repeat),
-        "whole year, publication rule": _page(browser, {**year, "publication": "1"}, args.repeat),
-        "CSV download": _page(browser, {**year, "format": "csv"}, args.repeat),
+    views = {
+        "default (last 12 months)": {},
+        "whole year, publication rule": {**year, "publication": "1"},
+        "CSV download": {**year, "format": "csv"},
     }
+    figures["pages"] = {}
+    for name, query in views.items():
+        figures["pages"][name] = row = _page(browser, query, args.repeat)
+        _say(
+            f"{name}: p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, "
+            f"{row['queries']} queries"
+        )
     _say("refreshing clients")
     refreshed = _refresh(args.refresh)
     kept = refreshed.pop("kept")
     figures["refresh_per_client"] = refreshed
+    _say(f"refresh per client: p50 {refreshed['p50_ms']:.1f} ms, p95 {refreshed['p95_ms']:.1f} ms")
+    _say(f"load average now {os.getloadavg()[0]:.2f}; rebuilding to compare")
     rebuild_service(Service.objects.get())
     rebuilt = list(
         MonthCounts.objects.order_by("month", "dimension", "group").values_list(
