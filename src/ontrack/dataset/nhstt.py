@@ -128,15 +128,15 @@ TABLES_V21: dict[str, tuple[tuple[str, str, str | None], ...]] = {
         ("OnTrack_Gender", "therapist", "gender"),
         ("OnTrack_CaseloadLimit", "therapist", "caseload_limit"),
     ),
+    "IDS205InternetTherLog": (
+        ("PathwayID", "iet_activity", "referral_id"),
+        ("IntEnabledTherProg", "iet_activity", "programme"),
+        ("StartDateIntEnabledTherLog", "iet_activity", "start_date"),
+        ("EndDateIntEnabledTherLog", "iet_activity", "end_date"),
+        ("DurationIntEnabledTher", "iet_activity", "duration_minutes"),
+    ),
     # No canonical table holds these yet: they are written empty, and rows in an import are
     # counted and reported as not imported.
-    "IDS205InternetTherLog": (
-        ("PathwayID", "referral", None),
-        ("IntEnabledTherProg", "referral", None),
-        ("StartDateIntEnabledTherLog", "referral", None),
-        ("EndDateIntEnabledTherLog", "referral", None),
-        ("DurationIntEnabledTher", "referral", None),
-    ),
     "WaitingTimePauses": (
         ("PathwayID", "referral", None),
         ("PauseStartDate", "referral", None),
@@ -144,7 +144,7 @@ TABLES_V21: dict[str, tuple[tuple[str, str, str | None], ...]] = {
     ),
 }
 REQUIRED_V21 = ("IDS001MPI", "IDS101Referral", "IDS201CareContact")
-NOT_IMPORTED = ("IDS606CodedScoredAssessmentReferral", "IDS205InternetTherLog", "WaitingTimePauses")
+NOT_IMPORTED = ("IDS606CodedScoredAssessmentReferral", "WaitingTimePauses")
 # Canonical tables with no national counterpart, carried beside as OnTrack_<table>.
 CARRIED = ("service", "alliance", "goal_rating", "homework", "alert", "truth")
 # The v2.1 table one row of which is one row of each mapped canonical table: canonical
@@ -156,6 +156,7 @@ HOME = {
     "score": "IDS607CodedScoredAssessmentAct",
     "therapist": "IDS902CarePersQual",
     "circumstance": "IDS011SocPerCircumstances",
+    "iet_activity": "IDS205InternetTherLog",
 }
 _SPECIAL = {("referral", "employed"), ("contact", "planned"), ("score", "measure")}
 
@@ -279,11 +280,16 @@ def v21_tables(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
         out["IDS011SocPerCircumstances"] = _select(
             "IDS011SocPerCircumstances", _complete(circumstance, "circumstance")
         )
-    for name in (
-        "IDS606CodedScoredAssessmentReferral",
-        "IDS205InternetTherLog",
-        "WaitingTimePauses",
-    ):
+    iet = tables.get("iet_activity")
+    if iet is not None:
+        out["IDS205InternetTherLog"] = _select(
+            "IDS205InternetTherLog", _complete(iet, "iet_activity")
+        )
+    else:
+        out["IDS205InternetTherLog"] = _select(
+            "IDS205InternetTherLog", TABLES["iet_activity"].arrow_schema.empty_table()
+        )
+    for name in ("IDS606CodedScoredAssessmentReferral", "WaitingTimePauses"):
         out[name] = pa.table({f: pa.array([], pa.string()) for f, _, _ in TABLES_V21[name]})
     for name in CARRIED:
         if name in tables:
@@ -383,6 +389,9 @@ def import_v21(folder: str | os.PathLike[str]) -> Imported:
         # The national table records circumstances per person, not at a contact; the
         # canonical table needs the contact, so they are counted, not imported.
         skipped["IDS011SocPerCircumstances"] = circumstances.num_rows
+    iet = raw.get("IDS205InternetTherLog")
+    if iet is not None and iet.num_rows:
+        out["iet_activity"] = _iet_activity(fields, referral)
     for name in CARRIED:
         carried = raw.get(f"{EXTENSION}{name}")
         if carried is not None:
@@ -817,6 +826,20 @@ def _scores(fields: _Fields, raw: Mapping[str, pa.Table], problems: list[Problem
         measures.append(by_snomed.get(tool, tool) if tool is not None else None)
     columns["measure"] = measures
     return _canonical("score", columns, n)
+
+
+def _iet_activity(fields: _Fields, referral: pa.Table) -> pa.Table:
+    """IDS205 internet-enabled therapy log rows, each of a PathwayID in IDS101."""
+    name = "IDS205InternetTherLog"
+    known = set(referral.column("referral_id").drop_null().to_pylist())
+    for row, pathway in enumerate(fields.text(name, "PathwayID").to_pylist()):
+        if pathway is not None and pathway not in known:
+            fields.problems.append(
+                Problem(
+                    name, row + 1, "PathwayID", f"{pathway!r} is not a PathwayID in IDS101Referral"
+                )
+            )
+    return _with_extras(fields, "iet_activity", _plain(fields, name, "iet_activity"))
 
 
 _ROLE_BY_QUALIFICATION = {"10": "pwp", "12": "counsellor"}

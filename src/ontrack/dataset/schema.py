@@ -588,6 +588,54 @@ CIRCUMSTANCE = Table(
     ),
 )
 
+IET_ACTIVITY = Table(
+    "iet_activity",
+    "A log of internet-enabled therapy (a digital programme the client works through, "
+    "supported by a practitioner): one row per log entry (IDS205InternetTherLog).",
+    key=None,
+    required=False,
+    date_order=(("start_date", "end_date"),),
+    columns=(
+        Column(
+            "referral_id",
+            STR,
+            "Referral.",
+            references="referral.referral_id",
+            nhstt="IDS205InternetTherLog.PathwayID",
+        ),
+        Column(
+            "programme",
+            STR,
+            "The internet-enabled therapy programme, as recorded.",
+            nullable=True,
+            nhstt="IDS205InternetTherLog.IntEnabledTherProg",
+        ),
+        Column(
+            "start_date",
+            DATE,
+            "First day of the period the log entry covers.",
+            nhstt="IDS205InternetTherLog.StartDateIntEnabledTherLog",
+        ),
+        Column(
+            "end_date",
+            DATE,
+            "Last day of the period the log entry covers (null while open).",
+            nullable=True,
+            nhstt="IDS205InternetTherLog.EndDateIntEnabledTherLog",
+        ),
+        Column(
+            "duration_minutes",
+            INT,
+            "Minutes of internet-enabled therapy logged for the period, as recorded "
+            "(DurationIntEnabledTher; the meaning of the minutes is UNVERIFIED against the "
+            "v2.1 specification).",
+            nullable=True,
+            nhstt="IDS205InternetTherLog.DurationIntEnabledTher",
+            minimum=0,
+        ),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -602,6 +650,7 @@ TABLES: dict[str, Table] = {
         ALERT,
         TRUTH,
         CIRCUMSTANCE,
+        IET_ACTIVITY,
     )
 }
 

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWar
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory) -> Path:
-    """A simulated service with times on some contacts and a follow-up after discharge."""
+    """A simulated service with times on some contacts, a follow-up after discharge and an
+    internet-enabled therapy log (IDS205) for some referrals."""
     tables = simulate(referrals=250, seed=21)
     contact = tables["contact"]
     times = [
@@ -31,9 +32,29 @@ def dataset(tmp_path_factory) -> Path:
     ]
     index = contact.column_names.index("contact_time")
     tables["contact"] = contact.set_column(index, "contact_time", pa.array(times, pa.string()))
+    tables["iet_activity"] = _iet_log(tables["referral"])
     path = tmp_path_factory.mktemp("v21") / "canonical"
     write_dataset(tables, path)
     return path
+
+
+def _iet_log(referral: pa.Table) -> pa.Table:
+    """Two log entries for every seventh referral (one still open, one without minutes)."""
+    ids = referral.column("referral_id").to_pylist()[::7]
+    starts = referral.column("referral_date").to_pylist()[::7]
+    rows = []
+    for i, (rid, start) in enumerate(zip(ids, starts, strict=True)):
+        later = start + dt.timedelta(days=14)
+        rows.append((rid, "SilverCloud", start, later, 20 + i % 40))
+        rows.append((rid, None if i % 2 else "Space from Depression", later, None, None))
+    names = ("referral_id", "programme", "start_date", "end_date", "duration_minutes")
+    types = (pa.string(), pa.string(), pa.date32(), pa.date32(), pa.int32())
+    return pa.table(
+        {
+            n: pa.array([r[k] for r in rows], t)
+            for k, (n, t) in enumerate(zip(names, types, strict=True))
+        }
+    )
 
 
 @pytest.mark.parametrize("format", ["csv", "parquet"])
@@ -49,6 +70,69 @@ def test_round_trip_is_lossless(dataset, tmp_path, format):
     for name, table in original.items():
         assert back[name].equals(table), name
     assert imported.not_imported == {}
+    assert back["iet_activity"].num_rows > 50
+
+
+def test_the_iet_log_is_written_as_ids205_with_its_national_fields(dataset, tmp_path):
+    export_v21(read_dataset(dataset), tmp_path / "extract")
+
+    log = pacsv.read_csv(
+        tmp_path / "extract" / "IDS205InternetTherLog.csv",
+        convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+    )
+    assert log.column_names == [
+        "PathwayID",
+        "IntEnabledTherProg",
+        "StartDateIntEnabledTherLog",
+        "EndDateIntEnabledTherLog",
+        "DurationIntEnabledTher",
+    ]
+    assert log.num_rows == read_dataset(dataset)["iet_activity"].num_rows
+
+
+def test_a_dataset_without_an_iet_log_stays_without_one(tmp_path):
+    tables = simulate(referrals=30, seed=4)
+    export_v21(tables, tmp_path / "extract")
+
+    imported = import_v21(tmp_path / "extract")
+
+    assert "iet_activity" not in imported.tables
+    assert (tmp_path / "extract" / "IDS205InternetTherLog.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "value", "message"),
+    [
+        (2, "PathwayID", "NO-SUCH-PATHWAY", "'NO-SUCH-PATHWAY' is not a PathwayID in IDS101"),
+        (3, "StartDateIntEnabledTherLog", "2024-13-01", "'2024-13-01' is not a date"),
+        (4, "DurationIntEnabledTher", "half an hour", "'half an hour' is not"),
+    ],
+)
+def test_a_bad_ids205_row_is_named_and_nothing_is_written(
+    dataset, tmp_path, capsys, row, field, value, message
+):
+    extract = _extract(dataset, tmp_path)
+    _edit(extract, "IDS205InternetTherLog", row, field, value)
+
+    status = main(["nhstt", "import", str(extract), "--out", str(tmp_path / "out")])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1
+    assert f"IDS205InternetTherLog, row {row}, column {field}: {message}" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_names_an_iet_row_that_ends_before_it_starts(dataset, tmp_path):
+    tables = read_dataset(dataset)
+    log = tables["iet_activity"]
+    ends = log.column("end_date").to_pylist()
+    ends[0] = log.column("start_date")[0].as_py() - dt.timedelta(days=1)
+    tables["iet_activity"] = log.set_column(3, "end_date", pa.array(ends, pa.date32()))
+
+    with pytest.raises(DatasetError, match=r"iet_activity, row 1, column end_date"):
+        write_dataset(tables, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_export_writes_the_v21_tables_with_national_field_names(dataset, tmp_path):
@@ -246,19 +330,17 @@ def test_rows_of_tables_with_no_canonical_home_are_reported_not_dropped_silently
         pa.table(
             {
                 "PathwayID": ["x"],
-                "IntEnabledTherProg": ["SilverCloud"],
-                "StartDateIntEnabledTherLog": ["2024-05-01"],
-                "EndDateIntEnabledTherLog": ["2024-05-01"],
-                "DurationIntEnabledTher": ["30"],
+                "PauseStartDate": ["2024-05-01"],
+                "PauseEndDate": ["2024-05-08"],
             }
         ),
-        extract / "IDS205InternetTherLog.csv",
+        extract / "WaitingTimePauses.csv",
     )
 
     assert main(["nhstt", "import", str(extract), "--out", str(tmp_path / "out")]) == 0
 
     err = capsys.readouterr().err
-    assert "IDS205InternetTherLog: 1 rows not imported" in err
+    assert "WaitingTimePauses: 1 rows not imported" in err
 
 
 def test_imported_tables_fail_whole_when_a_check_across_tables_fails(dataset, tmp_path):
