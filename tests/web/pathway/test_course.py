@@ -151,6 +151,7 @@ def test_book_rebook_and_clash(pathway: Pathway, today: dt.date) -> None:
             by=cast.alice,
         )
     assert "already has an appointment" in caught.value.errors["starts_at"]
+    assert AuditEvent.objects.filter(action="book_appointment").count() == 1  # not the clash
     moved = records.rebook_appointment(
         appointment=first,
         expected_version=first.version,
@@ -177,6 +178,8 @@ def test_missed_appointment_becomes_a_dna_contact(pathway: Pathway, today: dt.da
     assert (contact.attendance, contact.session_number) == ("3", None)
     booked.refresh_from_db()
     assert booked.status == AppointmentStatus.DID_NOT_ATTEND
+    event = AuditEvent.objects.get(action="record_appointment_outcome")
+    assert event.client_id == cast.client.pk
 
 
 def _session(pathway: Pathway, day: dt.date, total: int = 12, **extra: object) -> Contact:

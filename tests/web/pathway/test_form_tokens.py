@@ -12,6 +12,7 @@ from django.test import Client as Browser
 from django.utils import timezone
 from tests.web.pathway.conftest import Pathway
 
+from ontrack.web.audit.models import AuditEvent, AuditKind
 from ontrack.web.common.codes import AlertKind
 from ontrack.web.pathway.models import ContactAttempt, WaitingCheckIn
 from ontrack.web.records.models import Alert, Contact, Episode, Referral
@@ -24,6 +25,10 @@ def _token(browser: Browser, url: str) -> str:
     found = re.search(r'name="form_token" value="([^"]+)"', page)
     assert found, "the form carries a one-time token"
     return found.group(1)
+
+
+def _changes(action: str) -> int:
+    return AuditEvent.objects.filter(kind=AuditKind.CHANGE, action=action).count()
 
 
 def _as(pathway: Pathway, role: str) -> Browser:
@@ -83,6 +88,7 @@ def test_contact_attempt_sent_twice_saves_once(pathway: Pathway) -> None:
     assert first.status_code == 302, first.content.decode()
     assert browser.post(url, data).status_code == 400
     assert ContactAttempt.unscoped.count() == 1
+    assert _changes("record_contact_attempt") == 1
 
 
 def test_refused_form_keeps_its_token_so_the_fixed_form_saves(pathway: Pathway) -> None:
@@ -117,6 +123,7 @@ def test_follow_up_sent_twice_saves_once(pathway: Pathway) -> None:
     assert first.status_code == 302, first.content.decode()
     assert browser.post(url, data).status_code == 400
     assert Contact.unscoped.filter(referral=referral, app_type="06").count() == 1
+    assert _changes("record_follow_up") == 1
 
 
 def test_follow_up_refused_still_raises_a_typed_risk_answer(pathway: Pathway) -> None:
