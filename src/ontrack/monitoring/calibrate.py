@@ -73,7 +73,8 @@ class CalibrationSettings:
     curve_min_episodes: int = 30
     max_reference_episodes: int | None = None
     dropout_end_codes: frozenset[str] = DROPOUT_END_CODES
-    dropout_max_rows: int = 30_000
+    # ADR 0128: twenty inputs; a logistic fit on every landmark of a service costs seconds.
+    dropout_max_rows: int = 300_000
     failure_min_rows: int = 2000
     # Referrals replayed in-sample to fit failure models and choose boundaries.
     calibration_sample: int = 25_000
