@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ontrack.measures.definition import Kind
 from ontrack.measures.loader import registry
 from ontrack.web.accounts.http import AuthenticatedHttpRequest
-from ontrack.web.audit.events import record_list_view, record_view
+from ontrack.web.audit.events import record_change, record_list_view, record_view
 from ontrack.web.common.actions import ActionError
 from ontrack.web.notify.models import Message, MessageStatus
 from ontrack.web.notify.outbox import retry_message
@@ -60,7 +61,18 @@ def message_retry(request: AuthenticatedHttpRequest, message_id: int) -> HttpRes
     """Send a failed message again."""
     _clinical(request)
     message = get_object_or_404(Message.objects, pk=message_id)
-    retry_message(message)
+    before = message.status
+    with transaction.atomic():
+        retried = retry_message(message)
+        if retried.status != before:  # staff sent it again: audited (found by the form fuzz)
+            record_change(
+                by=request.user,
+                action="retry_message",
+                target=retried,
+                client_id=retried.client_id,
+                old={"status": before},
+                new={"status": retried.status},
+            )
     messages.success(request, "It will be sent again in a moment.")
     return HttpResponseRedirect(reverse("messages_log"))
 
