@@ -191,6 +191,26 @@ COUNTS: tuple[Count, ...] = (
     ),
     Count("homework_set", "ending", "homework tasks set in finished courses", "DESIGN §1"),
     Count(
+        "ended_with_end_code",
+        "ending",
+        "ended in the period with an end code recorded (the fidelity audit's ending_recorded)",
+        "issue 17 (fidelity audit); docs/fidelity.md",
+    ),
+    Count(
+        "finished_session_range_known",
+        "ending",
+        "finished courses whose therapy (of the last treatment contact) has a recommended "
+        "range of sessions in ontrack/fidelity/data/therapies.toml",
+        "issue 17 (fidelity audit); NICE ranges as read in therapies.toml (UNVERIFIED)",
+    ),
+    Count(
+        "finished_in_session_range",
+        "ending",
+        "of those, treatment sessions within the range, or fewer when ended by mutual "
+        "agreement (end code 46) (the fidelity audit's sessions_in_range)",
+        "issue 17 (fidelity audit); docs/fidelity.md",
+    ),
+    Count(
         "homework_reviewed",
         "ending",
         "of those, tasks reviewed at a later contact",
@@ -534,6 +554,21 @@ RATES: tuple[Rate, ...] = (
         "tasks done ÷ tasks reviewed (finished courses)",
         "DESIGN §1",
     ),
+    Rate(
+        "end_code_recorded_rate",
+        "ended_with_end_code",
+        "ended_referrals",
+        "ended with an end code ÷ ended (fidelity audit: ending_recorded)",
+        "issue 17 (fidelity audit)",
+    ),
+    Rate(
+        "sessions_in_range_rate",
+        "finished_in_session_range",
+        "finished_session_range_known",
+        "finished within the therapy's recommended sessions ÷ finished with a known range "
+        "(fidelity audit: sessions_in_range)",
+        "issue 17 (fidelity audit)",
+    ),
 )
 
 COUNT_NAMES = tuple(c.name for c in COUNTS)
@@ -594,6 +629,8 @@ def contributions(
         "ended_after_one_treatment": ended & (d.n_treatment == 1),
         "finished_with_early_goals": finished & (d.early_goal_ratings > 0),
         "finished_with_homework": finished & (d.homework_set > 0),
+        "ended_with_end_code": ended & d.end_code.notnull() & (d.end_code != ""),
+        **_session_range(d, finished),
         "cohort_assessed": referred & (d.n_attended > 0),
         "cohort_entered": referred & (d.n_treatment > 0),
         "cohort_second": referred & (d.n_treatment >= 2),
@@ -631,6 +668,60 @@ def contributions(
             value = column if where is None else ibis.ifelse(where.fill_null(False), column, 0)
             out[c.name] = value.fill_null(0).cast("int32")
     return out
+
+
+AGREED_COMPLETION = "46"  # ended by mutual agreement: fewer sessions than the range is fine
+
+
+def session_ranges() -> dict[
+    str, tuple[int | None, int | None, list[tuple[str, int | None, int | None]]]
+]:
+    """Therapy code -> (min, max, [(problem prefix, min, max), ...]) from the fidelity audit's
+    ``therapies.toml``: the same file, so the analytics and the audit judge one range."""
+    from ontrack.fidelity.course import _shipped_therapies
+
+    out = {}
+    for code, entry in _shipped_therapies().items():
+        overrides = [
+            (prefix.replace(".", "").upper(), o.get("min_sessions"), o.get("max_sessions"))
+            for prefix, o in entry.get("problem", {}).items()
+        ]
+        out[code] = (entry.get("min_sessions"), entry.get("max_sessions"), overrides)
+    return out
+
+
+def _session_range(d: ir.Table, finished: ir.BooleanValue) -> dict[str, ir.BooleanValue]:
+    """Finished courses with a known recommended range, and those within it (the audit's
+    ``sessions_in_range``, for the therapy of the last treatment contact)."""
+    from ontrack.analytics.derive import therapy_codes
+
+    problem = d.problem_descriptor.fill_null("").replace(".", "").upper()
+    null = ibis.null().cast("int64")
+    low: ir.IntegerValue = null
+    high: ir.IntegerValue = null
+    index = {code: i + 1 for i, code in enumerate(therapy_codes())}
+    for code, (base_low, base_high, overrides) in sorted(session_ranges().items()):
+        if code not in index:
+            continue
+        t_low: ir.IntegerValue = ibis.literal(base_low, type="int64")
+        t_high: ir.IntegerValue = ibis.literal(base_high, type="int64")
+        for prefix, o_low, o_high in reversed(overrides):  # the first listed prefix wins
+            t_low = ibis.ifelse(
+                problem.startswith(prefix), ibis.literal(o_low, type="int64"), t_low
+            )
+            t_high = ibis.ifelse(
+                problem.startswith(prefix), ibis.literal(o_high, type="int64"), t_high
+            )
+        low = ibis.ifelse(d.therapy_idx == index[code], t_low, low)
+        high = ibis.ifelse(d.therapy_idx == index[code], t_high, high)
+    known = finished & low.notnull() & high.notnull()
+    n = d.n_treatment
+    within = (n >= low) & (n <= high)
+    early = (n < low) & (d.end_code == AGREED_COMPLETION)
+    return {
+        "finished_session_range_known": known,
+        "finished_in_session_range": known & (within | early.fill_null(False)),
+    }
 
 
 def _by_ethnicity(d: ir.Table, finished: ir.BooleanValue) -> dict[str, ir.BooleanValue]:

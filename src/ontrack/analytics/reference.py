@@ -22,6 +22,7 @@ import pyarrow as pa
 from ontrack.analytics.breakdowns import AGE_BANDS, DIMENSIONS, ETHNIC_GROUPS, NOT_KNOWN
 from ontrack.analytics.derive import ASSESSMENT, DNA, FOLLOW_UP, therapy_codes
 from ontrack.analytics.measures import (
+    AGREED_COMPLETION,
     COUNT_NAMES,
     FAMILY_COUNTS,
     NOT_SEEN,
@@ -220,6 +221,17 @@ def referral_facts(
     return list(facts.values())
 
 
+def _recommended_sessions(
+    therapy: str | None, problem: str | None
+) -> tuple[int | None, int | None]:
+    """The recommended range for a therapy and problem, read by the fidelity audit's own
+    rule (``ontrack.fidelity.therapy_rule``), so the engines are held to the audit."""
+    from ontrack.fidelity.course import AuditConfig, therapy_rule
+
+    rule = therapy_rule(therapy, problem, AuditConfig())
+    return (None, None) if rule is None else (rule.min_sessions, rule.max_sessions)
+
+
 def _scores(
     facts: dict[str, ReferralFacts],
     scores: list[Row],
@@ -298,6 +310,7 @@ def counts_for(
             c["ended_seen_not_treated"] += r["end_code"] in SEEN_NOT_TREATED
             c["ended_treated"] += r["end_code"] in TREATED
             c["ended_not_seen"] += r["end_code"] in NOT_SEEN
+            c["ended_with_end_code"] += bool(r["end_code"])
         _second_and_snapshot(c, f, period, as_at)
         c["ended_before_treatment"] += ended and f.n_treatment == 0
         c["ended_after_one_treatment"] += ended and f.n_treatment == 1
@@ -333,6 +346,12 @@ def counts_for(
         c["treatment_sessions_finished"] += f.n_treatment
         c["finished_with_early_goals"] += f.early_goals
         c["finished_with_homework"] += f.homework_set > 0
+        low, high = _recommended_sessions(f.therapy, r["problem_descriptor"])
+        if low is not None and high is not None:
+            c["finished_session_range_known"] += 1
+            c["finished_in_session_range"] += low <= f.n_treatment <= high or (
+                f.n_treatment < low and r["end_code"] == AGREED_COMPLETION
+            )
         c["homework_set"] += f.homework_set
         c["homework_reviewed"] += f.homework_reviewed
         c["homework_done"] += f.homework_done
