@@ -28,3 +28,6 @@ urlpatterns = [
     path("", include("ontrack.web.portal.urls")),
     path("", include("ontrack.web.privacy.urls")),
 ]
+
+# A database that is briefly away (a restart, a failover) answers 503 with Retry-After.
+handler500 = "ontrack.web.common.errors.server_error"
