@@ -2,8 +2,9 @@
 
 Most measures are counts of referrals (``measures.py``) and so break down by every dimension.
 A few are shapes of their own: the median wait (a median is not a sum), ended referrals by
-end code, and appointments by intensity and by consultation mechanism (counts of contacts by
-a code the per-referral table does not keep). Each is one small grouped query here, and the
+end code, appointments by intensity and by consultation mechanism (counts of contacts by
+a code the per-referral table does not keep), and internet-enabled therapy activity (from the
+optional ``iet_activity`` table, IDS205). Each is one small grouped query here, and the
 reference implementation computes the same in Python (``reference.py``).
 
 The snapshot measures (waiting list, open referrals without contact) are taken on the
@@ -134,6 +135,31 @@ def waiting_list(overall: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+IET_KEYS = ("log_entries", "referrals", "minutes")
+
+
+def iet_activity(engine: Engine, period: Period) -> dict[str, int] | None:
+    """Internet-enabled therapy (IDS205 logs) starting in the period; None without the
+    optional ``iet_activity`` table."""
+    iet = engine.table("iet_activity")
+    if iet is None:
+        return None
+    d = iet.filter(period.contains(iet.start_date))
+    row = engine.fetch(
+        d.aggregate(
+            log_entries=d.count(),
+            referrals=d.referral_id.nunique(),
+            minutes=d.duration_minutes.cast("int64").sum(),
+        )
+    )[0]
+    return shape_iet(row)
+
+
+def shape_iet(counts: Mapping[str, Any]) -> dict[str, int]:
+    """Log entries, distinct referrals and total minutes (missing minutes add nothing)."""
+    return {k: int(counts.get(k) or 0) for k in IET_KEYS}
+
+
 def published_tables(engine: Engine, derived: ir.Table, period: Period) -> dict[str, Any]:
     """Every table of this module on ``engine`` (the per-referral table already derived)."""
     mix = contact_mix(engine, period)
@@ -142,4 +168,5 @@ def published_tables(engine: Engine, derived: ir.Table, period: Period) -> dict[
         "ended_by_end_code": end_code_counts(engine, period),
         "appointments_by_intensity": by_intensity(mix),
         "appointments_by_consultation_mechanism": by_mechanism(mix),
+        "internet_enabled_therapy": iet_activity(engine, period),
     }

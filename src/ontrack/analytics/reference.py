@@ -36,7 +36,13 @@ from ontrack.analytics.measures import (
     measures_from_counts,
 )
 from ontrack.analytics.period import Period
-from ontrack.analytics.published import by_intensity, by_mechanism, median, shape_end_codes
+from ontrack.analytics.published import (
+    by_intensity,
+    by_mechanism,
+    median,
+    shape_end_codes,
+    shape_iet,
+)
 from ontrack.analytics.report import Report, _shape
 from ontrack.analytics.therapists import shrink
 from ontrack.analytics.thresholds import TOTAL_SCALE, Thresholds
@@ -146,11 +152,22 @@ def _published(
         for c in rows["contact"]
         if period.includes(c["contact_date"])
     ]
+    iet = None
+    if "iet_activity" in rows:
+        logs = [e for e in rows["iet_activity"] if period.includes(e["start_date"])]
+        iet = shape_iet(
+            {
+                "log_entries": len(logs),
+                "referrals": len({e["referral_id"] for e in logs}),
+                "minutes": sum(e["duration_minutes"] or 0 for e in logs),
+            }
+        )
     return {
         "median_wait_days": median(waits),
         "ended_by_end_code": shape_end_codes(ends),
         "appointments_by_intensity": by_intensity(mix),
         "appointments_by_consultation_mechanism": by_mechanism(mix),
+        "internet_enabled_therapy": iet,
     }
 
 

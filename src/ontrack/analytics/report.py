@@ -228,11 +228,15 @@ class Report:
             ),
         }
         median_wait = self.published.get("median_wait_days")
+        iet = self.published.get("internet_enabled_therapy")
+        iet = dict(iet) if iet is not None else None
         if publication:
             tables = {name: suppress_counts(t, tuple(t)) for name, t in tables.items()}
             if self.overall["finished_course"] < THRESHOLD:
                 median_wait = None
-        return {"median_wait_days": median_wait, **tables}
+            if iet is not None:
+                iet = suppress_counts(iet, ("log_entries", "referrals"))
+        return {"median_wait_days": median_wait, **tables, "internet_enabled_therapy": iet}
 
     def tables(self, *, publication: bool = False) -> dict[str, list[Row]]:
         """Every table of the report as rows, for ``--csv``."""
@@ -242,6 +246,8 @@ class Report:
         out["imd_gap"] = [data["imd_gap"]]
         for name in PUBLISHED_TABLES:
             out[name] = [{"group": k, "count": v} for k, v in data[name].items()]
+        if data["internet_enabled_therapy"] is not None:
+            out["internet_enabled_therapy"] = [data["internet_enabled_therapy"]]
         for name, rows in data["breakdowns"].items():
             out[f"by_{name}"] = rows
         out["therapist_effects"] = data["therapist_effects"]

@@ -128,7 +128,7 @@ def build_tables(given: dict[str, list[Row]]) -> dict[str, pa.Table]:
     ]
     if "alert" in given:
         out_rows["alert"] = [_alert(a) for a in given["alert"]]
-    for name in ("truth", "circumstance"):
+    for name in ("truth", "circumstance", "iet_activity"):
         if name in given and name in TABLES:
             out_rows[name] = given[name]
     out: dict[str, pa.Table] = {}
@@ -268,6 +268,8 @@ def datasets(max_referrals: int = 8) -> SearchStrategy[dict[str, pa.Table]]:
         n = draw(st.integers(1, max_referrals))
         given: dict[str, list[Row]] = defaultdict(list)
         cid = 0
+        if draw(st.booleans()):  # the optional internet-enabled therapy log (IDS205)
+            given["iet_activity"] = []
         for i in range(n):
             rid = f"r{i:02d}"
             referred = start + dt.timedelta(days=draw(st.integers(0, 70)))
@@ -290,6 +292,21 @@ def datasets(max_referrals: int = 8) -> SearchStrategy[dict[str, pa.Table]]:
                     "end_code": draw(st.sampled_from(END_CODE_DRAWS)) if end else None,
                 }
             )
+            if "iet_activity" in given:
+                for _ in range(draw(st.integers(0, 2))):
+                    began = referred + dt.timedelta(days=draw(st.integers(0, 120)))
+                    length = draw(st.sampled_from([None, 0, 13, 30]))
+                    given["iet_activity"].append(
+                        {
+                            "referral_id": rid,
+                            "programme": draw(st.sampled_from([None, "SilverCloud"])),
+                            "start_date": began,
+                            "end_date": None
+                            if length is None
+                            else began + dt.timedelta(days=length),
+                            "duration_minutes": draw(st.sampled_from([None, 0, 25, 90])),
+                        }
+                    )
             # A follow-up after discharge, as NHS England's SQL expects them.
             follow_up_after = bool(days) and end is not None and draw(st.integers(0, 4)) == 0
             for k, offset in enumerate([*days, *([days[-1] + 30] if follow_up_after else [])]):

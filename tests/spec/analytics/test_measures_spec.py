@@ -896,3 +896,47 @@ def test_appointments_by_intensity_and_by_consultation_mechanism(compute):
     mechanisms = out["appointments_by_consultation_mechanism"]
     assert {k: v for k, v in mechanisms.items() if v} == {"01": 2, "02": 1, "11": 1}
     assert sum(mechanisms.values()) == out["appointments"] == 4
+
+
+# Internet-enabled therapy (IDS205): a log entry counts in the period its start_date falls
+# in. r1 has two entries in the year (one without minutes), r2 one before it; r3 none.
+IET = """
+referral
+referral_id | referral_date | end_date
+r1          | 2024-04-01    | 2024-06-30
+r2          | 2024-03-01    |
+r3          | 2024-04-01    |
+
+contact
+contact_id | referral_id | contact_date
+c1         | r1          | 2024-04-10
+c2         | r2          | 2024-03-10
+c3         | r3          | 2024-04-10
+
+iet_activity
+referral_id | programme   | start_date | end_date   | duration_minutes
+r1          | SilverCloud | 2024-04-01 | 2024-04-30 | 45
+r1          | SilverCloud | 2024-05-01 |            |
+r2          |             | 2024-03-01 | 2024-03-31 | 30
+"""
+
+
+def test_internet_enabled_therapy_counts_log_entries_referrals_and_minutes(compute):
+    out = compute(IET, YEAR).to_dict()
+
+    assert out["internet_enabled_therapy"] == {"log_entries": 2, "referrals": 1, "minutes": 45}
+    whole = compute(IET).to_dict()["internet_enabled_therapy"]
+    assert whole == {"log_entries": 3, "referrals": 2, "minutes": 75}
+
+
+def test_internet_enabled_therapy_is_none_without_the_optional_table(compute):
+    without = IET.split("iet_activity")[0]
+
+    assert compute(without, YEAR).to_dict()["internet_enabled_therapy"] is None
+
+
+def test_internet_enabled_therapy_counts_zero_with_an_empty_log(compute):
+    empty = IET.split("r1          | SilverCloud")[0]
+
+    out = compute(empty, YEAR).to_dict()["internet_enabled_therapy"]
+    assert out == {"log_entries": 0, "referrals": 0, "minutes": 0}
