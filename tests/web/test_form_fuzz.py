@@ -595,11 +595,7 @@ def test_every_form_and_post_endpoint_fuzzed(world: World, capsys: Any) -> None:
         print("no POST (or not for anyone): " + ", ".join(nobody))
         for problem in tally.server_errors + tally.half_saved + tally.unaudited:
             print("PROBLEM " + problem)
-    # Known and not yet fixed (docs/security.md): correcting a contact that a homework task
-    # was set in leaves the homework pointing outside the episode, and the evaluation
-    # after the correction raises EpisodeDataError (500).
-    known = [e for e in tally.server_errors if "/correct/" in e and "EpisodeDataError" in e]
-    assert [e for e in tally.server_errors if e not in known] == []
+    assert tally.server_errors == []
     assert tally.half_saved == []
     assert tally.unaudited == []
     if not os.environ.get("ONTRACK_FUZZ_URLS"):  # the whole configuration, not a shard

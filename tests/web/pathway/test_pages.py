@@ -568,3 +568,36 @@ def test_correct_form_refused_still_raises_a_typed_risk_answer(pathway: Pathway)
     alert = Alert.unscoped.get(kind=AlertKind.RISK)
     assert (alert.severity, alert.risk_level) == ("urgent", 3)
     assert "in the corrected answers of the session on" in alert.reasons[0]
+
+
+def test_marking_a_contact_with_homework_in_error_keeps_the_record_readable(
+    pathway: Pathway, today: dt.date
+) -> None:
+    # Found by the form fuzz: the homework set (or reviewed) at a contact entered in error
+    # pointed outside the episode and the evaluation after it answered 500.
+    cast = pathway.cast
+    first = f.ContactFactory(
+        referral=cast.referral,
+        episode=cast.episode,
+        therapist=cast.alice_staff,
+        contact_date=today - dt.timedelta(days=7),
+        session_number=1,
+    )
+    second = f.ContactFactory(
+        referral=cast.referral,
+        episode=cast.episode,
+        therapist=cast.alice_staff,
+        contact_date=today,
+        session_number=2,
+    )
+    f.HomeworkFactory(referral=cast.referral, set_contact=first)
+    f.HomeworkFactory(
+        referral=cast.referral, set_contact=first, reviewed_contact=second, outcome="done"
+    )
+    for contact in (second, first):
+        response = browser(pathway, "alice").post(
+            f"/contacts/{contact.pk}/correct/",
+            {"in_error": "1", "version": str(contact.version), "error_reason": "Wrong client."},
+        )
+        assert response.status_code == 302
+        assert browser(pathway, "alice").get(f"/clients/{cast.client.pk}/").status_code == 200

@@ -119,7 +119,12 @@ class RecordRows:
                 .select_related("goal")
                 .order_by("contact__contact_date", "goal__number")
             ),
-            homework=list(Homework.unscoped.filter(referral=referral).order_by("pk")),
+            # Homework set at a contact entered in error goes with that contact.
+            homework=list(
+                Homework.unscoped.filter(
+                    referral=referral, set_contact__entered_in_error_at__isnull=True
+                ).order_by("pk")
+            ),
             caseload=caseload,
         )
 
@@ -166,24 +171,37 @@ class RecordRows:
                 monitoring.GoalRating(str(g.contact_id), g.goal.number, g.rating)
                 for g in self.goal_ratings
             ),
-            homework=tuple(
-                monitoring.HomeworkRecord(
-                    homework_id=str(h.pk),
-                    set_contact_id=str(h.set_contact_id),
-                    reviewed_contact_id=(
-                        str(h.reviewed_contact_id) if h.reviewed_contact_id else None
-                    ),
-                    criteria_met=h.criteria_met,
-                    outcome=h.outcome or None,
-                )
-                for h in self.homework
-            ),
+            homework=_homework_records(self.homework, self.contacts),
             age=referral.age_at_referral,
             imd_decile=client.imd_decile,
             problem_descriptor=referral.problem_descriptor or None,
             gender=client.gender or None,
             therapist_gender_preference=client.preferred_therapist_gender or None,
         )
+
+
+def _homework_records(
+    homework: list[Homework], contacts: list[Contact]
+) -> tuple[monitoring.HomeworkRecord, ...]:
+    """Homework as the engine reads it, on the contacts that stand: homework set at a
+    contact marked entered in error goes with it, and a review at such a contact no longer
+    counts (the task is open again), so nothing points outside the episode."""
+    standing = {c.pk for c in contacts}
+    records = []
+    for h in homework:
+        if h.set_contact_id not in standing:
+            continue
+        reviewed = h.reviewed_contact_id in standing
+        records.append(
+            monitoring.HomeworkRecord(
+                homework_id=str(h.pk),
+                set_contact_id=str(h.set_contact_id),
+                reviewed_contact_id=str(h.reviewed_contact_id) if reviewed else None,
+                criteria_met=h.criteria_met,
+                outcome=(h.outcome or None) if reviewed else None,
+            )
+        )
+    return tuple(records)
 
 
 def episode_history(referral: Referral) -> monitoring.EpisodeHistory:

@@ -200,7 +200,8 @@ def _events(rows: RecordRows) -> list[charts.Event]:
     dates = {c.pk: c.contact_date for c in rows.contacts}
     for h in rows.homework:
         events.append(charts.Event(dates[h.set_contact_id], 1, "set", f"Homework set: {h}"))
-        if h.reviewed_contact_id and h.outcome:
+        # A review at a contact entered in error no longer counts: the task is open again.
+        if h.reviewed_contact_id in dates and h.outcome:
             events.append(
                 charts.Event(
                     dates[h.reviewed_contact_id],
