@@ -329,7 +329,7 @@ def test_record_session_form_keeps_risk_visible_when_form_has_errors(
     assert "risk alert has been opened (or updated) already" in page
     # Nothing of the session is saved, but the risk answer is never lost (ADR 0120).
     assert not Contact.unscoped.exists()
-    alert = Alert.unscoped.get()
+    alert = Alert.unscoped.get(kind="risk")
     assert (alert.kind, alert.severity, alert.contact_id) == ("risk", "urgent", None)
     assert "PHQ-9 item 9 answered 2" in alert.reasons[0]
 
@@ -340,7 +340,7 @@ def test_record_session_form_risk_opens_urgent_alert(cast: Cast, today: dt.date)
         url, _session_post(cast, today, phq9_9="3"), follow=True
     )
     assert b"An urgent risk alert was opened" in response.content
-    alert = Alert.unscoped.get()
+    alert = Alert.unscoped.get(kind="risk")
     assert (alert.kind, alert.severity, alert.status) == ("risk", "urgent", AlertStatus.OPEN)
 
 
@@ -352,7 +352,7 @@ def test_record_session_form_several_days_opens_an_urgent_risk_alert(
         url, _session_post(cast, today, phq9_9="1"), follow=True
     )
     assert b"An urgent risk alert was opened" in response.content
-    alert = Alert.unscoped.get()
+    alert = Alert.unscoped.get(kind="risk")
     assert (alert.kind, alert.severity, alert.risk_level) == ("risk", "urgent", 1)
 
 

@@ -132,4 +132,6 @@ def test_session_save_query_count_does_not_grow_with_history(
     with CaptureQueriesContext(connection) as ctx:
         assert browser.post(url, data).status_code == 302
     statements = [q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) <= 33
+    # 33, and 2 more when the history makes the engine open an alert (its row and its audit
+    # event): with 8 sessions at PHQ-9 14 the refitted bundle (ADR 0128) does.
+    assert len(statements) <= 35

@@ -125,6 +125,19 @@ def _measure(service_id: int, start: str, end: str, publication: bool) -> dict[s
     return {"data": data, "raw": raw}
 
 
+def _decile_label(decile: object) -> str:
+    """A deprivation decile as the caption reads it: 1 is the most deprived, 10 the least
+    (the published code list's labels run the other way, "10 Most deprived")."""
+    text = str(decile).lstrip("0") or str(decile)
+    return {"1": "1 (most deprived)", "10": "10 (least deprived)"}.get(text, text)
+
+
+def _label(table: str, row: dict[str, Any]) -> str:
+    if table == "imd_decile" and str(row["group"]).strip().isdigit():
+        return _decile_label(row["group"])
+    return str(row["label"])
+
+
 def _tables(data: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, Any]]:
     names = (*TABLE_COUNTS, *TABLE_RATES)
     tables = [("month", "By month"), *BREAKDOWNS]
@@ -133,7 +146,7 @@ def _tables(data: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, Any]]:
         unrounded = {r["group"]: r for r in raw["breakdowns"][name]}
         rows = [
             {
-                "label": r["label"],
+                "label": _label(name, r),
                 "group": r["group"],
                 "cells": _cells(r, names, unrounded[r["group"]]),
             }
