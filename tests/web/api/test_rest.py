@@ -377,3 +377,11 @@ def test_the_clients_access_review_names_the_token_behind_each_api_read(
     page = browser_as(cast, "mo").get(f"/clients/{cast.client.pk}/access/").content.decode()
     assert page.count("through API token") == 2
     assert ">sue<" in page
+
+
+def test_a_query_parameter_given_twice_is_refused(cast: Cast, records: Records) -> None:
+    browser = browser_as(cast, "alice")
+    response = browser.get("/api/appointments?status=booked&status=false")
+    assert response.status_code == 400
+    assert "'status' is given more than once" in response.json()["detail"]
+    assert browser.get("/api/appointments?status=booked").status_code == 200

@@ -33,6 +33,11 @@ def _bearer(request: HttpRequest) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else None
 
 
+def _repeated_query(request: HttpRequest) -> str:
+    """The first query parameter given more than once ("" when none is)."""
+    return next((k for k, values in request.GET.lists() if len(values) > 1), "")
+
+
 class ApiTokenMiddleware:
     """Resolve an API token before the record scope is set (see the module docstring)."""
 
@@ -40,6 +45,14 @@ class ApiTokenMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/") and (repeated := _repeated_query(request)):
+            # Every REST query parameter takes one value: a second one is refused, not
+            # silently read as the last (FHIR search parameters may repeat: not here).
+            return JsonResponse(
+                {"detail": f"Query parameter '{repeated}' is given more than once.",
+                 "errors": {repeated: "Give it once."}},
+                status=400,
+            )  # fmt: skip
         if request.path.startswith(API_PREFIXES) and "Authorization" in request.headers:
             secret = _bearer(request) or ""
             token, problem = tokens.resolve(secret) if secret else (None, "")
