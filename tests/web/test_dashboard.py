@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -295,15 +296,20 @@ def test_with_the_worker_refreshing_the_request_only_enqueues(
     with django_capture_on_commit_callbacks(execute=True):
         _record(cast, today)
     assert not MonthCounts.objects.exists()
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test",
-        excluded_queue_names=[],
-    ).run()
+    # The worker closes "old" connections between tasks: on PostgreSQL that would close
+    # the test's own connection, which holds the test's transaction.
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", return_value=None
+    ):
+        Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test",
+            excluded_queue_names=[],
+        ).run()
     overall = MonthCounts.objects.get(service=cast.service, month=f"{today:%Y-%m}", group="overall")
     assert overall.counts["appointments"] == 1
